@@ -1,0 +1,51 @@
+//! Runtime configuration: where to listen, the default account and region, and the clock.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+
+/// The default account id when a request carries no 12-digit access key.
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+/// The default region when a request carries no SigV4 credential scope.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Everything the server needs to start.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on. Port 0 asks the OS for a free port.
+    pub listen: SocketAddr,
+    /// Region used when a request has no credential scope.
+    pub default_region: String,
+    /// Account used when a request has no 12-digit access key.
+    pub default_account: String,
+    /// Source of time for every engine.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 4566),
+            default_region: DEFAULT_REGION.to_string(),
+            default_account: DEFAULT_ACCOUNT.to_string(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests: loopback, a port chosen by the OS, the system clock.
+    pub fn ephemeral() -> Self {
+        Config {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            ..Config::default()
+        }
+    }
+
+    /// Replace the clock (tests pass a [`crate::clock::ManualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}

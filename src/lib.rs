@@ -1,0 +1,21 @@
+//! fogbank: a local emulator of AWS SQS, SNS and Lambda.
+//!
+//! Module map (a request flows server -> codec -> engine -> codec -> server):
+//! - [`config`]: listen address, default account and region, the clock.
+//! - [`clock`]: the `Clock` trait, the system clock and a manual clock for tests.
+//! - [`context`]: the account, region and host a request acts in.
+//! - [`arn`]: ARNs and queue URLs (every URL form resolves by its last two path segments).
+//! - [`server`]: HTTP only: health endpoints, SigV4 scope -> account/region, dispatch by
+//!   `X-Amz-Target`, REST path, or query `Action` + `Version`.
+//! - [`protocol`]: shared codecs: query form -> JSON-shaped input, XML writer, [`protocol::Reply`].
+//! - [`sqs`]: the SQS model, both wire codecs, the engine (registry, validation, redrive, move
+//!   tasks) and the per-queue state machine (visibility, delays, FIFO groups, dedup).
+//! - [`bench`]: the `fogbank bench` load generator.
+
+pub mod arn;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod protocol;
+pub mod server;
+pub mod sqs;

@@ -1,0 +1,177 @@
+//! The `fogbank` binary: parse flags and environment, set up logging, serve (or benchmark).
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use fogbank::config::{Config, DEFAULT_ACCOUNT, DEFAULT_REGION};
+use tracing_subscriber::EnvFilter;
+
+/// A fast local emulator of AWS SQS, SNS and Lambda.
+///
+/// Point the AWS SDKs or CLI at it with AWS_ENDPOINT_URL=http://localhost:4566.
+#[derive(Parser, Debug)]
+#[command(name = "fogbank", version, about, long_about = None)]
+struct Cli {
+    /// Address to listen on. Defaults to loopback only; use 0.0.0.0 to accept other hosts.
+    #[arg(long, env = "FOGBANK_HOST")]
+    host: Option<IpAddr>,
+
+    /// Port to listen on (0 picks a free port and logs it).
+    #[arg(long, env = "FOGBANK_PORT")]
+    port: Option<u16>,
+
+    /// LocalStack-style `host:port` listen address, used when --host/--port are not given.
+    #[arg(
+        long = "gateway-listen",
+        env = "GATEWAY_LISTEN",
+        hide_short_help = true
+    )]
+    gateway_listen: Option<String>,
+
+    /// Region used when a request carries no SigV4 credential scope.
+    #[arg(long, env = "FOGBANK_REGION", default_value = DEFAULT_REGION)]
+    region: String,
+
+    /// Account id used when the access key is not a 12-digit account id.
+    #[arg(long, env = "FOGBANK_ACCOUNT", default_value = DEFAULT_ACCOUNT)]
+    account: String,
+
+    /// Log filter in RUST_LOG syntax, e.g. `info` or `fogbank=debug`.
+    #[arg(long = "log-level", env = "FOGBANK_LOG", default_value = "info")]
+    log_level: String,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve (the default when no command is given).
+    Serve,
+}
+
+fn listen_address(cli: &Cli) -> Result<SocketAddr, String> {
+    let mut addr = Config::default().listen;
+    if let Some(gl) = &cli.gateway_listen {
+        // GATEWAY_LISTEN may list several addresses separated by commas; take the first.
+        let first = gl.split(',').next().unwrap_or("").trim();
+        let parsed = match first.parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(_) => match first
+                .strip_prefix(':')
+                .or(Some(first))
+                .and_then(|p| p.parse::<u16>().ok())
+            {
+                Some(port) => SocketAddr::new(addr.ip(), port),
+                None => return Err(format!("GATEWAY_LISTEN={gl} is not host:port")),
+            },
+        };
+        addr = parsed;
+    }
+    if let Some(h) = cli.host {
+        addr.set_ip(h);
+    }
+    if let Some(p) = cli.port {
+        addr.set_port(p);
+    }
+    Ok(addr)
+}
+
+fn valid_account(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| cli.log_level.clone());
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+
+    let listen = match listen_address(&cli) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("fogbank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !valid_account(&cli.account) {
+        eprintln!("fogbank: --account must be 12 digits, got {}", cli.account);
+        return ExitCode::from(2);
+    }
+    let config = Config {
+        listen,
+        default_region: cli.region.clone(),
+        default_account: cli.account.clone(),
+        ..Config::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fogbank: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Serve) => serve(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fogbank: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
+        })?;
+    let addr = listener.local_addr()?;
+    let state = fogbank::server::AppState::new(config.clone());
+    tracing::info!(
+        "fogbank {} listening on http://{addr} (services: sqs; account {}, region {})",
+        env!("CARGO_PKG_VERSION"),
+        config.default_account,
+        config.default_region
+    );
+    fogbank::server::serve_listener(listener, state, shutdown_signal()).await?;
+    tracing::info!("fogbank stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

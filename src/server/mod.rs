@@ -1,0 +1,85 @@
+//! HTTP only: the listener, routing by protocol, request context and internal endpoints.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+
+mod auth;
+mod router;
+
+pub use router::AppState;
+
+/// A server started in the background (tests, the benchmark).
+pub struct RunningServer {
+    /// The bound address (the real port when the config asked for port 0).
+    pub addr: SocketAddr,
+    /// Shared state, for tests that want to look inside.
+    pub state: Arc<AppState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:<port>`: what an SDK's endpoint URL should be.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop accepting, finish in-flight requests, and wait for the server task.
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(join) = self.join.take() {
+            let _ = join.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Bind the configured address and serve in a background task.
+pub async fn spawn(config: Config) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(config);
+    let (tx, rx) = oneshot::channel::<()>();
+    let serve_state = state.clone();
+    let join = tokio::spawn(async move {
+        serve_listener(listener, serve_state, async move {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        join: Some(join),
+    })
+}
+
+/// Serve on an already bound listener until `shutdown` completes.
+pub async fn serve_listener(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    router::serve(listener, state, shutdown).await
+}

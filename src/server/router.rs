@@ -1,0 +1,356 @@
+//! The single HTTP entry point: health endpoints, then dispatch of AWS requests by protocol.
+//!
+//! - `X-Amz-Target: AmazonSQS.<Action>` -> SQS over AWS JSON 1.0;
+//! - a path starting `/20xx-xx-xx/` -> Lambda REST (reserved: answered as not implemented);
+//! - otherwise the query protocol: `Action` from the form body or query string, SQS or SNS told
+//!   apart by `Version` or the SigV4 credential scope's service.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use super::auth::{Scope, scope_of};
+use crate::config::Config;
+use crate::context::RequestContext;
+use crate::protocol::Reply;
+use crate::protocol::query;
+use crate::sqs::codec::{self as sqs_codec, Params, Protocol};
+use crate::sqs::{SqsEngine, SqsError, SqsErrorCode};
+
+/// Largest request body accepted for SQS and SNS (a 1 MiB batch, percent-encoded, fits).
+const MAX_QUERY_BODY: usize = 8 * 1024 * 1024;
+
+/// Shared server state: the configuration and the engines.
+pub struct AppState {
+    /// The configuration the server started with.
+    pub config: Config,
+    /// The SQS engine.
+    pub sqs: Arc<SqsEngine>,
+}
+
+impl AppState {
+    /// New state (and engines) from a config.
+    pub fn new(config: Config) -> Arc<Self> {
+        let sqs = SqsEngine::new(config.clock.clone());
+        Arc::new(AppState { config, sqs })
+    }
+
+    /// Stop background work and end long polls (called on shutdown).
+    pub fn shutdown(&self) {
+        self.sqs.shutdown();
+    }
+}
+
+/// The router: internal endpoints plus the AWS dispatcher for everything else.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/_fogbank/health", get(fogbank_health))
+        .route(
+            "/_localstack/health",
+            get(localstack_health).head(localstack_health),
+        )
+        .fallback(aws)
+        .with_state(state)
+}
+
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let shutdown_state = state.clone();
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            shutdown_state.shutdown();
+        })
+        .await
+}
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+async fn fogbank_health() -> Response {
+    axum::Json(json!({
+        "status": "ok",
+        "version": VERSION,
+        "services": {
+            "sqs": "running",
+            "sns": "not_implemented",
+            "lambda": "not_implemented",
+        },
+    }))
+    .into_response()
+}
+
+async fn localstack_health() -> Response {
+    axum::Json(json!({
+        "services": {
+            "sqs": "running",
+            "sns": "disabled",
+            "lambda": "disabled",
+        },
+        "edition": "community",
+        "version": format!("fogbank-{VERSION}"),
+    }))
+    .into_response()
+}
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().hyphenated().to_string()
+}
+
+fn to_response(reply: Reply, request_id: &str) -> Response {
+    let mut res = Response::new(Body::from(reply.body));
+    *res.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(reply.content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    for (k, v) in reply.headers {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.append(k, v);
+        }
+    }
+    res
+}
+
+fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestContext {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("localhost:{}", state.config.listen.port()));
+    let account = scope
+        .access_key
+        .as_deref()
+        .filter(|k| k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(&state.config.default_account)
+        .to_string();
+    let region = scope
+        .region
+        .clone()
+        .unwrap_or_else(|| state.config.default_region.clone());
+    RequestContext {
+        account,
+        region,
+        host,
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Every request that is not an internal endpoint.
+async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let rid = request_id();
+    let (parts, body) = req.into_parts();
+    let target = header_str(&parts.headers, "x-amz-target").map(str::to_string);
+    let json_protocol = target.is_some();
+    let body = match axum::body::to_bytes(body, MAX_QUERY_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let err = SqsError::new(
+                SqsErrorCode::RequestEntityTooLarge,
+                format!("Request body is larger than {MAX_QUERY_BODY} bytes."),
+            );
+            let protocol = if json_protocol {
+                Protocol::Json
+            } else {
+                Protocol::Query
+            };
+            return to_response(sqs_codec::error_reply(protocol, &err, &rid), &rid);
+        }
+    };
+    let query_string = parts.uri.query().unwrap_or("");
+    let scope = scope_of(&parts.headers, query_string);
+    let ctx = context(&state, &parts.headers, &scope);
+
+    if let Some(target) = target {
+        let reply = match target.strip_prefix("AmazonSQS.") {
+            Some(action) => {
+                sqs_codec::handle(&state.sqs, &ctx, action, Params::Json(body), &rid).await
+            }
+            None => sqs_codec::error_reply(
+                Protocol::Json,
+                &SqsError::new(
+                    SqsErrorCode::UnknownOperation,
+                    format!("The target {target} is not served by this endpoint."),
+                ),
+                &rid,
+            ),
+        };
+        return log_reply(to_response(reply, &rid), "sqs", &target);
+    }
+
+    let path = parts.uri.path();
+    if is_lambda_path(path) {
+        return lambda_not_implemented(&rid);
+    }
+
+    // Query protocol: parameters from the query string and, for form posts, the body.
+    let mut pairs = match query::parse_form(query_string.as_bytes()) {
+        Some(p) => p,
+        None => return malformed(&rid, "The query string is not valid UTF-8."),
+    };
+    let is_form = header_str(&parts.headers, "content-type").is_some_and(|c| {
+        c.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if parts.method == Method::POST
+        && (is_form || (!body.is_empty() && body.first() != Some(&b'{')))
+    {
+        match query::parse_form(&body) {
+            Some(p) => pairs.extend(p),
+            None => return malformed(&rid, "The request body is not valid form-encoded UTF-8."),
+        }
+    }
+    let mut action = None;
+    let mut version = None;
+    pairs.retain(|(k, v)| match k.as_str() {
+        "Action" => {
+            action = Some(v.clone());
+            false
+        }
+        "Version" => {
+            version = Some(v.clone());
+            false
+        }
+        k => !is_auth_param(k),
+    });
+    let Some(action) = action.filter(|a| !a.is_empty()) else {
+        if parts.method == Method::GET && path == "/" {
+            return fogbank_health().await;
+        }
+        let err = SqsError::new(
+            SqsErrorCode::MissingAction,
+            "The request must contain the parameter Action.",
+        );
+        return to_response(sqs_codec::error_reply(Protocol::Query, &err, &rid), &rid);
+    };
+    let service = match version.as_deref() {
+        Some(sqs_codec::VERSION) => "sqs",
+        Some("2010-03-31") => "sns",
+        _ => match scope.service.as_deref() {
+            Some("sns") => "sns",
+            Some("sqs") => "sqs",
+            _ if sqs_codec::ACTIONS.contains(&action.as_str()) => "sqs",
+            _ => "unknown",
+        },
+    };
+    match service {
+        "sqs" => {
+            // Old SDKs post to the queue URL and may leave QueueUrl out.
+            if !pairs.iter().any(|(k, _)| k == "QueueUrl") && path.trim_matches('/').contains('/') {
+                pairs.push(("QueueUrl".to_string(), path.to_string()));
+            }
+            let reply =
+                sqs_codec::handle(&state.sqs, &ctx, &action, Params::Query(pairs), &rid).await;
+            log_reply(to_response(reply, &rid), "sqs", &action)
+        }
+        "sns" => sns_not_implemented(&rid, &action),
+        _ => {
+            let err = SqsError::new(
+                SqsErrorCode::InvalidAction,
+                format!("The action {action} is not valid for this endpoint."),
+            );
+            to_response(sqs_codec::error_reply(Protocol::Query, &err, &rid), &rid)
+        }
+    }
+}
+
+fn log_reply(res: Response, service: &str, action: &str) -> Response {
+    if !res.status().is_success() {
+        tracing::info!(
+            service,
+            action,
+            status = res.status().as_u16(),
+            "request failed"
+        );
+    }
+    res
+}
+
+fn is_auth_param(k: &str) -> bool {
+    k.starts_with("X-Amz-")
+        || matches!(
+            k,
+            "AWSAccessKeyId"
+                | "Signature"
+                | "SignatureMethod"
+                | "SignatureVersion"
+                | "Timestamp"
+                | "Expires"
+                | "SecurityToken"
+        )
+}
+
+fn is_lambda_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() > 12
+        && b[0] == b'/'
+        && b[1] == b'2'
+        && b[2] == b'0'
+        && b[5] == b'-'
+        && b[8] == b'-'
+        && b[11] == b'/'
+}
+
+fn malformed(rid: &str, message: &str) -> Response {
+    let err = SqsError::new(SqsErrorCode::InvalidQueryParameter, message);
+    to_response(sqs_codec::error_reply(Protocol::Query, &err, rid), rid)
+}
+
+fn lambda_not_implemented(rid: &str) -> Response {
+    let mut reply = Reply {
+        status: 501,
+        content_type: "application/json",
+        headers: vec![("x-amzn-ErrorType", "NotImplementedException".to_string())],
+        body: json!({"Type": "Server", "Message": "Lambda is not implemented in this version of fogbank."})
+            .to_string()
+            .into_bytes(),
+    };
+    reply.headers.shrink_to_fit();
+    to_response(reply, rid)
+}
+
+fn sns_not_implemented(rid: &str, action: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\
+         <Error><Type>Receiver</Type><Code>NotImplemented</Code><Message>SNS {action} is not implemented in this version of fogbank.</Message></Error>\
+         <RequestId>{rid}</RequestId></ErrorResponse>"
+    );
+    to_response(Reply::xml(501, body), rid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_paths_are_recognised_by_their_date_prefix() {
+        assert!(is_lambda_path("/2015-03-31/functions"));
+        assert!(is_lambda_path("/2017-03-31/tags/arn"));
+        assert!(!is_lambda_path("/000000000000/q"));
+        assert!(!is_lambda_path("/"));
+    }
+}

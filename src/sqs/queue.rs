@@ -1,0 +1,832 @@
+//! One queue's messages: visibility, delays, retention, FIFO groups and deduplication.
+//!
+//! Everything here is synchronous and takes "now" as an argument; the engine holds the lock,
+//! reads the clock and wakes long polls. Messages live in a map keyed by an internal sequence
+//! number, so a receipt handle finds its message in O(1). Standard queues keep a deque of ready
+//! messages and a min-heap of timers (delays and visibility timeouts); FIFO queues keep each
+//! message group's messages in order.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::attributes::QueueAttributes;
+use super::md5;
+use super::model::MessageAttributes;
+use crate::clock::Millis;
+
+/// How long FIFO deduplication ids and receive attempt ids are remembered.
+pub const DEDUP_WINDOW_MS: Millis = 5 * 60 * 1000;
+
+/// Extra data only some messages carry, boxed to keep the common message small.
+#[derive(Debug, Clone, Default)]
+pub struct MessageExtra {
+    pub attributes: MessageAttributes,
+    pub md5_of_attributes: Option<String>,
+    pub system_attributes: MessageAttributes,
+    pub md5_of_system_attributes: Option<String>,
+    /// Set when the message was moved here from a source queue by a redrive policy.
+    pub dead_letter_source_arn: Option<Arc<str>>,
+    pub group_id: Option<Arc<str>>,
+    pub deduplication_id: Option<Box<str>>,
+    /// FIFO sequence number.
+    pub sequence_number: Option<u128>,
+}
+
+/// A message stored in a queue.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub seq: u64,
+    pub id: u128,
+    pub body: Arc<str>,
+    pub md5_of_body: [u8; 16],
+    pub extra: Option<Box<MessageExtra>>,
+    pub sent_ms: Millis,
+    pub first_receive_ms: Millis,
+    /// When the message is (or becomes) visible.
+    pub visible_at: Millis,
+    pub receive_count: u32,
+    /// Bumped on every receive; part of the receipt handle.
+    pub generation: u32,
+    in_ready: bool,
+}
+
+impl StoredMessage {
+    /// A new message, visible at `visible_at`.
+    pub fn new(
+        id: u128,
+        body: Arc<str>,
+        extra: Option<Box<MessageExtra>>,
+        sent_ms: Millis,
+        visible_at: Millis,
+    ) -> Self {
+        StoredMessage {
+            seq: 0,
+            id,
+            md5_of_body: md5::md5_of_body(&body),
+            body,
+            extra,
+            sent_ms,
+            first_receive_ms: 0,
+            visible_at,
+            receive_count: 0,
+            generation: 0,
+            in_ready: false,
+        }
+    }
+
+    /// The message id as AWS prints it (a UUID).
+    pub fn message_id(&self) -> String {
+        uuid::Uuid::from_u128(self.id).hyphenated().to_string()
+    }
+
+    pub fn group_id(&self) -> Option<&Arc<str>> {
+        self.extra.as_ref().and_then(|e| e.group_id.as_ref())
+    }
+
+    fn in_flight(&self, now: Millis) -> bool {
+        self.receive_count > 0 && self.visible_at > now
+    }
+}
+
+/// A message handed out by a receive, with its new receipt handle.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub message: StoredMessage,
+    pub receipt_handle: String,
+}
+
+/// The counts behind the `ApproximateNumberOf*` attributes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub visible: u64,
+    pub not_visible: u64,
+    pub delayed: u64,
+}
+
+/// A remembered FIFO deduplication id.
+#[derive(Debug, Clone)]
+pub struct DedupEntry {
+    pub expires: Millis,
+    pub message_id: u128,
+    pub sequence_number: u128,
+}
+
+/// A permission statement added by AddPermission.
+#[derive(Debug, Clone)]
+pub struct Permission {
+    pub label: String,
+    pub accounts: Vec<String>,
+    pub actions: Vec<String>,
+}
+
+/// The mutable state of a queue, behind the queue's mutex.
+#[derive(Debug)]
+pub struct QueueState {
+    pub attributes: QueueAttributes,
+    pub last_modified_ms: Millis,
+    pub tags: BTreeMap<String, String>,
+    pub permissions: Vec<Permission>,
+    pub purge_started: Option<Millis>,
+    pub deleted: bool,
+    messages: HashMap<u64, Box<StoredMessage>>,
+    ready: VecDeque<u64>,
+    timers: BinaryHeap<Reverse<(Millis, u64)>>,
+    next_seq: u64,
+    // FIFO
+    groups: HashMap<Arc<str>, VecDeque<u64>>,
+    rotation: VecDeque<Arc<str>>,
+    dedup: HashMap<String, DedupEntry>,
+    dedup_expiry: VecDeque<(Millis, String)>,
+    attempts: HashMap<String, (Millis, Vec<(u64, u32)>)>,
+    next_sequence_number: u128,
+}
+
+/// Identifies a queue inside receipt handles.
+#[derive(Debug, Clone, Copy)]
+pub struct HandleKey {
+    pub queue_id: u64,
+    pub secret: u64,
+}
+
+impl HandleKey {
+    fn check(&self, seq: u64, generation: u32) -> u32 {
+        let mut x =
+            self.secret ^ self.queue_id.rotate_left(17) ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= u64::from(generation).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        x ^= x >> 29;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        (x ^ (x >> 32)) as u32
+    }
+
+    /// Encode a receipt handle for message `seq` received for the `generation`-th time.
+    pub fn encode(&self, seq: u64, generation: u32) -> String {
+        let mut raw = [0u8; 24];
+        raw[..8].copy_from_slice(&self.queue_id.to_be_bytes());
+        raw[8..16].copy_from_slice(&seq.to_be_bytes());
+        raw[16..20].copy_from_slice(&generation.to_be_bytes());
+        raw[20..].copy_from_slice(&self.check(seq, generation).to_be_bytes());
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// `(seq, generation)` of a receipt handle issued by this queue, else `None`.
+    pub fn decode(&self, handle: &str) -> Option<(u64, u32)> {
+        let raw = URL_SAFE_NO_PAD.decode(handle.trim()).ok()?;
+        if raw.len() != 24 {
+            return None;
+        }
+        let queue_id = u64::from_be_bytes(raw[..8].try_into().ok()?);
+        let seq = u64::from_be_bytes(raw[8..16].try_into().ok()?);
+        let generation = u32::from_be_bytes(raw[16..20].try_into().ok()?);
+        let check = u32::from_be_bytes(raw[20..24].try_into().ok()?);
+        (queue_id == self.queue_id && check == self.check(seq, generation))
+            .then_some((seq, generation))
+    }
+}
+
+/// What a delete or visibility change found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandleOutcome {
+    Done,
+    /// The message is gone or no longer in flight.
+    NotInFlight,
+}
+
+impl QueueState {
+    pub fn new(attributes: QueueAttributes, now: Millis, sequence_start: u128) -> Self {
+        QueueState {
+            attributes,
+            last_modified_ms: now,
+            tags: BTreeMap::new(),
+            permissions: Vec::new(),
+            purge_started: None,
+            deleted: false,
+            messages: HashMap::new(),
+            ready: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            next_seq: 1,
+            groups: HashMap::new(),
+            rotation: VecDeque::new(),
+            dedup: HashMap::new(),
+            dedup_expiry: VecDeque::new(),
+            attempts: HashMap::new(),
+            next_sequence_number: sequence_start,
+        }
+    }
+
+    fn fifo(&self) -> bool {
+        self.attributes.fifo
+    }
+
+    fn retention_ms(&self) -> Millis {
+        u64::from(self.attributes.message_retention_period) * 1000
+    }
+
+    fn expired(&self, m: &StoredMessage, now: Millis) -> bool {
+        m.sent_ms + self.retention_ms() <= now
+    }
+
+    /// Number of stored messages (any state).
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether the queue holds no messages.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// Look up a remembered FIFO deduplication id.
+    pub fn dedup_lookup(&mut self, key: &str, now: Millis) -> Option<DedupEntry> {
+        self.expire_dedup(now);
+        self.dedup.get(key).cloned()
+    }
+
+    fn expire_dedup(&mut self, now: Millis) {
+        while let Some((exp, _)) = self.dedup_expiry.front() {
+            if *exp > now {
+                break;
+            }
+            if let Some((exp, key)) = self.dedup_expiry.pop_front() {
+                if self.dedup.get(&key).is_some_and(|e| e.expires == exp) {
+                    self.dedup.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Take the next FIFO sequence number.
+    pub fn next_sequence_number(&mut self) -> u128 {
+        self.next_sequence_number += 1;
+        self.next_sequence_number
+    }
+
+    /// Store a message; remember its dedup id when given. Returns its internal sequence.
+    pub fn push(&mut self, mut msg: StoredMessage, dedup_key: Option<String>, now: Millis) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        msg.seq = seq;
+        if let Some(key) = dedup_key {
+            let entry = DedupEntry {
+                expires: now + DEDUP_WINDOW_MS,
+                message_id: msg.id,
+                sequence_number: msg
+                    .extra
+                    .as_ref()
+                    .and_then(|e| e.sequence_number)
+                    .unwrap_or(0),
+            };
+            self.dedup_expiry.push_back((entry.expires, key.clone()));
+            self.dedup.insert(key, entry);
+        }
+        if self.fifo() {
+            let group = msg.group_id().cloned().unwrap_or_else(|| Arc::from(""));
+            let deque = self.groups.entry(group.clone()).or_default();
+            if deque.is_empty() {
+                self.rotation.push_back(group);
+            }
+            deque.push_back(seq);
+            if msg.visible_at > now {
+                self.timers.push(Reverse((msg.visible_at, seq)));
+            }
+        } else if msg.visible_at <= now {
+            msg.in_ready = true;
+            self.ready.push_back(seq);
+        } else {
+            self.timers.push(Reverse((msg.visible_at, seq)));
+        }
+        self.messages.insert(seq, Box::new(msg));
+        seq
+    }
+
+    /// Move due timers into the ready deque (standard queues) and drop stale ones.
+    fn promote(&mut self, now: Millis) {
+        while let Some(Reverse((due, seq))) = self.timers.peek().copied() {
+            if due > now {
+                break;
+            }
+            self.timers.pop();
+            if self.fifo() {
+                continue;
+            }
+            if let Some(m) = self.messages.get_mut(&seq) {
+                if m.visible_at == due && !m.in_ready {
+                    m.in_ready = true;
+                    self.ready.push_back(seq);
+                }
+            }
+        }
+        // Deleted messages leave stale timers behind; rebuild when they dominate.
+        if self.timers.len() > 1024 && self.timers.len() > 2 * self.messages.len() {
+            let messages = &self.messages;
+            self.timers.retain(|Reverse((due, seq))| {
+                messages.get(seq).is_some_and(|m| m.visible_at == *due)
+            });
+        }
+    }
+
+    /// The earliest time at which a message may become visible, for long-poll wake-ups.
+    pub fn next_wakeup(&mut self, now: Millis) -> Option<Millis> {
+        self.promote(now);
+        self.timers.peek().map(|Reverse((due, _))| *due)
+    }
+
+    fn remove(&mut self, seq: u64) -> Option<Box<StoredMessage>> {
+        let m = self.messages.remove(&seq)?;
+        if let Some(group) = m.group_id() {
+            if let Some(deque) = self.groups.get_mut(group) {
+                if let Some(pos) = deque.iter().position(|s| *s == seq) {
+                    deque.remove(pos);
+                }
+                if deque.is_empty() {
+                    self.groups.remove(group);
+                    if let Some(pos) = self.rotation.iter().position(|g| g == group) {
+                        self.rotation.remove(pos);
+                    }
+                }
+            }
+        } else if self.fifo() {
+            // FIFO messages always carry a group; nothing else to clean.
+        }
+        Some(m)
+    }
+
+    /// Receive up to `max` messages with visibility timeout `vt_ms`. Messages whose receive
+    /// count reached `max_receive` (redrive policy) are removed and returned in `moved`
+    /// instead, for the engine to put on the dead-letter queue.
+    pub fn receive(
+        &mut self,
+        now: Millis,
+        max: usize,
+        vt_ms: Millis,
+        max_receive: Option<u32>,
+        key: HandleKey,
+        moved: &mut Vec<StoredMessage>,
+    ) -> Vec<Received> {
+        self.promote(now);
+        let mut picked: Vec<u64> = Vec::with_capacity(max);
+        if self.fifo() {
+            self.pick_fifo(now, max, max_receive, moved, &mut picked);
+        } else {
+            let retention = self.retention_ms();
+            while picked.len() < max {
+                let Some(seq) = self.ready.pop_front() else {
+                    break;
+                };
+                let Some(m) = self.messages.get_mut(&seq) else {
+                    continue;
+                };
+                m.in_ready = false;
+                if m.visible_at > now {
+                    continue;
+                }
+                let expired = m.sent_ms + retention <= now;
+                let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
+                if expired || exhausted {
+                    if let Some(m) = self.remove(seq) {
+                        if exhausted && !expired {
+                            moved.push(*m);
+                        }
+                    }
+                    continue;
+                }
+                picked.push(seq);
+            }
+        }
+        let mut out = Vec::with_capacity(picked.len());
+        for seq in picked {
+            if let Some(m) = self.messages.get_mut(&seq) {
+                m.receive_count += 1;
+                m.generation = m.generation.wrapping_add(1);
+                if m.receive_count == 1 {
+                    m.first_receive_ms = now;
+                }
+                m.visible_at = now + vt_ms;
+                self.timers.push(Reverse((m.visible_at, seq)));
+                out.push(Received {
+                    receipt_handle: key.encode(seq, m.generation),
+                    message: (**m).clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn pick_fifo(
+        &mut self,
+        now: Millis,
+        max: usize,
+        max_receive: Option<u32>,
+        moved: &mut Vec<StoredMessage>,
+        picked: &mut Vec<u64>,
+    ) {
+        let mut visited = 0;
+        let groups = self.rotation.len();
+        while picked.len() < max && visited < groups {
+            visited += 1;
+            let Some(group) = self.rotation.pop_front() else {
+                break;
+            };
+            self.rotation.push_back(group.clone());
+            let mut i = 0;
+            while picked.len() < max {
+                let Some(seq) = self.groups.get(&group).and_then(|d| d.get(i).copied()) else {
+                    break;
+                };
+                let Some(m) = self.messages.get(&seq) else {
+                    break;
+                };
+                // In flight (the group is locked) or still delayed: the group waits.
+                if m.visible_at > now {
+                    break;
+                }
+                let expired = self.expired(m, now);
+                let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
+                if expired || exhausted {
+                    if let Some(m) = self.remove(seq) {
+                        if exhausted && !expired {
+                            moved.push(*m);
+                        }
+                    }
+                    // Removal shifted the group, so the same index is the next message.
+                    continue;
+                }
+                picked.push(seq);
+                i += 1;
+            }
+        }
+    }
+
+    /// Receive again the messages a FIFO `ReceiveRequestAttemptId` got, if all still are in
+    /// flight under the same receipt; `None` when the attempt is unknown or stale.
+    pub fn replay_attempt(
+        &mut self,
+        attempt: &str,
+        now: Millis,
+        key: HandleKey,
+    ) -> Option<Vec<Received>> {
+        self.attempts.retain(|_, (exp, _)| *exp > now);
+        let (_, entries) = self.attempts.get(attempt)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (seq, generation) in entries {
+            let m = self.messages.get(seq)?;
+            if m.generation != *generation || !m.in_flight(now) {
+                return None;
+            }
+            out.push(Received {
+                receipt_handle: key.encode(*seq, *generation),
+                message: (**m).clone(),
+            });
+        }
+        Some(out)
+    }
+
+    /// Remember what a receive with a `ReceiveRequestAttemptId` returned.
+    pub fn record_attempt(&mut self, attempt: String, now: Millis, received: &[Received]) {
+        let entries = received
+            .iter()
+            .map(|r| (r.message.seq, r.message.generation))
+            .collect();
+        self.attempts
+            .insert(attempt, (now + DEDUP_WINDOW_MS, entries));
+    }
+
+    /// Delete the message a receipt handle names. Standard queues delete even with an older
+    /// handle of the same message; FIFO queues only with the current, unexpired one.
+    pub fn delete(&mut self, seq: u64, generation: u32, now: Millis) -> HandleOutcome {
+        let Some(m) = self.messages.get(&seq) else {
+            return HandleOutcome::NotInFlight;
+        };
+        if self.fifo() && (m.generation != generation || !m.in_flight(now)) {
+            return HandleOutcome::NotInFlight;
+        }
+        self.remove(seq);
+        HandleOutcome::Done
+    }
+
+    /// Change the visibility timeout of an in-flight message, counted from now.
+    pub fn change_visibility(
+        &mut self,
+        seq: u64,
+        generation: u32,
+        vt_ms: Millis,
+        now: Millis,
+    ) -> HandleOutcome {
+        let fifo = self.fifo();
+        let Some(m) = self.messages.get_mut(&seq) else {
+            return HandleOutcome::NotInFlight;
+        };
+        if !m.in_flight(now) || (fifo && m.generation != generation) {
+            return HandleOutcome::NotInFlight;
+        }
+        m.visible_at = now + vt_ms;
+        self.timers.push(Reverse((m.visible_at, seq)));
+        if vt_ms == 0 {
+            self.promote(now);
+        }
+        HandleOutcome::Done
+    }
+
+    /// Drop every message.
+    pub fn purge(&mut self) {
+        self.messages.clear();
+        self.ready.clear();
+        self.timers.clear();
+        self.groups.clear();
+        self.rotation.clear();
+        self.attempts.clear();
+    }
+
+    /// Remove up to `max` currently visible messages (for message move tasks), oldest first.
+    pub fn take_visible(&mut self, now: Millis, max: usize) -> Vec<StoredMessage> {
+        self.promote(now);
+        let mut seqs: Vec<u64> = self
+            .messages
+            .values()
+            .filter(|m| m.visible_at <= now && !self.expired(m, now))
+            .map(|m| m.seq)
+            .collect();
+        seqs.sort_unstable();
+        seqs.truncate(max);
+        seqs.into_iter()
+            .filter_map(|s| self.remove(s).map(|m| *m))
+            .collect()
+    }
+
+    /// Counts for the `ApproximateNumberOf*` attributes.
+    pub fn counts(&self, now: Millis) -> Counts {
+        let mut c = Counts::default();
+        for m in self.messages.values() {
+            if self.expired(m, now) {
+                continue;
+            }
+            if m.visible_at <= now {
+                c.visible += 1;
+            } else if m.receive_count > 0 {
+                c.not_visible += 1;
+            } else {
+                c.delayed += 1;
+            }
+        }
+        c
+    }
+
+    /// Whether any message is receivable right now (used to end long polls early).
+    pub fn has_visible(&mut self, now: Millis) -> bool {
+        self.promote(now);
+        if self.fifo() {
+            self.messages.values().any(|m| m.visible_at <= now)
+        } else {
+            !self.ready.is_empty()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: HandleKey = HandleKey {
+        queue_id: 7,
+        secret: 42,
+    };
+
+    fn standard() -> QueueState {
+        QueueState::new(QueueAttributes::default(), 0, 0)
+    }
+
+    fn fifo() -> QueueState {
+        let attrs = QueueAttributes {
+            fifo: true,
+            ..QueueAttributes::default()
+        };
+        QueueState::new(attrs, 0, 0)
+    }
+
+    fn msg(body: &str, now: Millis, delay: Millis) -> StoredMessage {
+        StoredMessage::new(rand_id(body), Arc::from(body), None, now, now + delay)
+    }
+
+    fn grouped(body: &str, group: &str, now: Millis) -> StoredMessage {
+        let extra = MessageExtra {
+            group_id: Some(Arc::from(group)),
+            ..Default::default()
+        };
+        StoredMessage::new(
+            rand_id(body),
+            Arc::from(body),
+            Some(Box::new(extra)),
+            now,
+            now,
+        )
+    }
+
+    fn rand_id(body: &str) -> u128 {
+        body.bytes()
+            .fold(1u128, |a, b| a.wrapping_mul(31).wrapping_add(u128::from(b)))
+    }
+
+    fn bodies(r: &[Received]) -> Vec<String> {
+        r.iter().map(|r| r.message.body.to_string()).collect()
+    }
+
+    #[test]
+    fn receipt_handles_round_trip_and_reject_forgeries() {
+        let h = KEY.encode(12, 3);
+        assert_eq!(KEY.decode(&h), Some((12, 3)));
+        let other = HandleKey {
+            queue_id: 8,
+            secret: 42,
+        };
+        assert_eq!(other.decode(&h), None);
+        assert_eq!(KEY.decode("garbage"), None);
+        let mut tampered = h.clone().into_bytes();
+        tampered[12] = if tampered[12] == b'A' { b'B' } else { b'A' };
+        assert_eq!(
+            KEY.decode(std::str::from_utf8(&tampered).expect("ascii")),
+            None
+        );
+    }
+
+    #[test]
+    fn visibility_timeout_hides_then_returns_message() {
+        let mut q = standard();
+        q.push(msg("a", 0, 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
+        assert_eq!(bodies(&r), ["a"]);
+        assert!(
+            q.receive(29_999, 10, 30_000, None, KEY, &mut moved)
+                .is_empty()
+        );
+        assert_eq!(
+            q.counts(29_999),
+            Counts {
+                visible: 0,
+                not_visible: 1,
+                delayed: 0
+            }
+        );
+        let again = q.receive(30_000, 10, 30_000, None, KEY, &mut moved);
+        assert_eq!(bodies(&again), ["a"]);
+        assert_eq!(again[0].message.receive_count, 2);
+        assert_eq!(again[0].message.first_receive_ms, 0);
+        assert_ne!(again[0].receipt_handle, r[0].receipt_handle);
+    }
+
+    #[test]
+    fn delay_keeps_message_hidden_until_due() {
+        let mut q = standard();
+        q.push(msg("d", 0, 5_000), None, 0);
+        let mut moved = vec![];
+        assert!(
+            q.receive(4_999, 10, 30_000, None, KEY, &mut moved)
+                .is_empty()
+        );
+        assert_eq!(q.counts(4_999).delayed, 1);
+        assert_eq!(q.next_wakeup(0), Some(5_000));
+        assert_eq!(
+            bodies(&q.receive(5_000, 10, 30_000, None, KEY, &mut moved)),
+            ["d"]
+        );
+    }
+
+    #[test]
+    fn retention_expiry_drops_messages() {
+        let mut q = standard();
+        q.attributes.message_retention_period = 60;
+        q.push(msg("old", 0, 0), None, 0);
+        assert_eq!(q.counts(59_999).visible, 1);
+        assert_eq!(q.counts(60_000).visible, 0);
+        let mut moved = vec![];
+        assert!(
+            q.receive(60_000, 10, 30_000, None, KEY, &mut moved)
+                .is_empty()
+        );
+        assert!(moved.is_empty());
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn delete_and_change_visibility_use_receipt_handles() {
+        let mut q = standard();
+        q.push(msg("a", 0, 0), None, 0);
+        q.push(msg("b", 0, 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
+        let (sa, ga) = KEY.decode(&r[0].receipt_handle).expect("valid");
+        let (sb, gb) = KEY.decode(&r[1].receipt_handle).expect("valid");
+        assert_eq!(q.delete(sa, ga, 1), HandleOutcome::Done);
+        assert_eq!(q.change_visibility(sb, gb, 0, 1), HandleOutcome::Done);
+        assert_eq!(
+            bodies(&q.receive(1, 10, 30_000, None, KEY, &mut moved)),
+            ["b"]
+        );
+        assert_eq!(
+            q.change_visibility(sa, ga, 0, 1),
+            HandleOutcome::NotInFlight
+        );
+        assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn redrive_moves_message_after_max_receives() {
+        let mut q = standard();
+        q.push(msg("poison", 0, 0), None, 0);
+        let mut moved = vec![];
+        for i in 0..2 {
+            let t = i * 1_000;
+            assert_eq!(q.receive(t, 1, 0, Some(2), KEY, &mut moved).len(), 1);
+        }
+        assert!(q.receive(5_000, 1, 0, Some(2), KEY, &mut moved).is_empty());
+        assert_eq!(moved.len(), 1);
+        assert_eq!(&*moved[0].body, "poison");
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn fifo_hands_out_groups_in_order_and_locks_in_flight_groups() {
+        let mut q = fifo();
+        for (b, g) in [
+            ("a1", "a"),
+            ("b1", "b"),
+            ("a2", "a"),
+            ("a3", "a"),
+            ("b2", "b"),
+        ] {
+            q.push(grouped(b, g, 0), None, 0);
+        }
+        let mut moved = vec![];
+        let first = q.receive(0, 2, 30_000, None, KEY, &mut moved);
+        assert_eq!(bodies(&first), ["a1", "a2"]);
+        // group a is locked while a1/a2 are in flight; b is free.
+        let second = q.receive(0, 10, 30_000, None, KEY, &mut moved);
+        assert_eq!(bodies(&second), ["b1", "b2"]);
+        assert!(q.receive(0, 10, 30_000, None, KEY, &mut moved).is_empty());
+        for r in &first {
+            let (s, g) = KEY.decode(&r.receipt_handle).expect("valid");
+            assert_eq!(q.delete(s, g, 1), HandleOutcome::Done);
+        }
+        assert_eq!(
+            bodies(&q.receive(1, 10, 30_000, None, KEY, &mut moved)),
+            ["a3"]
+        );
+    }
+
+    #[test]
+    fn fifo_message_returns_in_place_after_visibility_expires() {
+        let mut q = fifo();
+        q.push(grouped("1", "g", 0), None, 0);
+        q.push(grouped("2", "g", 0), None, 0);
+        let mut moved = vec![];
+        assert_eq!(
+            bodies(&q.receive(0, 1, 1_000, None, KEY, &mut moved)),
+            ["1"]
+        );
+        assert!(q.receive(500, 10, 1_000, None, KEY, &mut moved).is_empty());
+        assert_eq!(
+            bodies(&q.receive(1_000, 10, 1_000, None, KEY, &mut moved)),
+            ["1", "2"]
+        );
+    }
+
+    #[test]
+    fn fifo_dedup_entries_expire_after_five_minutes() {
+        let mut q = fifo();
+        q.push(grouped("x", "g", 0), Some("k".into()), 0);
+        assert!(q.dedup_lookup("k", DEDUP_WINDOW_MS - 1).is_some());
+        assert!(q.dedup_lookup("k", DEDUP_WINDOW_MS).is_none());
+    }
+
+    #[test]
+    fn fifo_attempt_replays_same_messages_while_in_flight() {
+        let mut q = fifo();
+        q.push(grouped("1", "g", 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
+        q.record_attempt("att".into(), 0, &r);
+        let again = q.replay_attempt("att", 10, KEY).expect("replayed");
+        assert_eq!(again[0].receipt_handle, r[0].receipt_handle);
+        assert!(q.replay_attempt("att", 30_000, KEY).is_none());
+    }
+
+    #[test]
+    fn stale_timers_are_compacted() {
+        let mut q = standard();
+        let mut moved = vec![];
+        for i in 0..3000u64 {
+            q.push(msg(&format!("m{i}"), 0, 0), None, 0);
+        }
+        let r = q.receive(0, 3000, 30_000, None, KEY, &mut moved);
+        for x in &r {
+            let (s, g) = KEY.decode(&x.receipt_handle).expect("valid");
+            q.delete(s, g, 0);
+        }
+        q.push(msg("last", 0, 0), None, 0);
+        q.next_wakeup(0);
+        assert!(q.timers.len() <= 1, "{}", q.timers.len());
+    }
+}

@@ -1,0 +1,41 @@
+//! Shared helpers for the integration tests: a server on an OS-chosen port and SDK clients.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use aws_credential_types::Credentials;
+use fogbank::clock::ManualClock;
+use fogbank::config::Config;
+use fogbank::server::{self, RunningServer};
+
+/// Start a server on 127.0.0.1:0 with the system clock.
+pub async fn start() -> RunningServer {
+    server::spawn(Config::ephemeral()).await.expect("server starts")
+}
+
+/// Start a server on 127.0.0.1:0 whose engines use a manual clock.
+pub async fn start_with_manual_clock() -> (RunningServer, ManualClock) {
+    let clock = ManualClock::starting_2026();
+    let config = Config::ephemeral().with_clock(Arc::new(clock.clone()));
+    (server::spawn(config).await.expect("server starts"), clock)
+}
+
+/// An SDK config for the server with the given access key id and region.
+pub async fn sdk_config(server: &RunningServer, access_key: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(server.endpoint())
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(access_key, "test", None, None, "fogbank-tests"))
+        .load()
+        .await
+}
+
+/// An SQS client (AWS JSON 1.0 protocol) for the default account and us-east-1.
+pub async fn sqs(server: &RunningServer) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&sdk_config(server, "test", "us-east-1").await)
+}
+
+/// An SQS client whose requests land in the given account (a 12-digit access key) and region.
+pub async fn sqs_as(server: &RunningServer, account: &str, region: &str) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(&sdk_config(server, account, region).await)
+}

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use super::attributes::{ATTRIBUTE_NAMES, QueueAttributes};
+use super::attributes::{self, ATTRIBUTE_NAMES, QueueAttributes};
 use super::error::{SqsError, SqsErrorCode, SqsResult};
 use super::md5;
 use super::model::*;
@@ -394,6 +394,14 @@ impl SqsEngine {
                 "Dead-letter queue must be same type of queue as the source.",
             ));
         }
+        let allow = dlq.lock().attributes.redrive_allow_policy.clone();
+        if !attributes::redrive_allowed(allow.as_deref(), source_arn) {
+            return Err(SqsError::invalid_parameter(
+                "RedrivePolicy",
+                raw,
+                "Dead-letter target's RedriveAllowPolicy does not allow this queue as a source.",
+            ));
+        }
         Ok(())
     }
 
@@ -450,11 +458,12 @@ impl SqsEngine {
             }
             self.recently_deleted.remove(&k);
         }
-        self.validate_redrive_target(&attrs, input.attributes.get("RedrivePolicy"))?;
+        let queue_arn = arn::arn("sqs", &ctx.region, &ctx.account, &name);
+        self.validate_redrive_target(&queue_arn, &attrs, input.attributes.get("RedrivePolicy"))?;
         let mut state = QueueState::new(attrs, now, u128::from(now) * 1_000_000_000);
         state.tags = input.tags;
         let queue = Arc::new(Queue {
-            arn: arn::arn("sqs", &ctx.region, &ctx.account, &name),
+            arn: queue_arn,
             name,
             account: ctx.account.clone(),
             region: ctx.region.clone(),
@@ -621,7 +630,9 @@ impl SqsEngine {
         let current = q.lock().attributes.clone();
         let mut updated = current;
         updated.apply_all(&attrs, false)?;
-        self.validate_redrive_target(&updated, attrs.get("RedrivePolicy"))?;
+        if attrs.contains_key("RedrivePolicy") {
+            self.validate_redrive_target(&q.arn, &updated, attrs.get("RedrivePolicy"))?;
+        }
         {
             let mut state = q.lock();
             // Re-apply onto the live attributes so that a concurrent change is not lost.

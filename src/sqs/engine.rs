@@ -371,6 +371,7 @@ impl SqsEngine {
 
     fn validate_redrive_target(
         &self,
+        source_arn: &str,
         attrs: &QueueAttributes,
         raw: Option<&String>,
     ) -> SqsResult<()> {

@@ -68,7 +68,9 @@ fn unescape(s: &str) -> String {
             "gt" => '>',
             "quot" => '"',
             "apos" => '\'',
-            n if n.starts_with("#x") => char::from_u32(u32::from_str_radix(&n[2..], 16).expect("hex")).expect("char"),
+            n if n.starts_with("#x") => {
+                char::from_u32(u32::from_str_radix(&n[2..], 16).expect("hex")).expect("char")
+            }
             n if n.starts_with('#') => char::from_u32(n[1..].parse().expect("dec")).expect("char"),
             other => panic!("unknown entity {other}"),
         };
@@ -93,11 +95,19 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn post_raw(server: &RunningServer, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Resp {
+async fn post_raw(
+    server: &RunningServer,
+    path: &str,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> Resp {
     let client = reqwest::Client::new();
     let mut req = client
         .post(format!("{}{path}", server.endpoint()))
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
         .body(body);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -113,7 +123,12 @@ async fn call(server: &RunningServer, action: &str, params: &[(&str, &str)]) -> 
     call_at(server, "/", action, params).await
 }
 
-async fn call_at(server: &RunningServer, path: &str, action: &str, params: &[(&str, &str)]) -> Resp {
+async fn call_at(
+    server: &RunningServer,
+    path: &str,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Resp {
     let mut pairs = vec![("Action", action), ("Version", "2012-11-05")];
     pairs.extend_from_slice(params);
     post_raw(server, path, form(&pairs).into_bytes(), &[]).await
@@ -125,7 +140,10 @@ async fn create(server: &RunningServer, name: &str, attrs: &[(&str, &str)]) -> S
         params.push((format!("Attribute.{}.Name", i + 1), k.to_string()));
         params.push((format!("Attribute.{}.Value", i + 1), v.to_string()));
     }
-    let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let r = call(server, "CreateQueue", &refs).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.one("QueueUrl")
@@ -133,7 +151,11 @@ async fn create(server: &RunningServer, name: &str, attrs: &[(&str, &str)]) -> S
 
 fn assert_error(r: &Resp, status: u16, code: &str) {
     assert_eq!(r.status, status, "{}", r.body);
-    assert!(r.body.contains(&format!("<ErrorResponse xmlns=\"{NS}\">")), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("<ErrorResponse xmlns=\"{NS}\">")),
+        "{}",
+        r.body
+    );
     assert_eq!(r.one("Code"), code, "{}", r.body);
     assert_eq!(r.one("Type"), "Sender");
     assert!(!r.one("Message").is_empty());
@@ -145,15 +167,34 @@ async fn responses_are_namespaced_with_results_and_request_ids() {
     let server = common::start().await;
     let r = call(&server, "CreateQueue", &[("QueueName", "q1")]).await;
     assert_eq!(r.status, 200);
-    assert!(r.body.contains(&format!("<CreateQueueResponse xmlns=\"{NS}\"><CreateQueueResult>")));
-    assert_eq!(r.one("QueueUrl"), format!("{}/000000000000/q1", server.endpoint()));
+    assert!(r.body.contains(&format!(
+        "<CreateQueueResponse xmlns=\"{NS}\"><CreateQueueResult>"
+    )));
+    assert_eq!(
+        r.one("QueueUrl"),
+        format!("{}/000000000000/q1", server.endpoint())
+    );
     assert!(!r.one("RequestId").is_empty());
     // Void operations have no Result element.
-    let r = call(&server, "TagQueue", &[("QueueUrl", "/000000000000/q1"), ("Tag.1.Key", "k"), ("Tag.1.Value", "v")]).await;
+    let r = call(
+        &server,
+        "TagQueue",
+        &[
+            ("QueueUrl", "/000000000000/q1"),
+            ("Tag.1.Key", "k"),
+            ("Tag.1.Value", "v"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("<TagQueueResponse"));
     assert!(!r.body.contains("<TagQueueResult"));
-    let r = call(&server, "ListQueueTags", &[("QueueUrl", "/000000000000/q1")]).await;
+    let r = call(
+        &server,
+        "ListQueueTags",
+        &[("QueueUrl", "/000000000000/q1")],
+    )
+    .await;
     assert_eq!(r.all("Key"), ["k"]);
     assert_eq!(r.all("Value"), ["v"]);
 }
@@ -161,12 +202,21 @@ async fn responses_are_namespaced_with_results_and_request_ids() {
 #[tokio::test]
 async fn attributes_lists_and_queue_listing_are_flattened() {
     let server = common::start().await;
-    let url = create(&server, "attrs", &[("VisibilityTimeout", "45"), ("DelaySeconds", "2")]).await;
+    let url = create(
+        &server,
+        "attrs",
+        &[("VisibilityTimeout", "45"), ("DelaySeconds", "2")],
+    )
+    .await;
     create(&server, "attrs-2", &[]).await;
     let r = call(
         &server,
         "GetQueueAttributes",
-        &[("QueueUrl", &url), ("AttributeName.1", "VisibilityTimeout"), ("AttributeName.2", "DelaySeconds")],
+        &[
+            ("QueueUrl", &url),
+            ("AttributeName.1", "VisibilityTimeout"),
+            ("AttributeName.2", "DelaySeconds"),
+        ],
     )
     .await;
     assert_eq!(r.all("Name"), ["VisibilityTimeout", "DelaySeconds"]);
@@ -196,25 +246,40 @@ async fn send_receive_round_trip_keeps_body_bytes_and_md5s() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.one("MD5OfMessageAttributes"), "f711c779386017be0858627ced765df3");
+    assert_eq!(
+        r.one("MD5OfMessageAttributes"),
+        "f711c779386017be0858627ced765df3"
+    );
     let md5 = r.one("MD5OfMessageBody");
     let r = call(
         &server,
         "ReceiveMessage",
-        &[("QueueUrl", &url), ("MessageAttributeName.1", "All"), ("AttributeName.1", "All")],
+        &[
+            ("QueueUrl", &url),
+            ("MessageAttributeName.1", "All"),
+            ("AttributeName.1", "All"),
+        ],
     )
     .await;
     assert!(r.body.contains("&#xD;"), "CR must be escaped: {}", r.body);
     assert_eq!(r.one("Body"), body);
     assert_eq!(r.one("MD5OfBody"), md5);
-    assert_eq!(r.one("MD5OfMessageAttributes"), "f711c779386017be0858627ced765df3");
+    assert_eq!(
+        r.one("MD5OfMessageAttributes"),
+        "f711c779386017be0858627ced765df3"
+    );
     assert_eq!(r.one("StringValue"), "v");
     assert_eq!(r.one("DataType"), "String");
     let names = r.all("Name");
     assert!(names.contains(&"SentTimestamp".to_string()), "{names:?}");
     assert!(names.contains(&"s".to_string()));
     let handle = r.one("ReceiptHandle");
-    let r = call(&server, "DeleteMessage", &[("QueueUrl", &url), ("ReceiptHandle", &handle)]).await;
+    let r = call(
+        &server,
+        "DeleteMessage",
+        &[("QueueUrl", &url), ("ReceiptHandle", &handle)],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
@@ -222,7 +287,13 @@ async fn send_receive_round_trip_keeps_body_bytes_and_md5s() {
 async fn posting_to_the_queue_path_and_get_requests_resolve_the_queue() {
     let server = common::start().await;
     create(&server, "pathq", &[]).await;
-    let r = call_at(&server, "/000000000000/pathq", "SendMessage", &[("MessageBody", "via path")]).await;
+    let r = call_at(
+        &server,
+        "/000000000000/pathq",
+        "SendMessage",
+        &[("MessageBody", "via path")],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let res = reqwest::get(format!(
         "{}/000000000000/pathq?Action=ReceiveMessage&Version=2012-11-05",
@@ -241,7 +312,12 @@ async fn posting_to_the_queue_path_and_get_requests_resolve_the_queue() {
         "http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/pathq",
         "http://localhost:4566/queue/us-east-1/000000000000/pathq",
     ] {
-        let r = call(&server, "GetQueueAttributes", &[("QueueUrl", url), ("AttributeName.1", "QueueArn")]).await;
+        let r = call(
+            &server,
+            "GetQueueAttributes",
+            &[("QueueUrl", url), ("AttributeName.1", "QueueArn")],
+        )
+        .await;
         assert_eq!(r.one("Value"), "arn:aws:sqs:us-east-1:000000000000:pathq");
     }
 }
@@ -276,12 +352,23 @@ async fn batch_results_use_aws_entry_names() {
         &[
             ("QueueUrl", &url),
             ("ChangeMessageVisibilityBatchRequestEntry.1.Id", "c"),
-            ("ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle", &handle),
-            ("ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout", "100"),
+            (
+                "ChangeMessageVisibilityBatchRequestEntry.1.ReceiptHandle",
+                &handle,
+            ),
+            (
+                "ChangeMessageVisibilityBatchRequestEntry.1.VisibilityTimeout",
+                "100",
+            ),
         ],
     )
     .await;
-    assert_eq!(r.all("ChangeMessageVisibilityBatchResultEntry").len(), 1, "{}", r.body);
+    assert_eq!(
+        r.all("ChangeMessageVisibilityBatchResultEntry").len(),
+        1,
+        "{}",
+        r.body
+    );
     let r = call(
         &server,
         "DeleteMessageBatch",
@@ -292,7 +379,12 @@ async fn batch_results_use_aws_entry_names() {
         ],
     )
     .await;
-    assert_eq!(r.all("DeleteMessageBatchResultEntry").len(), 1, "{}", r.body);
+    assert_eq!(
+        r.all("DeleteMessageBatchResultEntry").len(),
+        1,
+        "{}",
+        r.body
+    );
     let r = call(&server, "SendMessageBatch", &[("QueueUrl", &url)]).await;
     assert_error(&r, 400, "AWS.SimpleQueueService.EmptyBatchRequest");
 }
@@ -314,7 +406,8 @@ async fn fifo_and_dead_letter_operations_over_query() {
     .await;
     assert!(!r.one("SequenceNumber").is_empty());
     let dlq = create(&server, "dead", &[]).await;
-    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dead","maxReceiveCount":3}"#;
+    let policy =
+        r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dead","maxReceiveCount":3}"#;
     create(&server, "live", &[("RedrivePolicy", policy)]).await;
     let r = call(&server, "ListDeadLetterSourceQueues", &[("QueueUrl", &dlq)]).await;
     assert_eq!(r.all("QueueUrl").len(), 1, "{}", r.body);
@@ -335,11 +428,21 @@ async fn fifo_and_dead_letter_operations_over_query() {
     let r = call(
         &server,
         "AddPermission",
-        &[("QueueUrl", &dlq), ("Label", "l"), ("AWSAccountId.1", "111111111111"), ("ActionName.1", "SendMessage")],
+        &[
+            ("QueueUrl", &dlq),
+            ("Label", "l"),
+            ("AWSAccountId.1", "111111111111"),
+            ("ActionName.1", "SendMessage"),
+        ],
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = call(&server, "RemovePermission", &[("QueueUrl", &dlq), ("Label", "l")]).await;
+    let r = call(
+        &server,
+        "RemovePermission",
+        &[("QueueUrl", &dlq), ("Label", "l")],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = call(&server, "PurgeQueue", &[("QueueUrl", &dlq)]).await;
     assert_eq!(r.status, 200);
@@ -361,19 +464,48 @@ async fn malformed_requests_get_aws_shaped_errors() {
     let r = call(&server, "CreateQueue", &[]).await;
     assert_error(&r, 400, "MissingParameter");
     create(&server, "typed", &[]).await;
-    let r = call(&server, "ReceiveMessage", &[("QueueUrl", "/000000000000/typed"), ("MaxNumberOfMessages", "abc")]).await;
+    let r = call(
+        &server,
+        "ReceiveMessage",
+        &[
+            ("QueueUrl", "/000000000000/typed"),
+            ("MaxNumberOfMessages", "abc"),
+        ],
+    )
+    .await;
     assert_error(&r, 400, "InvalidParameterValue");
-    let r = post_raw(&server, "/", b"Action=SendMessage&Version=2012-11-05&MessageBody=%FF%FE".to_vec(), &[]).await;
+    let r = post_raw(
+        &server,
+        "/",
+        b"Action=SendMessage&Version=2012-11-05&MessageBody=%FF%FE".to_vec(),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 400, "{}", r.body);
-    let r = call(&server, "CreateQueue", &[("QueueName", "x"), ("Attribute.1.Name", "VisibilityTimeout")]).await;
+    let r = call(
+        &server,
+        "CreateQueue",
+        &[
+            ("QueueName", "x"),
+            ("Attribute.1.Name", "VisibilityTimeout"),
+        ],
+    )
+    .await;
     assert_error(&r, 400, "MissingParameter");
     let big = vec![b'a'; 9 * 1024 * 1024];
-    let mut body = b"Action=SendMessage&Version=2012-11-05&QueueUrl=/000000000000/typed&MessageBody=".to_vec();
+    let mut body =
+        b"Action=SendMessage&Version=2012-11-05&QueueUrl=/000000000000/typed&MessageBody=".to_vec();
     body.extend_from_slice(&big);
     let r = post_raw(&server, "/", body, &[]).await;
     assert_eq!(r.status, 413, "{}", &r.body[..r.body.len().min(300)]);
     // An SNS request (Version 2010-03-31) is not treated as SQS.
-    let r = post_raw(&server, "/", b"Action=AddPermission&Version=2010-03-31".to_vec(), &[]).await;
+    let r = post_raw(
+        &server,
+        "/",
+        b"Action=AddPermission&Version=2010-03-31".to_vec(),
+        &[],
+    )
+    .await;
     assert!(!r.body.contains(NS), "{}", r.body);
 }
 
@@ -381,10 +513,19 @@ async fn malformed_requests_get_aws_shaped_errors() {
 async fn credential_scope_selects_account_and_region() {
     let server = common::start().await;
     let auth = "AWS4-HMAC-SHA256 Credential=123456789012/20260101/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=00";
-    let body = form(&[("Action", "CreateQueue"), ("Version", "2012-11-05"), ("QueueName", "scoped")]);
+    let body = form(&[
+        ("Action", "CreateQueue"),
+        ("Version", "2012-11-05"),
+        ("QueueName", "scoped"),
+    ]);
     let r = post_raw(&server, "/", body.into_bytes(), &[("authorization", auth)]).await;
     assert!(r.one("QueueUrl").ends_with("/123456789012/scoped"));
-    let body = form(&[("Action", "GetQueueAttributes"), ("Version", "2012-11-05"), ("QueueUrl", "/123456789012/scoped"), ("AttributeName.1", "QueueArn")]);
+    let body = form(&[
+        ("Action", "GetQueueAttributes"),
+        ("Version", "2012-11-05"),
+        ("QueueUrl", "/123456789012/scoped"),
+        ("AttributeName.1", "QueueArn"),
+    ]);
     let r = post_raw(&server, "/", body.into_bytes(), &[("authorization", auth)]).await;
     assert_eq!(r.one("Value"), "arn:aws:sqs:eu-west-1:123456789012:scoped");
     // Unsigned requests land in the default account and region, where the queue is not.

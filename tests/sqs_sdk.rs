@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::primitives::Blob;
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, MessageAttributeValue,
-    MessageSystemAttributeName, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
-    QueueAttributeName, SendMessageBatchRequestEntry,
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    MessageAttributeValue, MessageSystemAttributeName, MessageSystemAttributeNameForSends,
+    MessageSystemAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry,
 };
 
 fn s(v: &str) -> MessageAttributeValue {
@@ -52,7 +52,12 @@ async fn queue_lifecycle_urls_defaults_and_listing() {
     assert_eq!(url, format!("{}/000000000000/orders", server.endpoint()));
     // Same name and attributes: the same URL.
     assert_eq!(create(&sqs, "orders").await, url);
-    let got = sqs.get_queue_url().queue_name("orders").send().await.expect("url");
+    let got = sqs
+        .get_queue_url()
+        .queue_name("orders")
+        .send()
+        .await
+        .expect("url");
     assert_eq!(got.queue_url.as_deref(), Some(url.as_str()));
 
     let attrs = sqs
@@ -67,31 +72,65 @@ async fn queue_lifecycle_urls_defaults_and_listing() {
     let get = |n: QueueAttributeName| attrs.get(&n).map(String::as_str);
     assert_eq!(get(QueueAttributeName::VisibilityTimeout), Some("30"));
     assert_eq!(get(QueueAttributeName::MaximumMessageSize), Some("1048576"));
-    assert_eq!(get(QueueAttributeName::MessageRetentionPeriod), Some("345600"));
+    assert_eq!(
+        get(QueueAttributeName::MessageRetentionPeriod),
+        Some("345600")
+    );
     assert_eq!(get(QueueAttributeName::DelaySeconds), Some("0"));
-    assert_eq!(get(QueueAttributeName::ReceiveMessageWaitTimeSeconds), Some("0"));
+    assert_eq!(
+        get(QueueAttributeName::ReceiveMessageWaitTimeSeconds),
+        Some("0")
+    );
     assert_eq!(
         get(QueueAttributeName::QueueArn),
         Some("arn:aws:sqs:us-east-1:000000000000:orders")
     );
-    assert_eq!(get(QueueAttributeName::ApproximateNumberOfMessages), Some("0"));
+    assert_eq!(
+        get(QueueAttributeName::ApproximateNumberOfMessages),
+        Some("0")
+    );
     assert!(get(QueueAttributeName::FifoQueue).is_none());
     assert!(get(QueueAttributeName::RedrivePolicy).is_none());
 
     create(&sqs, "orders-dlq").await;
     create(&sqs, "other").await;
-    let listed = sqs.list_queues().queue_name_prefix("orders").send().await.expect("list");
+    let listed = sqs
+        .list_queues()
+        .queue_name_prefix("orders")
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.queue_urls().len(), 2);
     // Paging with MaxResults.
-    let page1 = sqs.list_queues().max_results(2).send().await.expect("page 1");
+    let page1 = sqs
+        .list_queues()
+        .max_results(2)
+        .send()
+        .await
+        .expect("page 1");
     assert_eq!(page1.queue_urls().len(), 2);
     let token = page1.next_token.expect("a next token when more remain");
-    let page2 = sqs.list_queues().max_results(2).next_token(token).send().await.expect("page 2");
+    let page2 = sqs
+        .list_queues()
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await
+        .expect("page 2");
     assert_eq!(page2.queue_urls().len(), 1);
     assert!(page2.next_token.is_none());
 
-    sqs.delete_queue().queue_url(&url).send().await.expect("delete");
-    let err = sqs.get_queue_url().queue_name("orders").send().await.expect_err("gone");
+    sqs.delete_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("delete");
+    let err = sqs
+        .get_queue_url()
+        .queue_name("orders")
+        .send()
+        .await
+        .expect_err("gone");
     assert_eq!(err.code(), Some("AWS.SimpleQueueService.NonExistentQueue"));
     assert!(err.into_service_error().is_queue_does_not_exist());
 }
@@ -117,7 +156,12 @@ async fn create_queue_with_other_attributes_conflicts() {
     assert!(err.into_service_error().is_queue_name_exists());
 
     for bad in ["has space", "", &"x".repeat(81), "dot.fifo"] {
-        let err = sqs.create_queue().queue_name(bad).send().await.expect_err(bad);
+        let err = sqs
+            .create_queue()
+            .queue_name(bad)
+            .send()
+            .await
+            .expect_err(bad);
         assert_eq!(err.code(), Some("InvalidParameterValue"), "{bad:?}");
     }
     let err = sqs
@@ -143,9 +187,21 @@ async fn deleted_name_is_reusable_only_after_sixty_seconds() {
     let (server, clock) = common::start_with_manual_clock().await;
     let sqs = common::sqs(&server).await;
     let url = create(&sqs, "again").await;
-    sqs.delete_queue().queue_url(&url).send().await.expect("delete");
-    let err = sqs.create_queue().queue_name("again").send().await.expect_err("too soon");
-    assert_eq!(err.code(), Some("AWS.SimpleQueueService.QueueDeletedRecently"));
+    sqs.delete_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("delete");
+    let err = sqs
+        .create_queue()
+        .queue_name("again")
+        .send()
+        .await
+        .expect_err("too soon");
+    assert_eq!(
+        err.code(),
+        Some("AWS.SimpleQueueService.QueueDeletedRecently")
+    );
     clock.advance(Duration::from_secs(60));
     create(&sqs, "again").await;
 }
@@ -171,8 +227,14 @@ async fn send_receive_delete_with_attributes_and_md5s() {
         .send()
         .await
         .expect("send");
-    assert_eq!(sent.md5_of_message_body(), Some("5d41402abc4b2a76b9719d911017c592"));
-    assert_eq!(sent.md5_of_message_attributes(), Some("f711c779386017be0858627ced765df3"));
+    assert_eq!(
+        sent.md5_of_message_body(),
+        Some("5d41402abc4b2a76b9719d911017c592")
+    );
+    assert_eq!(
+        sent.md5_of_message_attributes(),
+        Some("f711c779386017be0858627ced765df3")
+    );
     assert_eq!(
         sent.md5_of_message_system_attributes(),
         Some("4777fe4e8f0ac8a9a8da35539c6fb198")
@@ -190,10 +252,21 @@ async fn send_receive_delete_with_attributes_and_md5s() {
     assert_eq!(m.message_id(), sent.message_id());
     assert_eq!(m.body(), Some("hello"));
     assert_eq!(m.md5_of_body(), Some("5d41402abc4b2a76b9719d911017c592"));
-    assert_eq!(m.md5_of_message_attributes(), Some("f711c779386017be0858627ced765df3"));
+    assert_eq!(
+        m.md5_of_message_attributes(),
+        Some("f711c779386017be0858627ced765df3")
+    );
     let sys = m.attributes.as_ref().expect("system attributes");
-    assert_eq!(sys.get(&MessageSystemAttributeName::ApproximateReceiveCount).map(String::as_str), Some("1"));
-    assert_eq!(sys.get(&MessageSystemAttributeName::AwsTraceHeader).map(String::as_str), Some("Root=1-abc"));
+    assert_eq!(
+        sys.get(&MessageSystemAttributeName::ApproximateReceiveCount)
+            .map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        sys.get(&MessageSystemAttributeName::AwsTraceHeader)
+            .map(String::as_str),
+        Some("Root=1-abc")
+    );
     assert!(sys.contains_key(&MessageSystemAttributeName::SentTimestamp));
     sqs.delete_message()
         .queue_url(&url)
@@ -201,8 +274,19 @@ async fn send_receive_delete_with_attributes_and_md5s() {
         .send()
         .await
         .expect("delete");
-    assert_eq!(attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await, "0");
-    assert_eq!(attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessagesNotVisible).await, "0");
+    assert_eq!(
+        attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await,
+        "0"
+    );
+    assert_eq!(
+        attr(
+            &sqs,
+            &url,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible
+        )
+        .await,
+        "0"
+    );
 
     let err = sqs
         .delete_message()
@@ -245,7 +329,10 @@ async fn message_attribute_names_filter_the_returned_attributes_and_their_md5() 
     let m = &got.messages()[0];
     let attrs = m.message_attributes.as_ref().expect("filtered attributes");
     assert_eq!(attrs.len(), 1);
-    assert_eq!(m.md5_of_message_attributes(), Some("f711c779386017be0858627ced765df3"));
+    assert_eq!(
+        m.md5_of_message_attributes(),
+        Some("f711c779386017be0858627ced765df3")
+    );
 }
 
 #[tokio::test]
@@ -282,7 +369,10 @@ async fn invalid_messages_are_rejected_with_aws_codes() {
     for i in 0..11 {
         req = req.message_attributes(format!("a{i}"), s("v"));
     }
-    assert_eq!(req.send().await.expect_err("11 attributes").code(), Some("InvalidParameterValue"));
+    assert_eq!(
+        req.send().await.expect_err("11 attributes").code(),
+        Some("InvalidParameterValue")
+    );
     let err = sqs
         .send_message()
         .queue_url(&url)
@@ -357,7 +447,13 @@ async fn batches_report_entry_failures_and_reject_bad_batches() {
     for i in 0..11 {
         many = many.entries(entry(&format!("e{i}"), "x"));
     }
-    assert!(many.send().await.expect_err("11").into_service_error().is_too_many_entries_in_batch_request());
+    assert!(
+        many.send()
+            .await
+            .expect_err("11")
+            .into_service_error()
+            .is_too_many_entries_in_batch_request()
+    );
     let err = sqs
         .send_message_batch()
         .queue_url(&url)
@@ -392,7 +488,11 @@ async fn batches_report_entry_failures_and_reject_bad_batches() {
         .await
         .expect("receive");
     assert_eq!(got.messages().len(), 2);
-    let handles: Vec<String> = got.messages().iter().filter_map(|m| m.receipt_handle.clone()).collect();
+    let handles: Vec<String> = got
+        .messages()
+        .iter()
+        .filter_map(|m| m.receipt_handle.clone())
+        .collect();
     let changed = sqs
         .change_message_visibility_batch()
         .queue_url(&url)
@@ -445,7 +545,12 @@ async fn visibility_timeout_and_delay_follow_the_clock() {
     let (server, clock) = common::start_with_manual_clock().await;
     let sqs = common::sqs(&server).await;
     let url = create(&sqs, "vis").await;
-    sqs.send_message().queue_url(&url).message_body("m").send().await.expect("send");
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("m")
+        .send()
+        .await
+        .expect("send");
     let first = sqs
         .receive_message()
         .queue_url(&url)
@@ -455,7 +560,15 @@ async fn visibility_timeout_and_delay_follow_the_clock() {
         .expect("receive");
     assert_eq!(first.messages().len(), 1);
     clock.advance(Duration::from_secs(9));
-    assert!(sqs.receive_message().queue_url(&url).send().await.expect("r").messages().is_empty());
+    assert!(
+        sqs.receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .expect("r")
+            .messages()
+            .is_empty()
+    );
     clock.advance(Duration::from_secs(1));
     let again = sqs
         .receive_message()
@@ -466,7 +579,10 @@ async fn visibility_timeout_and_delay_follow_the_clock() {
         .expect("receive again");
     let m = &again.messages()[0];
     assert_eq!(
-        m.attributes.as_ref().and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount)).map(String::as_str),
+        m.attributes
+            .as_ref()
+            .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+            .map(String::as_str),
         Some("2")
     );
     // Extending the visibility of an in-flight message; zero makes it visible at once.
@@ -477,12 +593,38 @@ async fn visibility_timeout_and_delay_follow_the_clock() {
         .send()
         .await
         .expect("change");
-    assert_eq!(sqs.receive_message().queue_url(&url).send().await.expect("r").messages().len(), 1);
+    assert_eq!(
+        sqs.receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .expect("r")
+            .messages()
+            .len(),
+        1
+    );
 
-    sqs.send_message().queue_url(&url).message_body("later").delay_seconds(5).send().await.expect("send");
-    assert_eq!(attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessagesDelayed).await, "1");
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("later")
+        .delay_seconds(5)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        attr(
+            &sqs,
+            &url,
+            QueueAttributeName::ApproximateNumberOfMessagesDelayed
+        )
+        .await,
+        "1"
+    );
     clock.advance(Duration::from_secs(5));
-    assert_eq!(attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await, "1");
+    assert_eq!(
+        attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await,
+        "1"
+    );
 }
 
 #[tokio::test]
@@ -495,16 +637,29 @@ async fn long_poll_returns_as_soon_as_a_message_arrives() {
         let url = url.clone();
         tokio::spawn(async move {
             let start = Instant::now();
-            let out = sqs.receive_message().queue_url(&url).wait_time_seconds(20).send().await;
+            let out = sqs
+                .receive_message()
+                .queue_url(&url)
+                .wait_time_seconds(20)
+                .send()
+                .await;
             (out, start.elapsed())
         })
     };
     // Give the poll time to park; a late send is fine too, the poll only ends on a message.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    sqs.send_message().queue_url(&url).message_body("wake").send().await.expect("send");
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("wake")
+        .send()
+        .await
+        .expect("send");
     let (out, elapsed) = waiter.await.expect("task");
     assert_eq!(out.expect("receive").messages()[0].body(), Some("wake"));
-    assert!(elapsed < Duration::from_secs(10), "long poll took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "long poll took {elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -514,13 +669,26 @@ async fn long_poll_ends_empty_at_the_wait_deadline() {
     let url = create(&sqs, "deadline").await;
     let waiter = {
         let sqs = sqs.clone();
-        tokio::spawn(async move { sqs.receive_message().queue_url(&url).wait_time_seconds(20).send().await })
+        tokio::spawn(async move {
+            sqs.receive_message()
+                .queue_url(&url)
+                .wait_time_seconds(20)
+                .send()
+                .await
+        })
     };
     while !waiter.is_finished() {
         clock.advance(Duration::from_secs(1));
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(waiter.await.expect("task").expect("receive").messages().is_empty());
+    assert!(
+        waiter
+            .await
+            .expect("task")
+            .expect("receive")
+            .messages()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -528,14 +696,38 @@ async fn purge_is_limited_to_once_a_minute() {
     let (server, clock) = common::start_with_manual_clock().await;
     let sqs = common::sqs(&server).await;
     let url = create(&sqs, "purge").await;
-    sqs.send_message().queue_url(&url).message_body("x").send().await.expect("send");
-    sqs.purge_queue().queue_url(&url).send().await.expect("purge");
-    assert_eq!(attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await, "0");
-    let err = sqs.purge_queue().queue_url(&url).send().await.expect_err("in progress");
-    assert_eq!(err.code(), Some("AWS.SimpleQueueService.PurgeQueueInProgress"));
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .send()
+        .await
+        .expect("send");
+    sqs.purge_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("purge");
+    assert_eq!(
+        attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await,
+        "0"
+    );
+    let err = sqs
+        .purge_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect_err("in progress");
+    assert_eq!(
+        err.code(),
+        Some("AWS.SimpleQueueService.PurgeQueueInProgress")
+    );
     assert!(err.into_service_error().is_purge_queue_in_progress());
     clock.advance(Duration::from_secs(60));
-    sqs.purge_queue().queue_url(&url).send().await.expect("purge again");
+    sqs.purge_queue()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("purge again");
 }
 
 #[tokio::test]
@@ -551,9 +743,22 @@ async fn retention_period_expires_messages() {
         .expect("create")
         .queue_url
         .expect("url");
-    sqs.send_message().queue_url(&url).message_body("x").send().await.expect("send");
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .send()
+        .await
+        .expect("send");
     clock.advance(Duration::from_secs(60));
-    assert!(sqs.receive_message().queue_url(&url).send().await.expect("r").messages().is_empty());
+    assert!(
+        sqs.receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .expect("r")
+            .messages()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -575,12 +780,32 @@ async fn dead_letter_queue_receives_after_max_receives_and_moves_back() {
         .queue_url
         .expect("url");
     let src_arn = attr(&sqs, &src, QueueAttributeName::QueueArn).await;
-    let sent = sqs.send_message().queue_url(&src).message_body("poison").send().await.expect("send");
+    let sent = sqs
+        .send_message()
+        .queue_url(&src)
+        .message_body("poison")
+        .send()
+        .await
+        .expect("send");
     for _ in 0..2 {
-        let r = sqs.receive_message().queue_url(&src).visibility_timeout(0).send().await.expect("r");
+        let r = sqs
+            .receive_message()
+            .queue_url(&src)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .expect("r");
         assert_eq!(r.messages().len(), 1);
     }
-    assert!(sqs.receive_message().queue_url(&src).send().await.expect("r").messages().is_empty());
+    assert!(
+        sqs.receive_message()
+            .queue_url(&src)
+            .send()
+            .await
+            .expect("r")
+            .messages()
+            .is_empty()
+    );
     let moved = sqs
         .receive_message()
         .queue_url(&dlq)
@@ -593,11 +818,19 @@ async fn dead_letter_queue_receives_after_max_receives_and_moves_back() {
     assert_eq!(m.message_id(), sent.message_id());
     assert_eq!(m.body(), Some("poison"));
     assert_eq!(
-        m.attributes.as_ref().and_then(|a| a.get(&MessageSystemAttributeName::DeadLetterQueueSourceArn)).map(String::as_str),
+        m.attributes
+            .as_ref()
+            .and_then(|a| a.get(&MessageSystemAttributeName::DeadLetterQueueSourceArn))
+            .map(String::as_str),
         Some(src_arn.as_str())
     );
-    let sources = sqs.list_dead_letter_source_queues().queue_url(&dlq).send().await.expect("sources");
-    assert_eq!(sources.queue_urls(), [src.clone()]);
+    let sources = sqs
+        .list_dead_letter_source_queues()
+        .queue_url(&dlq)
+        .send()
+        .await
+        .expect("sources");
+    assert_eq!(sources.queue_urls(), std::slice::from_ref(&src));
 
     let err = sqs
         .start_message_move_task()
@@ -606,12 +839,27 @@ async fn dead_letter_queue_receives_after_max_receives_and_moves_back() {
         .await
         .expect_err("source is not a DLQ");
     assert_eq!(err.code(), Some("InvalidParameterValue"));
-    let task = sqs.start_message_move_task().source_arn(&dlq_arn).send().await.expect("start");
+    let task = sqs
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .expect("start");
     assert!(task.task_handle.is_some());
-    let tasks = sqs.list_message_move_tasks().source_arn(&dlq_arn).send().await.expect("list");
+    let tasks = sqs
+        .list_message_move_tasks()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .expect("list");
     assert_eq!(tasks.results()[0].status(), Some("COMPLETED"));
     assert_eq!(tasks.results()[0].approximate_number_of_messages_moved(), 1);
-    let back = sqs.receive_message().queue_url(&src).send().await.expect("back in source");
+    let back = sqs
+        .receive_message()
+        .queue_url(&src)
+        .send()
+        .await
+        .expect("back in source");
     assert_eq!(back.messages()[0].body(), Some("poison"));
     let err = sqs
         .cancel_message_move_task()
@@ -642,7 +890,12 @@ async fn move_task_respects_its_rate_and_can_be_cancelled() {
         .expect("url");
     let dest_arn = attr(&sqs, &dest, QueueAttributeName::QueueArn).await;
     for i in 0..5 {
-        sqs.send_message().queue_url(&dlq).message_body(format!("m{i}")).send().await.expect("send");
+        sqs.send_message()
+            .queue_url(&dlq)
+            .message_body(format!("m{i}"))
+            .send()
+            .await
+            .expect("send");
     }
     let task = sqs
         .start_message_move_task()
@@ -652,10 +905,21 @@ async fn move_task_respects_its_rate_and_can_be_cancelled() {
         .send()
         .await
         .expect("start");
-    assert_eq!(attr(&sqs, &dest, QueueAttributeName::ApproximateNumberOfMessages).await, "2");
-    let listed = sqs.list_message_move_tasks().source_arn(&dlq_arn).send().await.expect("list");
+    assert_eq!(
+        attr(&sqs, &dest, QueueAttributeName::ApproximateNumberOfMessages).await,
+        "2"
+    );
+    let listed = sqs
+        .list_message_move_tasks()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.results()[0].status(), Some("RUNNING"));
-    assert_eq!(listed.results()[0].approximate_number_of_messages_to_move(), Some(5));
+    assert_eq!(
+        listed.results()[0].approximate_number_of_messages_to_move(),
+        Some(5)
+    );
     clock.advance(Duration::from_secs(1));
     let mut moved = String::new();
     for _ in 0..200 {
@@ -673,7 +937,12 @@ async fn move_task_respects_its_rate_and_can_be_cancelled() {
         .await
         .expect("cancel");
     assert_eq!(cancelled.approximate_number_of_messages_moved(), 4);
-    let listed = sqs.list_message_move_tasks().source_arn(&dlq_arn).send().await.expect("list");
+    let listed = sqs
+        .list_message_move_tasks()
+        .source_arn(&dlq_arn)
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.results()[0].status(), Some("CANCELLED"));
 }
 
@@ -701,11 +970,23 @@ async fn fifo_orders_groups_locks_in_flight_groups_and_deduplicates() {
             .send()
             .await
             .expect("send");
-        seqs.push(out.sequence_number.expect("sequence number").parse::<u128>().expect("numeric"));
+        seqs.push(
+            out.sequence_number
+                .expect("sequence number")
+                .parse::<u128>()
+                .expect("numeric"),
+        );
     }
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     // Content-based dedup: the same body again is accepted but not stored twice.
-    let dup = sqs.send_message().queue_url(&url).message_body("a1").message_group_id("a").send().await.expect("dup");
+    let dup = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("a1")
+        .message_group_id("a")
+        .send()
+        .await
+        .expect("dup");
     let first = sqs
         .receive_message()
         .queue_url(&url)
@@ -716,7 +997,13 @@ async fn fifo_orders_groups_locks_in_flight_groups_and_deduplicates() {
     assert_eq!(first.messages()[0].body(), Some("a1"));
     assert_eq!(first.messages()[0].message_id(), dup.message_id());
     // Group a is locked while a1 is in flight: only b1 comes out.
-    let second = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await.expect("r");
+    let second = sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("r");
     let bodies: Vec<_> = second.messages().iter().filter_map(|m| m.body()).collect();
     assert_eq!(bodies, ["b1"]);
     sqs.delete_message()
@@ -725,16 +1012,35 @@ async fn fifo_orders_groups_locks_in_flight_groups_and_deduplicates() {
         .send()
         .await
         .expect("delete");
-    let third = sqs.receive_message().queue_url(&url).max_number_of_messages(10).send().await.expect("r");
+    let third = sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("r");
     let bodies: Vec<_> = third.messages().iter().filter_map(|m| m.body()).collect();
     assert_eq!(bodies, ["a2"]);
 
     // After the five-minute window the same content is a new message.
     clock.advance(Duration::from_secs(301));
-    let fresh = sqs.send_message().queue_url(&url).message_body("a1").message_group_id("a").send().await.expect("send");
+    let fresh = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("a1")
+        .message_group_id("a")
+        .send()
+        .await
+        .expect("send");
     assert_ne!(fresh.message_id(), dup.message_id());
 
-    let err = sqs.send_message().queue_url(&url).message_body("x").send().await.expect_err("group required");
+    let err = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .send()
+        .await
+        .expect_err("group required");
     assert_eq!(err.code(), Some("MissingParameter"));
     let err = sqs
         .send_message()
@@ -769,10 +1075,25 @@ async fn fifo_receive_request_attempt_id_replays_the_same_receive() {
         .send()
         .await
         .expect("send");
-    let r1 = sqs.receive_message().queue_url(&url).receive_request_attempt_id("try-1").send().await.expect("r1");
-    let r2 = sqs.receive_message().queue_url(&url).receive_request_attempt_id("try-1").send().await.expect("r2");
+    let r1 = sqs
+        .receive_message()
+        .queue_url(&url)
+        .receive_request_attempt_id("try-1")
+        .send()
+        .await
+        .expect("r1");
+    let r2 = sqs
+        .receive_message()
+        .queue_url(&url)
+        .receive_request_attempt_id("try-1")
+        .send()
+        .await
+        .expect("r2");
     assert_eq!(r1.messages().len(), 1);
-    assert_eq!(r1.messages()[0].receipt_handle(), r2.messages()[0].receipt_handle());
+    assert_eq!(
+        r1.messages()[0].receipt_handle(),
+        r2.messages()[0].receipt_handle()
+    );
 }
 
 #[tokio::test]
@@ -788,9 +1109,26 @@ async fn tags_and_permissions() {
         .expect("create")
         .queue_url
         .expect("url");
-    sqs.tag_queue().queue_url(&url).tags("env", "dev").send().await.expect("tag");
-    sqs.untag_queue().queue_url(&url).tag_keys("team").send().await.expect("untag");
-    let tags = sqs.list_queue_tags().queue_url(&url).send().await.expect("tags").tags.expect("map");
+    sqs.tag_queue()
+        .queue_url(&url)
+        .tags("env", "dev")
+        .send()
+        .await
+        .expect("tag");
+    sqs.untag_queue()
+        .queue_url(&url)
+        .tag_keys("team")
+        .send()
+        .await
+        .expect("untag");
+    let tags = sqs
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("tags")
+        .tags
+        .expect("map");
     assert_eq!(tags.len(), 1);
     assert_eq!(tags.get("env").map(String::as_str), Some("dev"));
 
@@ -803,10 +1141,14 @@ async fn tags_and_permissions() {
         .await
         .expect("add permission");
     let policy: serde_json::Value =
-        serde_json::from_str(&attr(&sqs, &url, QueueAttributeName::Policy).await).expect("policy json");
+        serde_json::from_str(&attr(&sqs, &url, QueueAttributeName::Policy).await)
+            .expect("policy json");
     assert_eq!(policy["Statement"][0]["Sid"], "send");
     assert_eq!(policy["Statement"][0]["Action"], "SQS:SendMessage");
-    assert_eq!(policy["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::111111111111:root");
+    assert_eq!(
+        policy["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::111111111111:root"
+    );
     let err = sqs
         .add_permission()
         .queue_url(&url)
@@ -817,7 +1159,12 @@ async fn tags_and_permissions() {
         .await
         .expect_err("duplicate label");
     assert_eq!(err.code(), Some("InvalidParameterValue"));
-    sqs.remove_permission().queue_url(&url).label("send").send().await.expect("remove");
+    sqs.remove_permission()
+        .queue_url(&url)
+        .label("send")
+        .send()
+        .await
+        .expect("remove");
     let attrs = sqs
         .get_queue_attributes()
         .queue_url(&url)
@@ -836,8 +1183,21 @@ async fn accounts_and_regions_are_isolated() {
     let other_region = common::sqs_as(&server, "111111111111", "eu-west-1").await;
     let url = create(&a, "shared-name").await;
     assert!(url.ends_with("/111111111111/shared-name"));
-    assert!(b.get_queue_url().queue_name("shared-name").send().await.is_err());
-    assert!(other_region.get_queue_url().queue_name("shared-name").send().await.is_err());
+    assert!(
+        b.get_queue_url()
+            .queue_name("shared-name")
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        other_region
+            .get_queue_url()
+            .queue_name("shared-name")
+            .send()
+            .await
+            .is_err()
+    );
     // Cross-account lookup by owner id works, as on AWS.
     let found = b
         .get_queue_url()
@@ -847,7 +1207,15 @@ async fn accounts_and_regions_are_isolated() {
         .await
         .expect("owner lookup");
     assert_eq!(found.queue_url.as_deref(), Some(url.as_str()));
-    assert_eq!(b.list_queues().send().await.expect("list").queue_urls().len(), 0);
+    assert_eq!(
+        b.list_queues()
+            .send()
+            .await
+            .expect("list")
+            .queue_urls()
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -861,7 +1229,10 @@ async fn set_queue_attributes_updates_and_validates() {
         .send()
         .await
         .expect("set");
-    assert_eq!(attr(&sqs, &url, QueueAttributeName::DelaySeconds).await, "10");
+    assert_eq!(
+        attr(&sqs, &url, QueueAttributeName::DelaySeconds).await,
+        "10"
+    );
     let err = sqs
         .set_queue_attributes()
         .queue_url(&url)

@@ -29,12 +29,12 @@ fn from_credential(credential: &str) -> Scope {
 
 /// The scope from the `Authorization` header, else from a presigned query string.
 pub fn scope_of(headers: &HeaderMap, query_string: &str) -> Scope {
-    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        if let Some(i) = auth.find("Credential=") {
-            let rest = &auth[i + "Credential=".len()..];
-            let cred = rest.split(',').next().unwrap_or(rest);
-            return from_credential(cred);
-        }
+    if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok())
+        && let Some(i) = auth.find("Credential=")
+    {
+        let rest = &auth[i + "Credential=".len()..];
+        let cred = rest.split(',').next().unwrap_or(rest);
+        return from_credential(cred);
     }
     for pair in query_string.split('&') {
         if let Some(v) = pair.strip_prefix("X-Amz-Credential=") {

@@ -122,9 +122,7 @@ pub fn parse_redrive_policy(value: &str) -> SqsResult<RedrivePolicy> {
         if key != "deadLetterTargetArn" && key != "maxReceiveCount" {
             return Err(reason(
                 name,
-                &format!(
-                    "Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount]."
-                ),
+                "Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount].",
             ));
         }
     }

@@ -612,10 +612,10 @@ impl SqsEngine {
                 "QueueArn" => Some(q.arn.clone()),
                 other => state.attributes.render(other),
             };
-            if let Some(v) = value {
-                if !out.iter().any(|(n, _): &(String, String)| n == name) {
-                    out.push((name.to_string(), v));
-                }
+            if let Some(v) = value
+                && !out.iter().any(|(n, _): &(String, String)| n == name)
+            {
+                out.push((name.to_string(), v));
             }
         }
         Ok(GetQueueAttributesOutput { attributes: out })
@@ -775,19 +775,19 @@ impl SqsEngine {
         let mut extra = p.extra;
         let (message_id, sequence) = {
             let mut state = q.lock();
-            if let Some(k) = &p.dedup_key {
-                if let Some(dup) = state.dedup_lookup(k, now) {
-                    drop(state);
-                    return SendMessageOutput {
-                        md5_of_message_body: md5::hex(&md5::md5_of_body(&p.body)),
-                        md5_of_message_attributes: md5_attrs,
-                        md5_of_message_system_attributes: md5_sys,
-                        message_id: uuid::Uuid::from_u128(dup.message_id)
-                            .hyphenated()
-                            .to_string(),
-                        sequence_number: Some(format_sequence(dup.sequence_number)),
-                    };
-                }
+            if let Some(k) = &p.dedup_key
+                && let Some(dup) = state.dedup_lookup(k, now)
+            {
+                drop(state);
+                return SendMessageOutput {
+                    md5_of_message_body: md5::hex(&md5::md5_of_body(&p.body)),
+                    md5_of_message_attributes: md5_attrs,
+                    md5_of_message_system_attributes: md5_sys,
+                    message_id: uuid::Uuid::from_u128(dup.message_id)
+                        .hyphenated()
+                        .to_string(),
+                    sequence_number: Some(format_sequence(dup.sequence_number)),
+                };
             }
             let sequence = if q.is_fifo() {
                 let n = state.next_sequence_number();
@@ -992,21 +992,22 @@ impl SqsEngine {
         }
         let mut message_attributes = MessageAttributes::new();
         let mut md5_of_message_attributes = None;
-        if let Some(e) = &m.extra {
-            if !attribute_names.is_empty() && !e.attributes.is_empty() {
-                let all = attribute_names.iter().any(|n| n == "All" || n == ".*");
-                if all {
-                    message_attributes = e.attributes.clone();
-                    md5_of_message_attributes = e.md5_of_attributes.clone();
-                } else {
-                    message_attributes = e
-                        .attributes
-                        .iter()
-                        .filter(|(k, _)| attribute_requested(attribute_names, k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    md5_of_message_attributes = md5::md5_of_attribute_map(&message_attributes);
-                }
+        if let Some(e) = &m.extra
+            && !attribute_names.is_empty()
+            && !e.attributes.is_empty()
+        {
+            let all = attribute_names.iter().any(|n| n == "All" || n == ".*");
+            if all {
+                message_attributes = e.attributes.clone();
+                md5_of_message_attributes = e.md5_of_attributes.clone();
+            } else {
+                message_attributes = e
+                    .attributes
+                    .iter()
+                    .filter(|(k, _)| attribute_requested(attribute_names, k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                md5_of_message_attributes = md5::md5_of_attribute_map(&message_attributes);
             }
         }
         Message {
@@ -1153,10 +1154,10 @@ impl SqsEngine {
                         Some(r) => r,
                         None => {
                             let r = state.receive(now, max, vt_ms, max_receive, q.key, &mut moved);
-                            if let Some(a) = &attempt {
-                                if !r.is_empty() {
-                                    state.record_attempt(a.clone(), now, &r);
-                                }
+                            if let Some(a) = &attempt
+                                && !r.is_empty()
+                            {
+                                state.record_attempt(a.clone(), now, &r);
                             }
                             r
                         }
@@ -1317,16 +1318,16 @@ impl SqsEngine {
         let q = self.resolve(ctx, input.queue_url.as_deref())?;
         let now = self.now();
         let mut state = q.lock();
-        if let Some(t) = state.purge_started {
-            if now < t + PURGE_PERIOD_MS {
-                return Err(SqsError::new(
-                    SqsErrorCode::PurgeQueueInProgress,
-                    format!(
-                        "Only one PurgeQueue operation on {} is allowed every 60 seconds.",
-                        q.name
-                    ),
-                ));
-            }
+        if let Some(t) = state.purge_started
+            && now < t + PURGE_PERIOD_MS
+        {
+            return Err(SqsError::new(
+                SqsErrorCode::PurgeQueueInProgress,
+                format!(
+                    "Only one PurgeQueue operation on {} is allowed every 60 seconds.",
+                    q.name
+                ),
+            ));
         }
         state.purge_started = Some(now);
         state.purge();

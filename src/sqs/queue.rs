@@ -250,10 +250,10 @@ impl QueueState {
             if *exp > now {
                 break;
             }
-            if let Some((exp, key)) = self.dedup_expiry.pop_front() {
-                if self.dedup.get(&key).is_some_and(|e| e.expires == exp) {
-                    self.dedup.remove(&key);
-                }
+            if let Some((exp, key)) = self.dedup_expiry.pop_front()
+                && self.dedup.get(&key).is_some_and(|e| e.expires == exp)
+            {
+                self.dedup.remove(&key);
             }
         }
     }
@@ -312,11 +312,12 @@ impl QueueState {
             if self.fifo() {
                 continue;
             }
-            if let Some(m) = self.messages.get_mut(&seq) {
-                if m.visible_at == due && !m.in_ready {
-                    m.in_ready = true;
-                    self.ready.push_back(seq);
-                }
+            if let Some(m) = self.messages.get_mut(&seq)
+                && m.visible_at == due
+                && !m.in_ready
+            {
+                m.in_ready = true;
+                self.ready.push_back(seq);
             }
         }
         // Deleted messages leave stale timers behind; rebuild when they dominate.
@@ -386,10 +387,11 @@ impl QueueState {
                 let expired = m.sent_ms + retention <= now;
                 let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
                 if expired || exhausted {
-                    if let Some(m) = self.remove(seq) {
-                        if exhausted && !expired {
-                            moved.push(*m);
-                        }
+                    if let Some(m) = self.remove(seq)
+                        && exhausted
+                        && !expired
+                    {
+                        moved.push(*m);
                     }
                     continue;
                 }
@@ -446,10 +448,11 @@ impl QueueState {
                 let expired = self.expired(m, now);
                 let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
                 if expired || exhausted {
-                    if let Some(m) = self.remove(seq) {
-                        if exhausted && !expired {
-                            moved.push(*m);
-                        }
+                    if let Some(m) = self.remove(seq)
+                        && exhausted
+                        && !expired
+                    {
+                        moved.push(*m);
                     }
                     // Removal shifted the group, so the same index is the next message.
                     continue;

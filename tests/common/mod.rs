@@ -10,7 +10,9 @@ use fogbank::server::{self, RunningServer};
 
 /// Start a server on 127.0.0.1:0 with the system clock.
 pub async fn start() -> RunningServer {
-    server::spawn(Config::ephemeral()).await.expect("server starts")
+    server::spawn(Config::ephemeral())
+        .await
+        .expect("server starts")
 }
 
 /// Start a server on 127.0.0.1:0 whose engines use a manual clock.
@@ -21,11 +23,21 @@ pub async fn start_with_manual_clock() -> (RunningServer, ManualClock) {
 }
 
 /// An SDK config for the server with the given access key id and region.
-pub async fn sdk_config(server: &RunningServer, access_key: &str, region: &str) -> aws_config::SdkConfig {
+pub async fn sdk_config(
+    server: &RunningServer,
+    access_key: &str,
+    region: &str,
+) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(server.endpoint())
         .region(aws_config::Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(access_key, "test", None, None, "fogbank-tests"))
+        .credentials_provider(Credentials::new(
+            access_key,
+            "test",
+            None,
+            None,
+            "fogbank-tests",
+        ))
         .load()
         .await
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every fogbank test: Rust unit and integration tests, then the Python boto3 suite
+# against the release binary. Needs a Rust toolchain and python3; creates .venv/ on first use.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+cargo test --all-targets
+cargo build --release --locked
+
+py=python3
+venv=.venv
+req=tests/python/requirements.txt
+if [ ! -x "$venv/bin/python" ]; then
+  "$py" -m venv "$venv"
+fi
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+fi
+
+# botocore 1.31.0's SQS model still speaks the query protocol; the suite loads it to test both.
+model=tests/python/.query-model/sqs/2012-11-05/service-2.json
+if [ ! -f "$model" ]; then
+  tmp=$(mktemp -d)
+  "$venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps -d "$tmp" botocore==1.31.0
+  mkdir -p "$(dirname "$model")"
+  "$venv/bin/python" - "$tmp" "$model" <<'PY'
+import glob, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/botocore-1.31.0-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    data = z.read("botocore/data/sqs/2012-11-05/service-2.json")
+open(sys.argv[2], "wb").write(data)
+PY
+  rm -rf "$tmp"
+fi
+
+"$venv/bin/python" -m pytest -q tests/python

@@ -1,0 +1,89 @@
+"""Fixtures: a fogbank release binary on an OS-chosen port, and boto3 SQS clients speaking
+either of SQS's wire protocols (current botocore speaks AWS JSON 1.0; the legacy query
+protocol is exercised by loading botocore 1.31.0's SQS model, fetched by test.sh)."""
+
+import os
+import pathlib
+import re
+import subprocess
+import threading
+import uuid
+
+import boto3
+import botocore.session
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+QUERY_MODEL_DIR = pathlib.Path(__file__).resolve().parent / ".query-model"
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    binary = os.environ.get("FOGBANK_BIN", str(ROOT / "target" / "release" / "fogbank"))
+    proc = subprocess.Popen(
+        [binary, "--port", "0", "--log-level", "warn,fogbank=info"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = {}
+    seen = []
+
+    def read():
+        for line in proc.stderr:
+            seen.append(line)
+            m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            if m and "url" not in found:
+                found["url"] = m.group(1)
+                ready.set()
+        ready.set()
+
+    ready = threading.Event()
+    threading.Thread(target=read, daemon=True).start()
+    ready.wait(10)
+    if "url" not in found:
+        proc.kill()
+        pytest.fail("fogbank did not start:\n" + "".join(seen))
+    yield found["url"]
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _session(protocol):
+    core = botocore.session.get_session()
+    if protocol == "query":
+        if not (QUERY_MODEL_DIR / "sqs" / "2012-11-05" / "service-2.json").exists():
+            pytest.fail("query model missing: run ./test.sh, which fetches botocore 1.31.0's SQS model")
+        loader = core.get_component("data_loader")
+        loader.search_paths.insert(0, str(QUERY_MODEL_DIR))
+    return boto3.Session(botocore_session=core)
+
+
+def make_client(endpoint, protocol, access_key="test", region="us-east-1"):
+    client = _session(protocol).client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key="test",
+    )
+    assert client.meta.service_model.protocol == protocol, client.meta.service_model.protocol
+    return client
+
+
+@pytest.fixture(params=["json", "query"])
+def protocol(request):
+    return request.param
+
+
+@pytest.fixture
+def sqs(endpoint, protocol):
+    return make_client(endpoint, protocol)
+
+
+@pytest.fixture
+def queue_name():
+    return "py-" + uuid.uuid4().hex[:16]

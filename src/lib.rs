@@ -10,9 +10,10 @@
 //! - [`protocol`]: shared codecs: query form -> JSON-shaped input, XML writer, [`protocol::Reply`].
 //! - [`sqs`]: the SQS model, both wire codecs, the engine (registry, validation, redrive, move
 //!   tasks) and the per-queue state machine (visibility, delays, FIFO groups, dedup).
-//! - [`bench`]: the `fogbank bench` load generator.
+//! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
 
 pub mod arn;
+pub mod benchmark;
 pub mod clock;
 pub mod config;
 pub mod context;

@@ -49,6 +49,8 @@ struct Cli {
 enum Command {
     /// Serve (the default when no command is given).
     Serve,
+    /// Measure throughput, latency, start-up time and memory (build with --release).
+    Bench(fogbank::benchmark::BenchArgs),
 }
 
 fn listen_address(cli: &Cli) -> Result<SocketAddr, String> {
@@ -124,6 +126,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             None | Some(Command::Serve) => serve(config).await,
+            Some(Command::Bench(args)) => fogbank::benchmark::run(args).await,
         }
     });
     match result {

@@ -1,0 +1,532 @@
+//! `fogbank bench`: drives a fogbank server over real HTTP and prints throughput, latency,
+//! start-up time and memory, beside a no-op HTTP server measured by the same client in the
+//! same run (the ceiling that the machine and the client allow).
+
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::config::Config;
+
+/// Options of `fogbank bench`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Concurrent keep-alive connections for the throughput runs.
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Seconds each throughput run lasts.
+    #[arg(long, default_value_t = 3)]
+    pub duration_secs: u64,
+    /// Size of each message body in bytes.
+    #[arg(long, default_value_t = 100)]
+    pub message_size: usize,
+    /// Messages queued for the memory-per-message measurement.
+    #[arg(long, default_value_t = 100_000)]
+    pub queue_messages: usize,
+}
+
+fn io_err(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> io::Result<Conn> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(io_err)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Conn {
+            sender,
+            host: addr.to_string(),
+        })
+    }
+
+    /// POST an SQS JSON request; returns status and body.
+    async fn sqs(&mut self, action: &str, body: &Value) -> io::Result<(u16, Bytes)> {
+        self.post(action, Bytes::from(body.to_string())).await
+    }
+
+    async fn post(&mut self, action: &str, body: Bytes) -> io::Result<(u16, Bytes)> {
+        let req = Request::post("/")
+            .header("host", &self.host)
+            .header("content-type", "application/x-amz-json-1.0")
+            .header("x-amz-target", format!("AmazonSQS.{action}"))
+            .body(Full::new(body))
+            .map_err(io_err)?;
+        self.sender.ready().await.map_err(io_err)?;
+        let res = self.sender.send_request(req).await.map_err(io_err)?;
+        let status = res.status().as_u16();
+        let body = res.into_body().collect().await.map_err(io_err)?.to_bytes();
+        Ok((status, body))
+    }
+}
+
+/// Latency samples (nanoseconds) and request counts of one run.
+#[derive(Default)]
+struct Run {
+    samples: Vec<u64>,
+    requests: u64,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn percentile_us(&mut self, p: f64) -> f64 {
+        if self.samples.is_empty() {
+            return 0.0;
+        }
+        self.samples.sort_unstable();
+        let i = ((self.samples.len() - 1) as f64 * p).round() as usize;
+        self.samples[i] as f64 / 1000.0
+    }
+}
+
+/// Run `connections` workers sending the same request until `duration` passes.
+async fn closed_loop(
+    addr: SocketAddr,
+    connections: usize,
+    duration: Duration,
+    action: &'static str,
+    body: Bytes,
+) -> io::Result<Run> {
+    let mut handles = Vec::new();
+    let start = Instant::now();
+    for _ in 0..connections {
+        let body = body.clone();
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await?;
+            let mut samples = Vec::with_capacity(100_000);
+            while start.elapsed() < duration {
+                let t = Instant::now();
+                let (status, _) = conn.post(action, body.clone()).await?;
+                if status != 200 {
+                    return Err(io_err(format!("{action} answered {status}")));
+                }
+                samples.push(t.elapsed().as_nanos() as u64);
+            }
+            Ok::<_, io::Error>(samples)
+        }));
+    }
+    let mut run = Run::default();
+    for h in handles {
+        let s = h.await.map_err(io_err)??;
+        run.requests += s.len() as u64;
+        run.samples.extend(s);
+    }
+    run.elapsed = start.elapsed();
+    Ok(run)
+}
+
+/// A server that answers every request with 200 and `{}`.
+async fn noop_server() -> io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|req: Request<Incoming>| async move {
+                    let _ = req.into_body().collect().await;
+                    Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from_static(b"{}"))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(addr)
+}
+
+async fn create_queue(addr: SocketAddr, name: &str) -> io::Result<String> {
+    let mut c = Conn::open(addr).await?;
+    let (status, body) = c.sqs("CreateQueue", &json!({ "QueueName": name })).await?;
+    let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
+    match (status, v["QueueUrl"].as_str()) {
+        (200, Some(u)) => Ok(u.to_string()),
+        _ => Err(io_err(format!("CreateQueue answered {status}"))),
+    }
+}
+
+/// Producers send, consumers long-poll 10 at a time and delete in batches, until every
+/// message produced within `duration` has been deleted. Returns (requests/s, messages/s, lost).
+async fn pipeline(
+    addr: SocketAddr,
+    connections: usize,
+    duration: Duration,
+    body: &str,
+) -> io::Result<(f64, f64, u64)> {
+    let url = create_queue(addr, "bench-pipeline").await?;
+    let producers = (connections / 2).max(1);
+    let consumers = (connections - producers).max(1);
+    let requests = Arc::new(AtomicU64::new(0));
+    let sent = Arc::new(AtomicU64::new(0));
+    let deleted = Arc::new(AtomicU64::new(0));
+    let producing = Arc::new(AtomicBool::new(true));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..producers {
+        let (url, requests, sent, producing) = (
+            url.clone(),
+            requests.clone(),
+            sent.clone(),
+            producing.clone(),
+        );
+        let payload = Bytes::from(json!({"QueueUrl": url, "MessageBody": body}).to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await?;
+            while start.elapsed() < duration {
+                let (status, _) = c.post("SendMessage", payload.clone()).await?;
+                requests.fetch_add(1, Ordering::Relaxed);
+                if status != 200 {
+                    return Err(io_err(format!("SendMessage answered {status}")));
+                }
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            producing.store(false, Ordering::SeqCst);
+            Ok::<(), io::Error>(())
+        }));
+    }
+    for _ in 0..consumers {
+        let (url, requests, sent, deleted, producing) = (
+            url.clone(),
+            requests.clone(),
+            sent.clone(),
+            deleted.clone(),
+            producing.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await?;
+            let receive = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1});
+            loop {
+                if !producing.load(Ordering::SeqCst) && deleted.load(Ordering::SeqCst) >= sent.load(Ordering::SeqCst) {
+                    return Ok::<(), io::Error>(());
+                }
+                let (status, body) = c.sqs("ReceiveMessage", &receive).await?;
+                requests.fetch_add(1, Ordering::Relaxed);
+                if status != 200 {
+                    return Err(io_err(format!("ReceiveMessage answered {status}")));
+                }
+                let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
+                let Some(msgs) = v["Messages"].as_array().filter(|m| !m.is_empty()) else {
+                    if !producing.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    continue;
+                };
+                let entries: Vec<Value> = msgs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| json!({"Id": format!("m{i}"), "ReceiptHandle": m["ReceiptHandle"]}))
+                    .collect();
+                let (status, body) = c
+                    .sqs("DeleteMessageBatch", &json!({"QueueUrl": url, "Entries": entries}))
+                    .await?;
+                requests.fetch_add(1, Ordering::Relaxed);
+                let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
+                let ok = v["Successful"].as_array().map_or(0, Vec::len);
+                if status != 200 || ok != msgs.len() {
+                    return Err(io_err(format!("DeleteMessageBatch answered {status} with {ok} deleted")));
+                }
+                deleted.fetch_add(ok as u64, Ordering::SeqCst);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(io_err)??;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut c = Conn::open(addr).await?;
+    let (_, body) = c
+        .sqs(
+            "GetQueueAttributes",
+            &json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]}),
+        )
+        .await?;
+    let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
+    let left: u64 = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+    ]
+    .iter()
+    .filter_map(|k| v["Attributes"][k].as_str()?.parse::<u64>().ok())
+    .sum();
+    let sent = sent.load(Ordering::SeqCst);
+    let deleted = deleted.load(Ordering::SeqCst);
+    let lost = sent.saturating_sub(deleted) + left;
+    Ok((
+        requests.load(Ordering::Relaxed) as f64 / elapsed,
+        deleted as f64 / elapsed,
+        lost,
+    ))
+}
+
+/// The resident set size of a process, in bytes.
+fn rss_bytes(pid: u32) -> io::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .ok_or_else(|| io_err("no VmRSS"))
+}
+
+/// Start this binary as a server on a free port; returns the child, its address and the time
+/// from spawn until its health endpoint answered 200.
+async fn start_child() -> io::Result<(Child, SocketAddr, Duration)> {
+    let exe = std::env::current_exe()?;
+    let t0 = Instant::now();
+    let mut child = Command::new(exe)
+        .args(["--port", "0", "--log-level", "info"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child.stderr.take().ok_or_else(|| io_err("no stderr"))?;
+    let addr = tokio::task::spawn_blocking(move || -> io::Result<SocketAddr> {
+        let mut lines = BufReader::new(stderr).lines();
+        for line in lines.by_ref() {
+            let line = line?;
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let a = rest.split_whitespace().next().unwrap_or("");
+                let addr = a.parse().map_err(io_err)?;
+                // Keep draining so the child never blocks on a full pipe.
+                std::thread::spawn(move || for _ in lines {});
+                return Ok(addr);
+            }
+        }
+        Err(io_err("child exited before listening"))
+    })
+    .await
+    .map_err(io_err)??;
+    loop {
+        if let Ok(stream) = TcpStream::connect(addr).await {
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(io_err)?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            let req = Request::get("/_fogbank/health")
+                .header("host", addr.to_string())
+                .body(Full::new(Bytes::new()))
+                .map_err(io_err)?;
+            if let Ok(res) = sender.send_request(req).await {
+                if res.status().as_u16() == 200 {
+                    return Ok((child, addr, t0.elapsed()));
+                }
+            }
+        }
+        if t0.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            return Err(io_err("child never became healthy"));
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "ok" } else { "MISSED" }
+}
+
+/// Run every measurement and print the table.
+pub async fn run(args: BenchArgs) -> io::Result<()> {
+    let duration = Duration::from_secs(args.duration_secs.max(1));
+    let body_text = "x".repeat(args.message_size);
+    let n = args.connections.max(2);
+    println!(
+        "fogbank bench: {n} connections, {}s per run, {}-byte messages",
+        duration.as_secs(),
+        args.message_size
+    );
+
+    let server = crate::server::spawn(Config::ephemeral()).await?;
+    let noop = noop_server().await?;
+    let url = create_queue(server.addr, "bench-send").await?;
+    let send_body = Bytes::from(json!({"QueueUrl": url, "MessageBody": body_text}).to_string());
+
+    // Warm up both servers briefly.
+    closed_loop(
+        noop,
+        n,
+        Duration::from_millis(300),
+        "SendMessage",
+        send_body.clone(),
+    )
+    .await?;
+    closed_loop(
+        server.addr,
+        n,
+        Duration::from_millis(300),
+        "SendMessage",
+        send_body.clone(),
+    )
+    .await?;
+
+    let ceiling = closed_loop(noop, n, duration, "SendMessage", send_body.clone()).await?;
+    let mut send = closed_loop(server.addr, n, duration, "SendMessage", send_body.clone()).await?;
+    let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
+    let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
+    let (pipe_rps, pipe_mps, lost) = pipeline(server.addr, n, duration, &body_text).await?;
+    server.shutdown().await;
+
+    let mut starts = Vec::new();
+    let mut idle_rss = 0;
+    for _ in 0..5 {
+        let (mut child, _, took) = start_child().await?;
+        idle_rss = rss_bytes(child.id())?;
+        starts.push(took);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    starts.sort();
+    let start_median = starts[starts.len() / 2];
+
+    // Memory per queued message, in a fresh child process.
+    let (mut child, addr, _) = start_child().await?;
+    let qurl = create_queue(addr, "bench-memory").await?;
+    let before = rss_bytes(child.id())?;
+    let mut c = Conn::open(addr).await?;
+    let batches = args.queue_messages.div_ceil(10);
+    for b in 0..batches {
+        let entries: Vec<Value> = (0..10)
+            .map(|i| json!({"Id": format!("e{i}"), "MessageBody": body_text}))
+            .collect();
+        let (status, _) = c
+            .sqs(
+                "SendMessageBatch",
+                &json!({"QueueUrl": qurl, "Entries": entries}),
+            )
+            .await?;
+        if status != 200 {
+            let _ = child.kill();
+            return Err(io_err(format!("SendMessageBatch {b} answered {status}")));
+        }
+    }
+    let after = rss_bytes(child.id())?;
+    let _ = child.kill();
+    let _ = child.wait();
+    let per_message = after.saturating_sub(before) as f64 / (batches * 10) as f64;
+
+    let send_p50_1 = send1.percentile_us(0.50);
+    let pipe_frac = pipe_rps / ceiling.rate() * 100.0;
+    println!();
+    println!("{:<44} {:>14} {:>18}", "measure", "value", "target");
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        format!("no-op HTTP ceiling, req/s (c={n})"),
+        ceiling.rate(),
+        "-"
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        "no-op HTTP ceiling, req/s (c=1)",
+        ceiling1.rate(),
+        "-"
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "no-op HTTP p50 µs (c=1)",
+        ceiling1.percentile_us(0.5),
+        "-"
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        format!("SendMessage req/s (c={n})"),
+        send.rate(),
+        format!("{:.0}% of ceiling", send.rate() / ceiling.rate() * 100.0)
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        format!("SendMessage p50 µs (c={n})"),
+        send.percentile_us(0.5),
+        "-"
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        format!("SendMessage p99 µs (c={n})"),
+        send.percentile_us(0.99),
+        "-"
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "SendMessage p50 µs (c=1)",
+        send_p50_1,
+        format!("<= 200 {}", verdict(send_p50_1 <= 200.0))
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "SendMessage p99 µs (c=1)",
+        send1.percentile_us(0.99),
+        "-"
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        "pipeline req/s (send, recv 10, delete batch)",
+        pipe_rps,
+        format!(">= 50% {}", verdict(pipe_frac >= 50.0))
+    );
+    println!(
+        "{:<44} {:>13.0}% {:>18}",
+        "pipeline as % of no-op ceiling", pipe_frac, "-"
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        "pipeline messages/s", pipe_mps, "-"
+    );
+    println!(
+        "{:<44} {:>14} {:>18}",
+        "pipeline messages lost",
+        lost,
+        format!("0 {}", verdict(lost == 0))
+    );
+    let start_ms = start_median.as_secs_f64() * 1000.0;
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "start to healthy, ms (median of 5)",
+        start_ms,
+        format!("<= 20 {}", verdict(start_ms <= 20.0))
+    );
+    let idle_mib = idle_rss as f64 / (1024.0 * 1024.0);
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "idle RSS, MiB",
+        idle_mib,
+        format!("<= 10 {}", verdict(idle_mib <= 10.0))
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        format!("bytes per queued {}-byte message", args.message_size),
+        per_message,
+        format!("<= 400 {}", verdict(per_message <= 400.0))
+    );
+    if lost > 0 {
+        return Err(io_err(format!("{lost} messages lost in the pipeline run")));
+    }
+    Ok(())
+}

@@ -336,10 +336,10 @@ async fn start_child() -> io::Result<(Child, SocketAddr, Duration)> {
                 .header("host", addr.to_string())
                 .body(Full::new(Bytes::new()))
                 .map_err(io_err)?;
-            if let Ok(res) = sender.send_request(req).await {
-                if res.status().as_u16() == 200 {
-                    return Ok((child, addr, t0.elapsed()));
-                }
+            if let Ok(res) = sender.send_request(req).await
+                && res.status().as_u16() == 200
+            {
+                return Ok((child, addr, t0.elapsed()));
             }
         }
         if t0.elapsed() > Duration::from_secs(10) {

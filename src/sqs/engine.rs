@@ -1605,12 +1605,14 @@ impl SqsEngine {
         if self.move_step(&task) {
             let engine = Arc::clone(self);
             tokio::spawn(async move {
+                // One batch per second of the task's own schedule, whenever this task runs.
+                let mut next = task.started_ms + 1000;
                 loop {
-                    let next = engine.now() + 1000;
                     engine.clock.sleep_until(next).await;
                     if !engine.move_step(&task) {
                         break;
                     }
+                    next += 1000;
                 }
             });
         }

@@ -10,6 +10,7 @@
 //! - [`protocol`]: shared codecs: query form -> JSON-shaped input, XML writer, [`protocol::Reply`].
 //! - [`sqs`]: the SQS model, both wire codecs, the engine (registry, validation, redrive, move
 //!   tasks) and the per-queue state machine (visibility, delays, FIFO groups, dedup).
+//! - [`sns`]: topics, subscriptions, filter policies, publish with in-process delivery to SQS.
 //! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
 
 pub mod arn;
@@ -19,4 +20,5 @@ pub mod config;
 pub mod context;
 pub mod protocol;
 pub mod server;
+pub mod sns;
 pub mod sqs;

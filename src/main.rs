@@ -147,7 +147,7 @@ async fn serve(config: Config) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let state = fogbank::server::AppState::new(config.clone());
     tracing::info!(
-        "fogbank {} listening on http://{addr} (services: sqs; account {}, region {})",
+        "fogbank {} listening on http://{addr} (services: sqs, sns; account {}, region {})",
         env!("CARGO_PKG_VERSION"),
         config.default_account,
         config.default_region

@@ -23,6 +23,8 @@ use crate::config::Config;
 use crate::context::RequestContext;
 use crate::protocol::Reply;
 use crate::protocol::query;
+use crate::sns::SnsEngine;
+use crate::sns::codec as sns_codec;
 use crate::sqs::codec::{self as sqs_codec, Params, Protocol};
 use crate::sqs::{SqsEngine, SqsError, SqsErrorCode};
 
@@ -35,13 +37,16 @@ pub struct AppState {
     pub config: Config,
     /// The SQS engine.
     pub sqs: Arc<SqsEngine>,
+    /// The SNS engine (delivers into `sqs`).
+    pub sns: Arc<SnsEngine>,
 }
 
 impl AppState {
     /// New state (and engines) from a config.
     pub fn new(config: Config) -> Arc<Self> {
         let sqs = SqsEngine::new(config.clock.clone());
-        Arc::new(AppState { config, sqs })
+        let sns = SnsEngine::new(config.clock.clone(), sqs.clone());
+        Arc::new(AppState { config, sqs, sns })
     }
 
     /// Stop background work and end long polls (called on shutdown).
@@ -88,7 +93,7 @@ async fn fogbank_health() -> Response {
         "version": VERSION,
         "services": {
             "sqs": "running",
-            "sns": "not_implemented",
+            "sns": "running",
             "lambda": "not_implemented",
         },
     }))
@@ -99,7 +104,7 @@ async fn localstack_health() -> Response {
     axum::Json(json!({
         "services": {
             "sqs": "running",
-            "sns": "disabled",
+            "sns": "running",
             "lambda": "disabled",
         },
         "edition": "community",
@@ -254,6 +259,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             Some("sns") => "sns",
             Some("sqs") => "sqs",
             _ if sqs_codec::ACTIONS.contains(&action.as_str()) => "sqs",
+            _ if sns_codec::ACTIONS.contains(&action.as_str()) => "sns",
             _ => "unknown",
         },
     };
@@ -267,7 +273,10 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
                 sqs_codec::handle(&state.sqs, &ctx, &action, Params::Query(pairs), &rid).await;
             log_reply(to_response(reply, &rid), "sqs", &action)
         }
-        "sns" => sns_not_implemented(&rid, &action),
+        "sns" => {
+            let reply = sns_codec::handle(&state.sns, &ctx, &action, pairs, &rid);
+            log_reply(to_response(reply, &rid), "sns", &action)
+        }
         _ => {
             let err = SqsError::new(
                 SqsErrorCode::InvalidAction,
@@ -331,15 +340,6 @@ fn lambda_not_implemented(rid: &str) -> Response {
     };
     reply.headers.shrink_to_fit();
     to_response(reply, rid)
-}
-
-fn sns_not_implemented(rid: &str, action: &str) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\
-         <Error><Type>Receiver</Type><Code>NotImplemented</Code><Message>SNS {action} is not implemented in this version of fogbank.</Message></Error>\
-         <RequestId>{rid}</RequestId></ErrorResponse>"
-    );
-    to_response(Reply::xml(501, body), rid)
 }
 
 #[cfg(test)]

@@ -51,3 +51,8 @@ pub async fn sqs(server: &RunningServer) -> aws_sdk_sqs::Client {
 pub async fn sqs_as(server: &RunningServer, account: &str, region: &str) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&sdk_config(server, account, region).await)
 }
+
+/// An SNS client (query protocol) for the default account and us-east-1.
+pub async fn sns(server: &RunningServer) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&sdk_config(server, "test", "us-east-1").await)
+}

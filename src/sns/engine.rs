@@ -1,0 +1,1156 @@
+//! The SNS engine: topics, subscriptions, publishing and in-process fan-out to SQS queues.
+//!
+//! Delivery to SQS calls the SQS engine directly, so a published message is visible to the very
+//! next ReceiveMessage. Topics and subscriptions live in `DashMap`s keyed by ARN; each entry
+//! has its own short-held mutex.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use dashmap::DashMap;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::error::{SnsError, SnsErrorCode, SnsResult};
+use super::filter::{self, Candidate, FilterPolicy, Scope};
+use super::model::*;
+use crate::arn::{self, parse_arn};
+use crate::clock::{Clock, Millis};
+use crate::context::RequestContext;
+use crate::sqs::SqsEngine;
+use crate::sqs::model::{MessageAttributeValue as SqsAttr, SendMessageFields};
+
+/// Largest message (body plus attributes) SNS accepts by default.
+const MAX_MESSAGE_BYTES: usize = 262_144;
+const PAGE: usize = 100;
+const DEDUP_WINDOW_MS: Millis = 5 * 60 * 1000;
+
+const TOPIC_SETTABLE: &[&str] = &[
+    "DeliveryPolicy",
+    "DisplayName",
+    "Policy",
+    "TracingConfig",
+    "KmsMasterKeyId",
+    "SignatureVersion",
+    "ContentBasedDeduplication",
+    "ArchivePolicy",
+    "FifoThroughputScope",
+];
+
+const SUBSCRIPTION_SETTABLE: &[&str] = &[
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "SubscriptionRoleArn",
+    "ReplayPolicy",
+];
+
+#[derive(Debug)]
+struct Topic {
+    arn: String,
+    account: String,
+    fifo: bool,
+    attributes: BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
+    subscriptions: Vec<String>,
+    dedup: HashMap<String, (Millis, String, u128)>,
+    next_sequence: u128,
+}
+
+#[derive(Debug, Clone)]
+struct Subscription {
+    arn: String,
+    topic_arn: String,
+    account: String,
+    protocol: String,
+    endpoint: String,
+    attributes: BTreeMap<String, String>,
+    filter: Option<FilterPolicy>,
+}
+
+/// The SNS engine.
+pub struct SnsEngine {
+    clock: Arc<dyn Clock>,
+    sqs: Arc<SqsEngine>,
+    topics: DashMap<String, Arc<Mutex<Topic>>>,
+    subscriptions: DashMap<String, Arc<Mutex<Subscription>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn require<T>(v: Option<T>, name: &str) -> SnsResult<T> {
+    v.ok_or_else(|| SnsError::invalid(format!("{name} Reason: no value for required parameter")))
+}
+
+fn bool_attr(name: &str, v: &str) -> SnsResult<()> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "false" => Ok(()),
+        _ => Err(SnsError::invalid(format!(
+            "Attributes Reason: {name}: Invalid value [{v}]. Must be true or false."
+        ))),
+    }
+}
+
+/// ISO-8601 UTC with milliseconds, e.g. `2012-05-02T00:54:06.655Z`.
+pub fn iso8601(ms: Millis) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+fn valid_topic_name(name: &str, fifo: bool) -> bool {
+    let base = if fifo {
+        match name.strip_suffix(".fifo") {
+            Some(b) => b,
+            None => return false,
+        }
+    } else {
+        name
+    };
+    !base.is_empty()
+        && name.len() <= 256
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
+    let mut size = 0;
+    for (name, v) in attrs {
+        if name.is_empty()
+            || name.len() > 256
+            || name.starts_with('.')
+            || name.ends_with('.')
+            || name.contains("..")
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            || name.to_ascii_lowercase().starts_with("aws.")
+            || name.to_ascii_lowercase().starts_with("amazon.")
+        {
+            return Err(SnsError::new(
+                SnsErrorCode::InvalidParameterValue,
+                format!("The message attribute '{name}' has an invalid message attribute name."),
+            ));
+        }
+        let base = v.data_type.split('.').next().unwrap_or("");
+        let kind = match (base, v.data_type.as_str()) {
+            (_, "String.Array") => "String.Array",
+            ("String", _) => "String",
+            ("Number", _) => "Number",
+            ("Binary", _) => "Binary",
+            _ => {
+                return Err(SnsError::new(
+                    SnsErrorCode::InvalidParameterValue,
+                    format!(
+                        "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+                    ),
+                ));
+            }
+        };
+        let empty = || {
+            SnsError::new(
+                SnsErrorCode::InvalidParameterValue,
+                format!(
+                    "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{kind}'."
+                ),
+            )
+        };
+        match kind {
+            "Binary" => {
+                let b = v
+                    .binary_value
+                    .as_ref()
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(empty)?;
+                size += b.len();
+            }
+            _ => {
+                let s = v
+                    .string_value
+                    .as_ref()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(empty)?;
+                if kind == "Number" && !s.trim().parse::<f64>().is_ok_and(f64::is_finite) {
+                    return Err(SnsError::new(
+                        SnsErrorCode::InvalidParameterValue,
+                        format!(
+                            "An error occurred while trying to parse the value for the number attribute '{name}'."
+                        ),
+                    ));
+                }
+                if kind == "String.Array"
+                    && !matches!(serde_json::from_str::<Value>(s), Ok(Value::Array(_)))
+                {
+                    return Err(SnsError::new(
+                        SnsErrorCode::InvalidParameterValue,
+                        format!(
+                            "The message attribute '{name}' with type 'String.Array' must be a JSON array."
+                        ),
+                    ));
+                }
+                size += s.len();
+            }
+        }
+        size += name.len() + v.data_type.len();
+    }
+    Ok(size)
+}
+
+/// A publish after validation.
+struct Outgoing {
+    message: String,
+    per_protocol: Option<Map<String, Value>>,
+    subject: Option<String>,
+    attributes: MessageAttributes,
+    group: Option<String>,
+    dedup: Option<String>,
+}
+
+impl SnsEngine {
+    /// A new engine that delivers into `sqs`.
+    pub fn new(clock: Arc<dyn Clock>, sqs: Arc<SqsEngine>) -> Arc<Self> {
+        Arc::new(SnsEngine {
+            clock,
+            sqs,
+            topics: DashMap::new(),
+            subscriptions: DashMap::new(),
+        })
+    }
+
+    /// Drop every topic and subscription.
+    pub fn reset(&self) {
+        self.topics.clear();
+        self.subscriptions.clear();
+    }
+
+    fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
+        self.topics
+            .get(arn)
+            .map(|t| t.clone())
+            .ok_or_else(|| SnsError::not_found("Topic"))
+    }
+
+    fn subscription(&self, arn: &str) -> SnsResult<Arc<Mutex<Subscription>>> {
+        self.subscriptions
+            .get(arn)
+            .map(|s| s.clone())
+            .ok_or_else(|| SnsError::not_found("Subscription"))
+    }
+
+    fn check_topic_attribute(name: &str, value: &str, fifo: bool, creating: bool) -> SnsResult<()> {
+        match name {
+            "FifoTopic" if creating => bool_attr(name, value),
+            "ContentBasedDeduplication" => {
+                bool_attr(name, value)?;
+                if !fifo && value.eq_ignore_ascii_case("true") {
+                    return Err(SnsError::invalid(
+                        "ContentBasedDeduplication Reason: Content-based deduplication can only be set for FIFO topics",
+                    ));
+                }
+                Ok(())
+            }
+            "Policy" | "DeliveryPolicy" | "ArchivePolicy" if !value.is_empty() => {
+                match serde_json::from_str::<Value>(value) {
+                    Ok(Value::Object(_)) => Ok(()),
+                    _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON"))),
+                }
+            }
+            "SignatureVersion" => match value {
+                "1" | "2" => Ok(()),
+                _ => Err(SnsError::invalid("SignatureVersion")),
+            },
+            "TracingConfig" => match value {
+                "Active" | "PassThrough" => Ok(()),
+                _ => Err(SnsError::invalid("TracingConfig")),
+            },
+            n if TOPIC_SETTABLE.contains(&n) => Ok(()),
+            _ => Err(SnsError::invalid("AttributeName")),
+        }
+    }
+
+    pub fn create_topic(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTopicInput,
+    ) -> SnsResult<CreateTopicOutput> {
+        let name = require(input.name, "Name")?;
+        let fifo = input
+            .attributes
+            .get("FifoTopic")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if !valid_topic_name(&name, fifo) {
+            return Err(SnsError::invalid(if fifo || name.ends_with(".fifo") {
+                "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
+            } else {
+                "Topic Name"
+            }));
+        }
+        for (k, v) in &input.attributes {
+            Self::check_topic_attribute(k, v, fifo, true)?;
+        }
+        let tags: BTreeMap<String, String> =
+            input.tags.into_iter().map(|t| (t.key, t.value)).collect();
+        if tags.len() > 50 {
+            return Err(SnsError::new(
+                SnsErrorCode::TagLimitExceeded,
+                "Could not complete request: tag quota of per resource exceeded",
+            ));
+        }
+        let arn = arn::arn("sns", &ctx.region, &ctx.account, &name);
+        if let Some(existing) = self.topics.get(&arn).map(|t| t.clone()) {
+            let t = lock(&existing);
+            let differs = input
+                .attributes
+                .iter()
+                .any(|(k, v)| t.attributes.get(k) != Some(v));
+            if differs {
+                return Err(SnsError::invalid(
+                    "Attributes Reason: Topic already exists with different attributes",
+                ));
+            }
+            if !tags.is_empty() && tags != t.tags {
+                return Err(SnsError::invalid(
+                    "Tags Reason: Topic already exists with different tags",
+                ));
+            }
+            return Ok(CreateTopicOutput { topic_arn: arn });
+        }
+        let topic = Topic {
+            arn: arn.clone(),
+            account: ctx.account.clone(),
+            fifo,
+            attributes: input.attributes,
+            tags,
+            subscriptions: Vec::new(),
+            dedup: HashMap::new(),
+            next_sequence: u128::from(self.clock.now_millis()) * 1_000_000,
+        };
+        self.topics
+            .entry(arn.clone())
+            .or_insert_with(|| Arc::new(Mutex::new(topic)));
+        Ok(CreateTopicOutput { topic_arn: arn })
+    }
+
+    pub fn delete_topic(&self, _ctx: &RequestContext, input: TopicArnInput) -> SnsResult<()> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        if let Some((_, t)) = self.topics.remove(&arn) {
+            for s in &lock(&t).subscriptions {
+                self.subscriptions.remove(s);
+            }
+        }
+        Ok(())
+    }
+
+    fn page<T>(
+        items: Vec<T>,
+        token: Option<String>,
+        key: impl Fn(&T) -> &str,
+    ) -> SnsResult<(Vec<T>, Option<String>)> {
+        let after = match token.filter(|t| !t.is_empty()) {
+            Some(t) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(t.as_bytes())
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| SnsError::invalid("NextToken"))?,
+            ),
+            None => None,
+        };
+        let mut rest: Vec<T> = items
+            .into_iter()
+            .filter(|i| after.as_deref().is_none_or(|a| key(i) > a))
+            .collect();
+        let more = rest.len() > PAGE;
+        rest.truncate(PAGE);
+        let next = more
+            .then(|| {
+                rest.last()
+                    .map(|i| URL_SAFE_NO_PAD.encode(key(i).as_bytes()))
+            })
+            .flatten();
+        Ok((rest, next))
+    }
+
+    pub fn list_topics(
+        &self,
+        ctx: &RequestContext,
+        input: NextTokenInput,
+    ) -> SnsResult<ListTopicsOutput> {
+        let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account);
+        let mut arns: Vec<String> = self
+            .topics
+            .iter()
+            .filter(|t| t.key().starts_with(&prefix))
+            .map(|t| t.key().clone())
+            .collect();
+        arns.sort();
+        let (topics, next_token) = Self::page(arns, input.next_token, |a| a.as_str())?;
+        Ok(ListTopicsOutput { topics, next_token })
+    }
+
+    pub fn get_topic_attributes(
+        &self,
+        _ctx: &RequestContext,
+        input: TopicArnInput,
+    ) -> SnsResult<AttributesOutput> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        let topic = self.topic(&arn)?;
+        let t = lock(&topic);
+        let confirmed = t.subscriptions.len();
+        let mut attrs = BTreeMap::new();
+        attrs.insert("TopicArn".to_string(), t.arn.clone());
+        attrs.insert("Owner".to_string(), t.account.clone());
+        attrs.insert("DisplayName".to_string(), String::new());
+        attrs.insert(
+            "Policy".to_string(),
+            json!({
+                "Version": "2008-10-17",
+                "Id": "__default_policy_ID",
+                "Statement": [{
+                    "Sid": "__default_statement_ID",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                               "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                               "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+                    "Resource": t.arn,
+                    "Condition": {"StringEquals": {"AWS:SourceOwner": t.account}},
+                }],
+            })
+            .to_string(),
+        );
+        attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
+        attrs.insert("SubscriptionsPending".to_string(), "0".to_string());
+        attrs.insert("SubscriptionsDeleted".to_string(), "0".to_string());
+        attrs.insert(
+            "EffectiveDeliveryPolicy".to_string(),
+            json!({"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20, "maxDelayTarget": 20,
+                "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0,
+                "backoffFunction": "linear"}, "disableSubscriptionOverrides": false,
+                "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}})
+            .to_string(),
+        );
+        if t.fifo {
+            attrs.insert("FifoTopic".to_string(), "true".to_string());
+            attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
+        }
+        for (k, v) in &t.attributes {
+            attrs.insert(k.clone(), v.clone());
+        }
+        Ok(AttributesOutput { attributes: attrs })
+    }
+
+    pub fn set_topic_attributes(
+        &self,
+        _ctx: &RequestContext,
+        input: SetAttributeInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        let name = require(input.attribute_name, "AttributeName")?;
+        let value = input.attribute_value.unwrap_or_default();
+        let topic = self.topic(&arn)?;
+        let mut t = lock(&topic);
+        Self::check_topic_attribute(&name, &value, t.fifo, false)?;
+        t.attributes.insert(name, value);
+        Ok(())
+    }
+
+    fn check_subscription_attribute(name: &str, value: &str) -> SnsResult<()> {
+        match name {
+            "RawMessageDelivery" => bool_attr(name, value),
+            "FilterPolicyScope" => match value {
+                "MessageAttributes" | "MessageBody" => Ok(()),
+                _ => Err(SnsError::invalid(
+                    "FilterPolicyScope: Invalid filter policy scope, it must be either MessageAttributes or MessageBody",
+                )),
+            },
+            "RedrivePolicy" | "DeliveryPolicy" if !value.is_empty() => {
+                match serde_json::from_str::<Value>(value) {
+                    Ok(Value::Object(o)) => {
+                        if name == "RedrivePolicy"
+                            && o.get("deadLetterTargetArn")
+                                .and_then(Value::as_str)
+                                .is_none_or(|a| parse_arn(a).is_none())
+                        {
+                            return Err(SnsError::invalid(
+                                "RedrivePolicy: deadLetterTargetArn is missing or invalid",
+                            ));
+                        }
+                        Ok(())
+                    }
+                    _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON."))),
+                }
+            }
+            n if SUBSCRIPTION_SETTABLE.contains(&n) => Ok(()),
+            _ => Err(SnsError::invalid("AttributeName")),
+        }
+    }
+
+    fn compile_filter(attrs: &BTreeMap<String, String>) -> SnsResult<Option<FilterPolicy>> {
+        let scope = match attrs.get("FilterPolicyScope").map(String::as_str) {
+            Some("MessageBody") => Scope::MessageBody,
+            _ => Scope::MessageAttributes,
+        };
+        match attrs.get("FilterPolicy").filter(|p| !p.is_empty()) {
+            Some(p) => FilterPolicy::parse(p, scope).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub fn subscribe(
+        &self,
+        ctx: &RequestContext,
+        input: SubscribeInput,
+    ) -> SnsResult<SubscribeOutput> {
+        let topic_arn = require(input.topic_arn, "TopicArn")?;
+        let protocol = require(input.protocol, "Protocol")?.to_ascii_lowercase();
+        let endpoint = input.endpoint.unwrap_or_default();
+        let topic = self.topic(&topic_arn)?;
+        match protocol.as_str() {
+            "sqs" => {
+                let ok = parse_arn(&endpoint).is_some_and(|a| a.service == "sqs");
+                if !ok {
+                    return Err(SnsError::invalid("SQS endpoint ARN"));
+                }
+            }
+            "http" | "https" | "email" | "email-json" | "sms" | "application" | "lambda"
+            | "firehose" => {
+                return Err(SnsError::invalid(format!(
+                    "Protocol Reason: fogbank does not deliver to {protocol} subscriptions yet (only sqs)"
+                )));
+            }
+            _ => {
+                return Err(SnsError::invalid(format!(
+                    "Amazon SNS does not support this protocol string: {protocol}"
+                )));
+            }
+        }
+        for (k, v) in &input.attributes {
+            Self::check_subscription_attribute(k, v)?;
+        }
+        let filter = Self::compile_filter(&input.attributes)?;
+        let fifo_topic = lock(&topic).fifo;
+        if fifo_topic && !endpoint.ends_with(".fifo") {
+            return Err(SnsError::invalid(
+                "Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints",
+            ));
+        }
+        let mut t = lock(&topic);
+        for existing in &t.subscriptions {
+            if let Some(s) = self.subscriptions.get(existing).map(|s| s.clone()) {
+                let s = lock(&s);
+                if s.protocol == protocol && s.endpoint == endpoint {
+                    if !input.attributes.is_empty()
+                        && input
+                            .attributes
+                            .iter()
+                            .any(|(k, v)| s.attributes.get(k) != Some(v))
+                    {
+                        return Err(SnsError::invalid(
+                            "Attributes Reason: Subscription already exists with different attributes",
+                        ));
+                    }
+                    return Ok(SubscribeOutput {
+                        subscription_arn: s.arn.clone(),
+                    });
+                }
+            }
+        }
+        let arn = format!("{topic_arn}:{}", uuid::Uuid::new_v4().hyphenated());
+        let sub = Subscription {
+            arn: arn.clone(),
+            topic_arn: topic_arn.clone(),
+            account: ctx.account.clone(),
+            protocol,
+            endpoint,
+            attributes: input.attributes,
+            filter,
+        };
+        self.subscriptions
+            .insert(arn.clone(), Arc::new(Mutex::new(sub)));
+        t.subscriptions.push(arn.clone());
+        Ok(SubscribeOutput {
+            subscription_arn: arn,
+        })
+    }
+
+    pub fn unsubscribe(&self, _ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
+        let arn = require(input.subscription_arn, "SubscriptionArn")?;
+        let (_, sub) = self
+            .subscriptions
+            .remove(&arn)
+            .ok_or_else(|| SnsError::not_found("Subscription"))?;
+        let topic_arn = lock(&sub).topic_arn.clone();
+        if let Ok(topic) = self.topic(&topic_arn) {
+            lock(&topic).subscriptions.retain(|s| s != &arn);
+        }
+        Ok(())
+    }
+
+    fn summaries(&self, arns: impl Iterator<Item = String>) -> Vec<SubscriptionSummary> {
+        let mut out: Vec<SubscriptionSummary> = arns
+            .filter_map(|a| self.subscriptions.get(&a).map(|s| s.clone()))
+            .map(|s| {
+                let s = lock(&s);
+                SubscriptionSummary {
+                    subscription_arn: s.arn.clone(),
+                    owner: s.account.clone(),
+                    protocol: s.protocol.clone(),
+                    endpoint: s.endpoint.clone(),
+                    topic_arn: s.topic_arn.clone(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.subscription_arn.cmp(&b.subscription_arn));
+        out
+    }
+
+    pub fn list_subscriptions(
+        &self,
+        ctx: &RequestContext,
+        input: NextTokenInput,
+    ) -> SnsResult<ListSubscriptionsOutput> {
+        let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account);
+        let arns: Vec<String> = self
+            .subscriptions
+            .iter()
+            .filter(|s| s.key().starts_with(&prefix))
+            .map(|s| s.key().clone())
+            .collect();
+        let all = self.summaries(arns.into_iter());
+        let (subscriptions, next_token) =
+            Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
+        Ok(ListSubscriptionsOutput {
+            subscriptions,
+            next_token,
+        })
+    }
+
+    pub fn list_subscriptions_by_topic(
+        &self,
+        _ctx: &RequestContext,
+        input: TopicArnInput,
+    ) -> SnsResult<ListSubscriptionsOutput> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        let topic = self.topic(&arn)?;
+        let arns = lock(&topic).subscriptions.clone();
+        let all = self.summaries(arns.into_iter());
+        let (subscriptions, next_token) =
+            Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
+        Ok(ListSubscriptionsOutput {
+            subscriptions,
+            next_token,
+        })
+    }
+
+    pub fn get_subscription_attributes(
+        &self,
+        _ctx: &RequestContext,
+        input: SubscriptionArnInput,
+    ) -> SnsResult<AttributesOutput> {
+        let arn = require(input.subscription_arn, "SubscriptionArn")?;
+        let sub = self.subscription(&arn)?;
+        let s = lock(&sub);
+        let mut attrs = BTreeMap::new();
+        for (k, v) in [
+            ("SubscriptionArn", s.arn.as_str()),
+            ("TopicArn", s.topic_arn.as_str()),
+            ("Owner", s.account.as_str()),
+            ("Protocol", s.protocol.as_str()),
+            ("Endpoint", s.endpoint.as_str()),
+            ("ConfirmationWasAuthenticated", "true"),
+            ("PendingConfirmation", "false"),
+            ("RawMessageDelivery", "false"),
+            (
+                "SubscriptionPrincipal",
+                &format!("arn:aws:iam::{}:root", s.account),
+            ),
+        ] {
+            attrs.insert(k.to_string(), v.to_string());
+        }
+        for (k, v) in &s.attributes {
+            attrs.insert(k.clone(), v.clone());
+        }
+        if s.filter.is_some() && !attrs.contains_key("FilterPolicyScope") {
+            attrs.insert(
+                "FilterPolicyScope".to_string(),
+                "MessageAttributes".to_string(),
+            );
+        }
+        Ok(AttributesOutput { attributes: attrs })
+    }
+
+    pub fn set_subscription_attributes(
+        &self,
+        _ctx: &RequestContext,
+        input: SetAttributeInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.subscription_arn, "SubscriptionArn")?;
+        let name = require(input.attribute_name, "AttributeName")?;
+        let value = input.attribute_value.unwrap_or_default();
+        Self::check_subscription_attribute(&name, &value)?;
+        let sub = self.subscription(&arn)?;
+        let mut s = lock(&sub);
+        let mut attrs = s.attributes.clone();
+        if value.is_empty()
+            && matches!(
+                name.as_str(),
+                "FilterPolicy" | "RedrivePolicy" | "DeliveryPolicy"
+            )
+        {
+            attrs.remove(&name);
+        } else {
+            attrs.insert(name, value);
+        }
+        s.filter = Self::compile_filter(&attrs)?;
+        s.attributes = attrs;
+        Ok(())
+    }
+
+    fn validate_publish(
+        &self,
+        fifo: bool,
+        content_dedup: bool,
+        e: PublishEntry,
+    ) -> SnsResult<Outgoing> {
+        let message = e
+            .message
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| SnsError::invalid("Empty message"))?;
+        if let Some(s) = &e.subject
+            && (s.is_empty() || s.chars().count() > 100 || s.chars().any(|c| c.is_control()))
+        {
+            return Err(SnsError::invalid("Subject"));
+        }
+        let attr_size = validate_message_attributes(&e.message_attributes)?;
+        if message.len() + attr_size > MAX_MESSAGE_BYTES {
+            return Err(SnsError::invalid("Message too long"));
+        }
+        let per_protocol = match e.message_structure.as_deref() {
+            None => None,
+            Some("json") => {
+                let obj = match serde_json::from_str::<Value>(&message) {
+                    Ok(Value::Object(o)) => o,
+                    _ => {
+                        return Err(SnsError::invalid(
+                            "Message Structure - JSON message body failed to parse",
+                        ));
+                    }
+                };
+                if !obj.get("default").is_some_and(Value::is_string) {
+                    return Err(SnsError::invalid(
+                        "Message Structure - No default entry in JSON message body",
+                    ));
+                }
+                Some(obj)
+            }
+            Some(other) => return Err(SnsError::invalid(format!("MessageStructure: {other}"))),
+        };
+        let (group, dedup) = if fifo {
+            let group = e.message_group_id.ok_or_else(|| {
+                SnsError::invalid("The MessageGroupId parameter is required for FIFO topics")
+            })?;
+            let dedup = match e.message_deduplication_id {
+                Some(d) => d,
+                None if content_dedup => crate::sqs::md5::hex(&Sha256::digest(message.as_bytes())),
+                None => {
+                    return Err(SnsError::invalid(
+                        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                    ));
+                }
+            };
+            (Some(group), Some(dedup))
+        } else {
+            if e.message_deduplication_id.is_some() {
+                return Err(SnsError::invalid(
+                    "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+                ));
+            }
+            (e.message_group_id, None)
+        };
+        Ok(Outgoing {
+            message,
+            per_protocol,
+            subject: e.subject,
+            attributes: e.message_attributes,
+            group,
+            dedup,
+        })
+    }
+
+    fn publish_one(
+        &self,
+        topic: &Arc<Mutex<Topic>>,
+        entry: PublishEntry,
+        host: &str,
+    ) -> SnsResult<PublishOutput> {
+        let (fifo, content_dedup, topic_arn) = {
+            let t = lock(topic);
+            let cbd = t
+                .attributes
+                .get("ContentBasedDeduplication")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            (t.fifo, cbd, t.arn.clone())
+        };
+        let out = self.validate_publish(fifo, content_dedup, entry)?;
+        let now = self.clock.now_millis();
+        let (message_id, sequence, subs) = {
+            let mut t = lock(topic);
+            t.dedup.retain(|_, (exp, _, _)| *exp > now);
+            if let Some(d) = &out.dedup
+                && let Some((_, id, seq)) = t.dedup.get(d)
+            {
+                return Ok(PublishOutput {
+                    message_id: id.clone(),
+                    sequence_number: Some(format!("{seq:020}")),
+                });
+            }
+            let id = uuid::Uuid::new_v4().hyphenated().to_string();
+            let seq = fifo.then(|| {
+                t.next_sequence += 1;
+                t.next_sequence
+            });
+            if let (Some(d), Some(s)) = (&out.dedup, seq) {
+                t.dedup
+                    .insert(d.clone(), (now + DEDUP_WINDOW_MS, id.clone(), s));
+            }
+            (id, seq, t.subscriptions.clone())
+        };
+        for sub_arn in subs {
+            let Some(sub) = self.subscriptions.get(&sub_arn).map(|s| s.clone()) else {
+                continue;
+            };
+            let sub = lock(&sub).clone();
+            let message = Self::message_for(&out, &sub.protocol);
+            if let Some(f) = &sub.filter
+                && !Self::passes(f, &out, message)
+            {
+                continue;
+            }
+            self.deliver(
+                &sub,
+                &topic_arn,
+                &message_id,
+                sequence,
+                &out,
+                message,
+                now,
+                host,
+            );
+        }
+        Ok(PublishOutput {
+            message_id,
+            sequence_number: sequence.map(|s| format!("{s:020}")),
+        })
+    }
+
+    /// The message a subscription of `protocol` gets (MessageStructure=json picks its key).
+    fn message_for<'a>(out: &'a Outgoing, protocol: &str) -> &'a str {
+        out.per_protocol
+            .as_ref()
+            .and_then(|o| o.get(protocol).or_else(|| o.get("default")))
+            .and_then(Value::as_str)
+            .unwrap_or(&out.message)
+    }
+
+    fn passes(f: &FilterPolicy, out: &Outgoing, message: &str) -> bool {
+        match f.scope() {
+            Scope::MessageAttributes => f.matches(&|path: &[String]| {
+                let a = out.attributes.get(path.first()?)?;
+                let s = a.string_value.as_ref()?;
+                Some(match a.data_type.as_str() {
+                    "String.Array" => serde_json::from_str::<Value>(s)
+                        .map(|v| filter::candidates_of_json(&v))
+                        .unwrap_or_default(),
+                    t if t.starts_with("Number") => s
+                        .trim()
+                        .parse::<f64>()
+                        .map(Candidate::Num)
+                        .into_iter()
+                        .collect(),
+                    _ => vec![Candidate::Str(s.clone())],
+                })
+            }),
+            Scope::MessageBody => {
+                let Ok(body) = serde_json::from_str::<Value>(message) else {
+                    return false;
+                };
+                f.matches(&|path: &[String]| {
+                    let mut cur = &body;
+                    for p in path {
+                        cur = cur.get(p)?;
+                    }
+                    Some(filter::candidates_of_json(cur))
+                })
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        &self,
+        sub: &Subscription,
+        topic_arn: &str,
+        message_id: &str,
+        sequence: Option<u128>,
+        out: &Outgoing,
+        message: &str,
+        now: Millis,
+        host: &str,
+    ) {
+        let Some(queue) = self.sqs.queue_by_arn(&sub.endpoint) else {
+            tracing::warn!(subscription = %sub.arn, endpoint = %sub.endpoint, "SNS delivery target queue does not exist");
+            return;
+        };
+        let message = message.to_string();
+        let raw = sub
+            .attributes
+            .get("RawMessageDelivery")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let (body, attributes) = if raw {
+            let attrs = out
+                .attributes
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        SqsAttr {
+                            data_type: v.data_type.clone(),
+                            string_value: v.string_value.clone(),
+                            binary_value: v.binary_value.clone(),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            (message, attrs)
+        } else {
+            let mut env = Map::new();
+            env.insert("Type".into(), json!("Notification"));
+            env.insert("MessageId".into(), json!(message_id));
+            if let Some(s) = sequence {
+                env.insert("SequenceNumber".into(), json!(format!("{s:020}")));
+            }
+            env.insert("TopicArn".into(), json!(topic_arn));
+            if let Some(s) = &out.subject {
+                env.insert("Subject".into(), json!(s));
+            }
+            env.insert("Message".into(), json!(message));
+            env.insert("Timestamp".into(), json!(iso8601(now)));
+            env.insert("SignatureVersion".into(), json!("1"));
+            env.insert("Signature".into(), json!(""));
+            env.insert(
+                "SigningCertURL".into(),
+                json!(format!(
+                    "http://{host}/_fogbank/sns/SimpleNotificationService.pem"
+                )),
+            );
+            env.insert(
+                "UnsubscribeURL".into(),
+                json!(format!(
+                    "http://{host}/?Action=Unsubscribe&SubscriptionArn={}",
+                    sub.arn
+                )),
+            );
+            if !out.attributes.is_empty() {
+                let attrs: Map<String, Value> = out
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| {
+                        let value = match &v.binary_value {
+                            Some(b) => STANDARD.encode(b),
+                            None => v.string_value.clone().unwrap_or_default(),
+                        };
+                        (k.clone(), json!({"Type": v.data_type, "Value": value}))
+                    })
+                    .collect();
+                env.insert("MessageAttributes".into(), Value::Object(attrs));
+            }
+            (Value::Object(env).to_string(), BTreeMap::new())
+        };
+        let fields = SendMessageFields {
+            message_body: Some(body),
+            delay_seconds: None,
+            message_attributes: attributes,
+            message_system_attributes: BTreeMap::new(),
+            message_deduplication_id: out.dedup.clone().filter(|_| queue.is_fifo()),
+            message_group_id: out.group.clone(),
+        };
+        if let Err(e) = self.sqs.send_to_queue(&queue, fields) {
+            tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");
+        }
+    }
+
+    pub fn publish(&self, ctx: &RequestContext, input: PublishInput) -> SnsResult<PublishOutput> {
+        if input.phone_number.is_some() && input.topic_arn.is_none() && input.target_arn.is_none() {
+            return Err(SnsError::invalid(
+                "PhoneNumber Reason: fogbank does not deliver SMS yet",
+            ));
+        }
+        let arn = input
+            .topic_arn
+            .clone()
+            .or(input.target_arn.clone())
+            .ok_or_else(|| {
+                SnsError::invalid("TopicArn or TargetArn Reason: no value for required parameter")
+            })?;
+        let topic = self.topic(&arn)?;
+        self.publish_one(&topic, input.into_entry(), &ctx.host)
+    }
+
+    pub fn publish_batch(
+        &self,
+        ctx: &RequestContext,
+        input: PublishBatchInput,
+    ) -> SnsResult<PublishBatchOutput> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        let topic = self.topic(&arn)?;
+        let entries = input.entries;
+        if entries.is_empty() {
+            return Err(SnsError::new(
+                SnsErrorCode::EmptyBatchRequest,
+                "The batch request doesn't contain any entries",
+            ));
+        }
+        if entries.len() > 10 {
+            return Err(SnsError::new(
+                SnsErrorCode::TooManyEntriesInBatchRequest,
+                "The batch request contains more entries than permissible",
+            ));
+        }
+        let mut ids = Vec::new();
+        for e in &entries {
+            let id = e.id.as_deref().unwrap_or("");
+            let valid = !id.is_empty()
+                && id.len() <= 80
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                return Err(SnsError::new(
+                    SnsErrorCode::InvalidBatchEntryId,
+                    "The Id of a batch entry in a batch request doesn't abide by the specification.",
+                ));
+            }
+            if ids.contains(&id) {
+                return Err(SnsError::new(
+                    SnsErrorCode::BatchEntryIdsNotDistinct,
+                    "Two or more batch entries in the request have the same Id.",
+                ));
+            }
+            ids.push(id);
+        }
+        let total: usize = entries
+            .iter()
+            .map(|e| e.message.as_ref().map_or(0, String::len))
+            .sum();
+        if total > MAX_MESSAGE_BYTES {
+            return Err(SnsError::new(
+                SnsErrorCode::BatchRequestTooLong,
+                "The length of all the messages put together is more than the limit.",
+            ));
+        }
+        let mut out = PublishBatchOutput::default();
+        for e in entries {
+            let id = e.id.clone().unwrap_or_default();
+            match self.publish_one(&topic, e, &ctx.host) {
+                Ok(p) => out.successful.push((id, p)),
+                Err(err) => out.failed.push((id, err)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn tags_of(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
+        self.topics
+            .get(arn)
+            .map(|t| t.clone())
+            .ok_or_else(|| SnsError::new(SnsErrorCode::ResourceNotFound, "Resource does not exist"))
+    }
+
+    pub fn tag_resource(&self, _ctx: &RequestContext, input: TagResourceInput) -> SnsResult<()> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.tags_of(&arn)?;
+        let mut t = lock(&topic);
+        let mut tags = t.tags.clone();
+        for tag in input.tags {
+            tags.insert(tag.key, tag.value);
+        }
+        if tags.len() > 50 {
+            return Err(SnsError::new(
+                SnsErrorCode::TagLimitExceeded,
+                "Could not complete request: tag quota of per resource exceeded",
+            ));
+        }
+        t.tags = tags;
+        Ok(())
+    }
+
+    pub fn untag_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: UntagResourceInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.tags_of(&arn)?;
+        let mut t = lock(&topic);
+        for k in input.tag_keys {
+            t.tags.remove(&k);
+        }
+        Ok(())
+    }
+
+    pub fn list_tags_for_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: ResourceArnInput,
+    ) -> SnsResult<TagsOutput> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.tags_of(&arn)?;
+        let tags = lock(&topic)
+            .tags
+            .iter()
+            .map(|(k, v)| Tag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        Ok(TagsOutput { tags })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_iso8601_with_milliseconds() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(1_335_920_046_655), "2012-05-02T00:54:06.655Z");
+        assert_eq!(iso8601(1_709_210_096_001), "2024-02-29T12:34:56.001Z");
+    }
+}

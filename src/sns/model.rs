@@ -1,0 +1,217 @@
+//! Typed SNS inputs (decoded from the query protocol's JSON shape) and outputs.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::error::SnsError;
+
+pub use crate::sqs::model::MessageAttributeValue;
+
+/// Message attributes keyed by name.
+pub type MessageAttributes = BTreeMap<String, MessageAttributeValue>;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Tag {
+    #[serde(rename = "Key")]
+    pub key: String,
+    #[serde(rename = "Value", default)]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CreateTopicInput {
+    #[serde(rename = "Name")]
+    pub name: Option<String>,
+    #[serde(rename = "Attributes", default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TopicArnInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "NextToken")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NextTokenInput {
+    #[serde(rename = "NextToken")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SetAttributeInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "SubscriptionArn")]
+    pub subscription_arn: Option<String>,
+    #[serde(rename = "AttributeName")]
+    pub attribute_name: Option<String>,
+    #[serde(rename = "AttributeValue")]
+    pub attribute_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SubscribeInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "Protocol")]
+    pub protocol: Option<String>,
+    #[serde(rename = "Endpoint")]
+    pub endpoint: Option<String>,
+    #[serde(rename = "Attributes", default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(rename = "ReturnSubscriptionArn", default)]
+    pub return_subscription_arn: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SubscriptionArnInput {
+    #[serde(rename = "SubscriptionArn")]
+    pub subscription_arn: Option<String>,
+}
+
+/// The fields of one message to publish (Publish, or a PublishBatch entry).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublishEntry {
+    #[serde(rename = "Id")]
+    pub id: Option<String>,
+    #[serde(rename = "Message")]
+    pub message: Option<String>,
+    #[serde(rename = "Subject")]
+    pub subject: Option<String>,
+    #[serde(rename = "MessageStructure")]
+    pub message_structure: Option<String>,
+    #[serde(rename = "MessageAttributes", default)]
+    pub message_attributes: MessageAttributes,
+    #[serde(rename = "MessageGroupId")]
+    pub message_group_id: Option<String>,
+    #[serde(rename = "MessageDeduplicationId")]
+    pub message_deduplication_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublishInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "TargetArn")]
+    pub target_arn: Option<String>,
+    #[serde(rename = "PhoneNumber")]
+    pub phone_number: Option<String>,
+    #[serde(rename = "Message")]
+    pub message: Option<String>,
+    #[serde(rename = "Subject")]
+    pub subject: Option<String>,
+    #[serde(rename = "MessageStructure")]
+    pub message_structure: Option<String>,
+    #[serde(rename = "MessageAttributes", default)]
+    pub message_attributes: MessageAttributes,
+    #[serde(rename = "MessageGroupId")]
+    pub message_group_id: Option<String>,
+    #[serde(rename = "MessageDeduplicationId")]
+    pub message_deduplication_id: Option<String>,
+}
+
+impl PublishInput {
+    /// The message fields, without the target.
+    pub fn into_entry(self) -> PublishEntry {
+        PublishEntry {
+            id: None,
+            message: self.message,
+            subject: self.subject,
+            message_structure: self.message_structure,
+            message_attributes: self.message_attributes,
+            message_group_id: self.message_group_id,
+            message_deduplication_id: self.message_deduplication_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublishBatchInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "PublishBatchRequestEntries", default)]
+    pub entries: Vec<PublishEntry>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TagResourceInput {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: Option<String>,
+    #[serde(rename = "Tags", default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UntagResourceInput {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: Option<String>,
+    #[serde(rename = "TagKeys", default)]
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ResourceArnInput {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: Option<String>,
+}
+
+// ---- outputs ----
+
+#[derive(Debug, Clone)]
+pub struct CreateTopicOutput {
+    pub topic_arn: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListTopicsOutput {
+    pub topics: Vec<String>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttributesOutput {
+    pub attributes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscribeOutput {
+    pub subscription_arn: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubscriptionSummary {
+    pub subscription_arn: String,
+    pub owner: String,
+    pub protocol: String,
+    pub endpoint: String,
+    pub topic_arn: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListSubscriptionsOutput {
+    pub subscriptions: Vec<SubscriptionSummary>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishOutput {
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct PublishBatchOutput {
+    pub successful: Vec<(String, PublishOutput)>,
+    pub failed: Vec<(String, SnsError)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TagsOutput {
+    pub tags: Vec<Tag>,
+}

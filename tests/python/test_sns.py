@@ -1,0 +1,152 @@
+"""SNS through boto3 (query protocol), delivering into SQS."""
+
+import base64
+import hashlib
+import json
+import struct
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def clients(endpoint):
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client("sns", **kw), boto3.client("sqs", **kw)
+
+
+def queue(sqs, name, fifo=False):
+    attrs = {"FifoQueue": "true"} if fifo else {}
+    url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def test_publish_fans_out_with_envelope_raw_and_filters(clients, queue_name):
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    env_url, env_arn = queue(sqs, queue_name + "-env")
+    raw_url, raw_arn = queue(sqs, queue_name + "-raw")
+    red_url, red_arn = queue(sqs, queue_name + "-red")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=env_arn)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=red_arn,
+        Attributes={"FilterPolicy": json.dumps({"color": ["red"], "size": [{"numeric": [">", 10]}]})},
+    )
+    attrs = {
+        "color": {"DataType": "String", "StringValue": "blue"},
+        "size": {"DataType": "Number", "StringValue": "11"},
+        "bin": {"DataType": "Binary", "BinaryValue": b"\x01\x02"},
+    }
+    pub = sns.publish(TopicArn=topic, Message="hello", Subject="greeting", MessageAttributes=attrs)
+
+    (m,) = sqs.receive_message(QueueUrl=env_url)["Messages"]
+    env = json.loads(m["Body"])
+    assert env["Type"] == "Notification"
+    assert env["MessageId"] == pub["MessageId"]
+    assert env["TopicArn"] == topic
+    assert env["Subject"] == "greeting"
+    assert env["Message"] == "hello"
+    assert env["Timestamp"].endswith("Z") and len(env["Timestamp"]) == 24
+    assert env["MessageAttributes"]["color"] == {"Type": "String", "Value": "blue"}
+    assert env["MessageAttributes"]["bin"] == {"Type": "Binary", "Value": base64.b64encode(b"\x01\x02").decode()}
+
+    (r,) = sqs.receive_message(QueueUrl=raw_url, MessageAttributeNames=["All"])["Messages"]
+    assert r["Body"] == "hello"
+    assert r["MessageAttributes"]["size"] == {"DataType": "Number", "StringValue": "11"}
+    assert r["MessageAttributes"]["bin"]["BinaryValue"] == b"\x01\x02"
+
+    assert "Messages" not in sqs.receive_message(QueueUrl=red_url)
+    sns.publish(TopicArn=topic, Message="red one", MessageAttributes={
+        "color": {"DataType": "String", "StringValue": "red"}, "size": {"DataType": "Number", "StringValue": "12"}})
+    assert json.loads(sqs.receive_message(QueueUrl=red_url)["Messages"][0]["Body"])["Message"] == "red one"
+
+    # No Subject given: no Subject key; no attributes: no MessageAttributes key.
+    sns.publish(TopicArn=topic, Message="plain")
+    env = json.loads(sqs.receive_message(QueueUrl=env_url, VisibilityTimeout=0)["Messages"][0]["Body"])
+    bodies = [env]
+    assert all("Subject" not in b and "MessageAttributes" not in b for b in bodies if b["Message"] == "plain")
+
+
+def test_message_structure_json_and_message_body_filter(clients, queue_name):
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    url, arn = queue(sqs, queue_name)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={
+        "RawMessageDelivery": "true",
+        "FilterPolicyScope": "MessageBody",
+        "FilterPolicy": json.dumps({"order": {"state": ["paid"]}}),
+    })
+    sns.publish(TopicArn=topic, MessageStructure="json",
+                Message=json.dumps({"default": json.dumps({"order": {"state": "paid"}}), "sqs": json.dumps({"order": {"state": "paid"}, "via": "sqs"})}))
+    sns.publish(TopicArn=topic, Message=json.dumps({"order": {"state": "open"}}))
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"]) for m in msgs] == [{"order": {"state": "paid"}, "via": "sqs"}]
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"sqs": "x"}))
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
+
+
+def test_fifo_topic_to_fifo_queue(clients, queue_name):
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name + ".fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    url, arn = queue(sqs, queue_name + ".fifo", fifo=True)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    a = sns.publish(TopicArn=topic, Message="1", MessageGroupId="g")
+    sns.publish(TopicArn=topic, Message="2", MessageGroupId="g")
+    dup = sns.publish(TopicArn=topic, Message="1", MessageGroupId="g")
+    assert dup["MessageId"] == a["MessageId"]
+    assert int(a["SequenceNumber"]) > 0
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in msgs] == ["1", "2"]
+    assert msgs[0]["Attributes"]["MessageGroupId"] == "g"
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=topic, Message="x")
+    assert e.value.response["Error"]["Code"] == "InvalidParameter"
+
+
+def test_topic_and_subscription_management(clients, queue_name):
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name, Tags=[{"Key": "team", "Value": "a"}])["TopicArn"]
+    assert sns.create_topic(Name=queue_name)["TopicArn"] == topic
+    assert topic in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    _, arn = queue(sqs, queue_name)
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"] == sub
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert attrs["SubscriptionsConfirmed"] == "1" and attrs["Owner"] == "000000000000"
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="Shown")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "Shown"
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RawMessageDelivery"] == "true"
+    sns.tag_resource(ResourceArn=topic, Tags=[{"Key": "env", "Value": "dev"}])
+    sns.untag_resource(ResourceArn=topic, TagKeys=["team"])
+    assert sns.list_tags_for_resource(ResourceArn=topic)["Tags"] == [{"Key": "env", "Value": "dev"}]
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [sub]
+    sns.unsubscribe(SubscriptionArn=sub)
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    sns.delete_topic(TopicArn=topic)
+    with pytest.raises(ClientError) as e:
+        sns.get_topic_attributes(TopicArn=topic)
+    assert (e.value.response["Error"]["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+
+
+def test_invalid_sns_input(clients, queue_name):
+    sns, _ = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    cases = [
+        lambda: sns.create_topic(Name="bad name"),
+        lambda: sns.publish(TopicArn=topic, Message=""),
+        lambda: sns.publish(TopicArn=topic, Message="x", MessageAttributes={"n": {"DataType": "Number", "StringValue": "abc"}}),
+        lambda: sns.set_topic_attributes(TopicArn=topic, AttributeName="Bogus", AttributeValue="1"),
+        lambda: sns.subscribe(TopicArn=topic, Protocol="carrier-pigeon", Endpoint="x"),
+    ]
+    for call in cases:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert e.value.response["Error"]["Code"] in ("InvalidParameter", "ParameterValueInvalid")

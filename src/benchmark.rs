@@ -27,7 +27,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 16)]
     pub connections: usize,
     /// Seconds each throughput run lasts.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 2)]
     pub duration_secs: u64,
     /// Size of each message body in bytes.
     #[arg(long, default_value_t = 100)]
@@ -39,6 +39,19 @@ pub struct BenchArgs {
 
 fn io_err(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
+}
+
+/// Interleaved measurement rounds (see `run`).
+const ROUNDS: usize = 3;
+
+/// One round's figures.
+struct Round {
+    ceiling: Run,
+    send: Run,
+    pipe_rps: f64,
+    pipe_mps: f64,
+    lost: u64,
+    fan: FanOut,
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -66,6 +79,23 @@ impl Conn {
     /// POST an SQS JSON request; returns status and body.
     async fn sqs(&mut self, action: &str, body: &Value) -> io::Result<(u16, Bytes)> {
         self.post(action, Bytes::from(body.to_string())).await
+    }
+
+    /// POST a query-protocol form (SNS).
+    async fn form(&mut self, body: String) -> io::Result<(u16, Bytes)> {
+        let req = Request::post("/")
+            .header("host", &self.host)
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
+            .body(Full::new(Bytes::from(body)))
+            .map_err(io_err)?;
+        self.sender.ready().await.map_err(io_err)?;
+        let res = self.sender.send_request(req).await.map_err(io_err)?;
+        let status = res.status().as_u16();
+        let body = res.into_body().collect().await.map_err(io_err)?.to_bytes();
+        Ok((status, body))
     }
 
     async fn post(&mut self, action: &str, body: Bytes) -> io::Result<(u16, Bytes)> {
@@ -180,13 +210,17 @@ async fn pipeline(
     connections: usize,
     duration: Duration,
     body: &str,
+    tag: usize,
 ) -> io::Result<(f64, f64, u64)> {
-    let url = create_queue(addr, "bench-pipeline").await?;
+    let url = create_queue(addr, &format!("bench-pipeline-{tag}")).await?;
     let producers = (connections / 2).max(1);
     let consumers = (connections - producers).max(1);
     let requests = Arc::new(AtomicU64::new(0));
     let sent = Arc::new(AtomicU64::new(0));
     let deleted = Arc::new(AtomicU64::new(0));
+    // Time of the last delete (ns since start): the run ends there, not when the consumers'
+    // final empty long polls give up.
+    let last = Arc::new(AtomicU64::new(0));
     let producing = Arc::new(AtomicBool::new(true));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -213,6 +247,7 @@ async fn pipeline(
         }));
     }
     for _ in 0..consumers {
+        let last = last.clone();
         let (url, requests, sent, deleted, producing) = (
             url.clone(),
             requests.clone(),
@@ -254,13 +289,14 @@ async fn pipeline(
                     return Err(io_err(format!("DeleteMessageBatch answered {status} with {ok} deleted")));
                 }
                 deleted.fetch_add(ok as u64, Ordering::SeqCst);
+                last.fetch_max(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
             }
         }));
     }
     for t in tasks {
         t.await.map_err(io_err)??;
     }
-    let elapsed = start.elapsed().as_secs_f64();
+    let elapsed = (last.load(Ordering::SeqCst) as f64 / 1e9).max(duration.as_secs_f64());
     let mut c = Conn::open(addr).await?;
     let (_, body) = c
         .sqs(
@@ -284,6 +320,178 @@ async fn pipeline(
         deleted as f64 / elapsed,
         lost,
     ))
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Text of the first `<tag>` in an XML body.
+fn xml_text(body: &[u8], tag: &str) -> Option<String> {
+    let s = std::str::from_utf8(body).ok()?;
+    let open = format!("<{tag}>");
+    let start = s.find(&open)? + open.len();
+    let end = s[start..].find('<')? + start;
+    Some(s[start..end].to_string())
+}
+
+/// Fan-out figures: publishes/s, deliveries/s, lost deliveries, publish-to-visible p50/p99 (µs).
+struct FanOut {
+    publishes: f64,
+    deliveries: f64,
+    lost: u64,
+    visible_p50_us: f64,
+    visible_p99_us: f64,
+}
+
+/// Publish to a topic with `subscribers` raw SQS subscriptions while consumers drain every
+/// queue; then time publish-to-visible at concurrency 1.
+async fn fan_out(
+    addr: SocketAddr,
+    connections: usize,
+    duration: Duration,
+    body: &str,
+    subscribers: usize,
+    tag: usize,
+) -> io::Result<FanOut> {
+    let mut c = Conn::open(addr).await?;
+    let (status, resp) = c
+        .form(format!(
+            "Action=CreateTopic&Version=2010-03-31&Name=bench-fanout-{tag}"
+        ))
+        .await?;
+    let topic = xml_text(&resp, "TopicArn")
+        .filter(|_| status == 200)
+        .ok_or_else(|| io_err("CreateTopic failed"))?;
+    let mut urls = Vec::new();
+    for i in 0..subscribers {
+        let url = create_queue(addr, &format!("bench-fanout-{tag}-{i}")).await?;
+        let arn = format!("arn:aws:sqs:us-east-1:000000000000:bench-fanout-{tag}-{i}");
+        let (status, _) = c
+            .form(format!(
+                "Action=Subscribe&Version=2010-03-31&TopicArn={}&Protocol=sqs&Endpoint={}&Attributes.entry.1.key=RawMessageDelivery&Attributes.entry.1.value=true",
+                enc(&topic),
+                enc(&arn)
+            ))
+            .await?;
+        if status != 200 {
+            return Err(io_err("Subscribe failed"));
+        }
+        urls.push(url);
+    }
+    let publish = format!(
+        "Action=Publish&Version=2010-03-31&TopicArn={}&Message={}",
+        enc(&topic),
+        enc(body)
+    );
+    let publishers = (connections / 2).max(1);
+    let published = Arc::new(AtomicU64::new(0));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let last = Arc::new(AtomicU64::new(0));
+    let producing = Arc::new(AtomicBool::new(true));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..publishers {
+        let (publish, published) = (publish.clone(), published.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await?;
+            while start.elapsed() < duration {
+                let (status, _) = c.form(publish.clone()).await?;
+                if status != 200 {
+                    return Err(io_err(format!("Publish answered {status}")));
+                }
+                published.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<u64, io::Error>(0)
+        }));
+    }
+    let mut consumers = Vec::new();
+    for url in &urls {
+        let (url, delivered, producing, last) = (
+            url.clone(),
+            delivered.clone(),
+            producing.clone(),
+            last.clone(),
+        );
+        consumers.push(tokio::spawn(async move {
+            let mut c = Conn::open(addr).await?;
+            let mut mine = 0u64;
+            let receive = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1});
+            loop {
+                let (_, body) = c.sqs("ReceiveMessage", &receive).await?;
+                let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
+                let Some(msgs) = v["Messages"].as_array().filter(|m| !m.is_empty()) else {
+                    if !producing.load(Ordering::SeqCst) {
+                        return Ok::<u64, io::Error>(mine);
+                    }
+                    continue;
+                };
+                let entries: Vec<Value> = msgs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| json!({"Id": format!("m{i}"), "ReceiptHandle": m["ReceiptHandle"]}))
+                    .collect();
+                c.sqs("DeleteMessageBatch", &json!({"QueueUrl": url, "Entries": entries})).await?;
+                mine += msgs.len() as u64;
+                delivered.fetch_add(msgs.len() as u64, Ordering::Relaxed);
+                last.fetch_max(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(io_err)??;
+    }
+    let publish_secs = start.elapsed().as_secs_f64();
+    producing.store(false, Ordering::SeqCst);
+    let mut per_queue = Vec::new();
+    for t in consumers {
+        per_queue.push(t.await.map_err(io_err)??);
+    }
+    let drain_secs = (last.load(Ordering::SeqCst) as f64 / 1e9).max(publish_secs);
+    let sent = published.load(Ordering::SeqCst);
+    let lost = per_queue.iter().map(|n| sent.saturating_sub(*n)).sum();
+
+    // Publish-to-visible: publish, then a plain receive must already find the message.
+    let mut samples = Vec::new();
+    let first = urls
+        .first()
+        .cloned()
+        .ok_or_else(|| io_err("no subscriber"))?;
+    let receive = json!({"QueueUrl": first, "MaxNumberOfMessages": 1});
+    let probe_start = Instant::now();
+    while probe_start.elapsed() < Duration::from_secs(1) {
+        let t = Instant::now();
+        c.form(publish.clone()).await?;
+        let (_, body) = c.sqs("ReceiveMessage", &receive).await?;
+        let elapsed = t.elapsed().as_nanos() as u64;
+        let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
+        let Some(handle) = v["Messages"][0]["ReceiptHandle"].as_str() else {
+            return Err(io_err(
+                "a published message was not visible right after Publish returned",
+            ));
+        };
+        c.sqs(
+            "DeleteMessage",
+            &json!({"QueueUrl": first, "ReceiptHandle": handle}),
+        )
+        .await?;
+        samples.push(elapsed);
+    }
+    for url in urls.iter().skip(1) {
+        c.sqs("PurgeQueue", &json!({"QueueUrl": url})).await?;
+    }
+    let mut run = Run {
+        samples,
+        requests: 0,
+        elapsed: Duration::ZERO,
+    };
+    Ok(FanOut {
+        publishes: sent as f64 / publish_secs,
+        deliveries: delivered.load(Ordering::SeqCst) as f64 / drain_secs,
+        lost,
+        visible_p50_us: run.percentile_us(0.5),
+        visible_p99_us: run.percentile_us(0.99),
+    })
 }
 
 /// The resident set size of a process, in bytes.
@@ -360,7 +568,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let body_text = "x".repeat(args.message_size);
     let n = args.connections.max(2);
     println!(
-        "fogbank bench: {n} connections, {}s per run, {}-byte messages",
+        "fogbank bench: {n} connections, {ROUNDS} interleaved rounds of {}s runs, {}-byte messages",
         duration.as_secs(),
         args.message_size
     );
@@ -388,12 +596,50 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     )
     .await?;
 
-    let ceiling = closed_loop(noop, n, duration, "SendMessage", send_body.clone()).await?;
-    let mut send = closed_loop(server.addr, n, duration, "SendMessage", send_body.clone()).await?;
+    // The machine's speed drifts from second to second (two shared cores), so the ceiling and
+    // fogbank are measured in interleaved rounds and each fraction is the median of the
+    // per-round fractions.
+    let mut rounds = Vec::new();
+    for round in 0..ROUNDS {
+        let ceiling = closed_loop(noop, n, duration, "SendMessage", send_body.clone()).await?;
+        let send = closed_loop(server.addr, n, duration, "SendMessage", send_body.clone()).await?;
+        let (pipe_rps, pipe_mps, lost) =
+            pipeline(server.addr, n, duration, &body_text, round).await?;
+        let fan = fan_out(server.addr, n, duration, &body_text, 4, round).await?;
+        rounds.push(Round {
+            ceiling,
+            send,
+            pipe_rps,
+            pipe_mps,
+            lost,
+            fan,
+        });
+    }
     let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
-    let (pipe_rps, pipe_mps, lost) = pipeline(server.addr, n, duration, &body_text).await?;
     server.shutdown().await;
+    let median = |f: &dyn Fn(&Round) -> f64| {
+        let mut v: Vec<f64> = rounds.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ceiling_rate = median(&|r| r.ceiling.rate());
+    let send_rate = median(&|r| r.send.rate());
+    let send_frac = median(&|r| r.send.rate() / r.ceiling.rate() * 100.0);
+    let pipe_rps = median(&|r| r.pipe_rps);
+    let pipe_mps = median(&|r| r.pipe_mps);
+    let pipe_frac = median(&|r| r.pipe_rps / r.ceiling.rate() * 100.0);
+    let fan_publishes = median(&|r| r.fan.publishes);
+    let fan_deliveries = median(&|r| r.fan.deliveries);
+    let fan_frac = median(&|r| r.fan.publishes / r.ceiling.rate() * 100.0);
+    let fan_p50 = median(&|r| r.fan.visible_p50_us);
+    let fan_p99 = median(&|r| r.fan.visible_p99_us);
+    let lost: u64 = rounds.iter().map(|r| r.lost).sum();
+    let fan_lost: u64 = rounds.iter().map(|r| r.fan.lost).sum();
+    let mut send = Run::default();
+    for r in &mut rounds {
+        send.samples.append(&mut r.send.samples);
+    }
 
     let mut starts = Vec::new();
     let mut idle_rss = 0;
@@ -434,13 +680,12 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let per_message = after.saturating_sub(before) as f64 / (batches * 10) as f64;
 
     let send_p50_1 = send1.percentile_us(0.50);
-    let pipe_frac = pipe_rps / ceiling.rate() * 100.0;
     println!();
     println!("{:<44} {:>14} {:>18}", "measure", "value", "target");
     println!(
         "{:<44} {:>14.0} {:>18}",
         format!("no-op HTTP ceiling, req/s (c={n})"),
-        ceiling.rate(),
+        ceiling_rate,
         "-"
     );
     println!(
@@ -458,8 +703,8 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     println!(
         "{:<44} {:>14.0} {:>18}",
         format!("SendMessage req/s (c={n})"),
-        send.rate(),
-        format!("{:.0}% of ceiling", send.rate() / ceiling.rate() * 100.0)
+        send_rate,
+        format!("{send_frac:.0}% of ceiling")
     );
     println!(
         "{:<44} {:>14.1} {:>18}",
@@ -505,6 +750,36 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         lost,
         format!("0 {}", verdict(lost == 0))
     );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        "SNS publishes/s (4 SQS subscriptions)",
+        fan_publishes,
+        format!(">= 40% {}", verdict(fan_frac >= 40.0))
+    );
+    println!(
+        "{:<44} {:>13.0}% {:>18}",
+        "SNS publishes as % of no-op ceiling", fan_frac, "-"
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        "SNS deliveries/s (drained by consumers)", fan_deliveries, "-"
+    );
+    println!(
+        "{:<44} {:>14} {:>18}",
+        "SNS deliveries lost",
+        fan_lost,
+        format!("0 {}", verdict(fan_lost == 0))
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "SNS publish-to-visible p50 µs (c=1)",
+        fan_p50,
+        format!("<= 1000 {}", verdict(fan_p50 <= 1000.0))
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "SNS publish-to-visible p99 µs (c=1)", fan_p99, "-"
+    );
     let start_ms = start_median.as_secs_f64() * 1000.0;
     println!(
         "{:<44} {:>14.1} {:>18}",
@@ -525,8 +800,10 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         per_message,
         format!("<= 400 {}", verdict(per_message <= 400.0))
     );
-    if lost > 0 {
-        return Err(io_err(format!("{lost} messages lost in the pipeline run")));
+    if lost > 0 || fan_lost > 0 {
+        return Err(io_err(format!(
+            "messages lost: {lost} in the pipeline runs, {fan_lost} in the fan-out runs"
+        )));
     }
     Ok(())
 }

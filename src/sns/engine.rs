@@ -56,7 +56,7 @@ struct Topic {
     fifo: bool,
     attributes: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
-    subscriptions: Vec<String>,
+    subscriptions: Vec<Arc<Subscription>>,
     dedup: HashMap<String, (Millis, String, u128)>,
     next_sequence: u128,
 }
@@ -77,7 +77,8 @@ pub struct SnsEngine {
     clock: Arc<dyn Clock>,
     sqs: Arc<SqsEngine>,
     topics: DashMap<String, Arc<Mutex<Topic>>>,
-    subscriptions: DashMap<String, Arc<Mutex<Subscription>>>,
+    /// Immutable snapshots: a change of attributes replaces the `Arc` here and in its topic.
+    subscriptions: DashMap<String, Arc<Subscription>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -254,7 +255,7 @@ impl SnsEngine {
             .ok_or_else(|| SnsError::not_found("Topic"))
     }
 
-    fn subscription(&self, arn: &str) -> SnsResult<Arc<Mutex<Subscription>>> {
+    fn subscription(&self, arn: &str) -> SnsResult<Arc<Subscription>> {
         self.subscriptions
             .get(arn)
             .map(|s| s.clone())
@@ -359,7 +360,7 @@ impl SnsEngine {
         let arn = require(input.topic_arn, "TopicArn")?;
         if let Some((_, t)) = self.topics.remove(&arn) {
             for s in &lock(&t).subscriptions {
-                self.subscriptions.remove(s);
+                self.subscriptions.remove(&s.arn);
             }
         }
         Ok(())
@@ -560,9 +561,8 @@ impl SnsEngine {
             ));
         }
         let mut t = lock(&topic);
-        for existing in &t.subscriptions {
-            if let Some(s) = self.subscriptions.get(existing).map(|s| s.clone()) {
-                let s = lock(&s);
+        for s in &t.subscriptions {
+            {
                 if s.protocol == protocol && s.endpoint == endpoint {
                     if !input.attributes.is_empty()
                         && input
@@ -590,9 +590,9 @@ impl SnsEngine {
             attributes: input.attributes,
             filter,
         };
-        self.subscriptions
-            .insert(arn.clone(), Arc::new(Mutex::new(sub)));
-        t.subscriptions.push(arn.clone());
+        let sub = Arc::new(sub);
+        self.subscriptions.insert(arn.clone(), sub.clone());
+        t.subscriptions.push(sub);
         Ok(SubscribeOutput {
             subscription_arn: arn,
         })
@@ -604,25 +604,20 @@ impl SnsEngine {
             .subscriptions
             .remove(&arn)
             .ok_or_else(|| SnsError::not_found("Subscription"))?;
-        let topic_arn = lock(&sub).topic_arn.clone();
-        if let Ok(topic) = self.topic(&topic_arn) {
-            lock(&topic).subscriptions.retain(|s| s != &arn);
+        if let Ok(topic) = self.topic(&sub.topic_arn) {
+            lock(&topic).subscriptions.retain(|s| s.arn != arn);
         }
         Ok(())
     }
 
-    fn summaries(&self, arns: impl Iterator<Item = String>) -> Vec<SubscriptionSummary> {
-        let mut out: Vec<SubscriptionSummary> = arns
-            .filter_map(|a| self.subscriptions.get(&a).map(|s| s.clone()))
-            .map(|s| {
-                let s = lock(&s);
-                SubscriptionSummary {
-                    subscription_arn: s.arn.clone(),
-                    owner: s.account.clone(),
-                    protocol: s.protocol.clone(),
-                    endpoint: s.endpoint.clone(),
-                    topic_arn: s.topic_arn.clone(),
-                }
+    fn summaries(subs: impl Iterator<Item = Arc<Subscription>>) -> Vec<SubscriptionSummary> {
+        let mut out: Vec<SubscriptionSummary> = subs
+            .map(|s| SubscriptionSummary {
+                subscription_arn: s.arn.clone(),
+                owner: s.account.clone(),
+                protocol: s.protocol.clone(),
+                endpoint: s.endpoint.clone(),
+                topic_arn: s.topic_arn.clone(),
             })
             .collect();
         out.sort_by(|a, b| a.subscription_arn.cmp(&b.subscription_arn));
@@ -635,13 +630,13 @@ impl SnsEngine {
         input: NextTokenInput,
     ) -> SnsResult<ListSubscriptionsOutput> {
         let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account);
-        let arns: Vec<String> = self
+        let subs: Vec<Arc<Subscription>> = self
             .subscriptions
             .iter()
             .filter(|s| s.key().starts_with(&prefix))
-            .map(|s| s.key().clone())
+            .map(|s| s.value().clone())
             .collect();
-        let all = self.summaries(arns.into_iter());
+        let all = Self::summaries(subs.into_iter());
         let (subscriptions, next_token) =
             Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
         Ok(ListSubscriptionsOutput {
@@ -657,8 +652,8 @@ impl SnsEngine {
     ) -> SnsResult<ListSubscriptionsOutput> {
         let arn = require(input.topic_arn, "TopicArn")?;
         let topic = self.topic(&arn)?;
-        let arns = lock(&topic).subscriptions.clone();
-        let all = self.summaries(arns.into_iter());
+        let subs = lock(&topic).subscriptions.clone();
+        let all = Self::summaries(subs.into_iter());
         let (subscriptions, next_token) =
             Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
         Ok(ListSubscriptionsOutput {
@@ -673,8 +668,7 @@ impl SnsEngine {
         input: SubscriptionArnInput,
     ) -> SnsResult<AttributesOutput> {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
-        let sub = self.subscription(&arn)?;
-        let s = lock(&sub);
+        let s = self.subscription(&arn)?;
         let mut attrs = BTreeMap::new();
         for (k, v) in [
             ("SubscriptionArn", s.arn.as_str()),
@@ -713,8 +707,8 @@ impl SnsEngine {
         let name = require(input.attribute_name, "AttributeName")?;
         let value = input.attribute_value.unwrap_or_default();
         Self::check_subscription_attribute(&name, &value)?;
-        let sub = self.subscription(&arn)?;
-        let mut s = lock(&sub);
+        let current = self.subscription(&arn)?;
+        let mut s = (*current).clone();
         let mut attrs = s.attributes.clone();
         if value.is_empty()
             && matches!(
@@ -728,6 +722,15 @@ impl SnsEngine {
         }
         s.filter = Self::compile_filter(&attrs)?;
         s.attributes = attrs;
+        let updated = Arc::new(s);
+        self.subscriptions.insert(arn.clone(), updated.clone());
+        if let Ok(topic) = self.topic(&updated.topic_arn) {
+            for slot in lock(&topic).subscriptions.iter_mut() {
+                if slot.arn == arn {
+                    *slot = updated.clone();
+                }
+            }
+        }
         Ok(())
     }
 
@@ -840,11 +843,7 @@ impl SnsEngine {
             }
             (id, seq, t.subscriptions.clone())
         };
-        for sub_arn in subs {
-            let Some(sub) = self.subscriptions.get(&sub_arn).map(|s| s.clone()) else {
-                continue;
-            };
-            let sub = lock(&sub).clone();
+        for sub in subs {
             let message = Self::message_for(&out, &sub.protocol);
             if let Some(f) = &sub.filter
                 && !Self::passes(f, &out, message)

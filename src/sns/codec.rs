@@ -222,6 +222,12 @@ fn dispatch(
                 w.elem("SubscriptionArn", &o.subscription_arn);
             })
         }
+        "ConfirmSubscription" => {
+            let o = engine.confirm_subscription(ctx, decode(p)?)?;
+            Box::new(move |w| {
+                w.elem("SubscriptionArn", &o.subscription_arn);
+            })
+        }
         "Unsubscribe" => {
             engine.unsubscribe(ctx, decode(p)?)?;
             void

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::{SnsError, SnsErrorCode, SnsResult};
 use super::filter::{self, Candidate, FilterPolicy, Scope};
+use super::http::{HttpDelivery, RetryPolicy};
 use super::model::*;
 use crate::arn::{self, parse_arn};
 use crate::clock::{Clock, Millis};
@@ -70,12 +71,16 @@ struct Subscription {
     endpoint: String,
     attributes: BTreeMap<String, String>,
     filter: Option<FilterPolicy>,
+    /// HTTP subscriptions wait for ConfirmSubscription with this token.
+    pending: bool,
+    token: Option<String>,
 }
 
 /// The SNS engine.
 pub struct SnsEngine {
     clock: Arc<dyn Clock>,
     sqs: Arc<SqsEngine>,
+    http: HttpDelivery,
     topics: DashMap<String, Arc<Mutex<Topic>>>,
     /// Immutable snapshots: a change of attributes replaces the `Arc` here and in its topic.
     subscriptions: DashMap<String, Arc<Subscription>>,
@@ -221,6 +226,17 @@ fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
     Ok(size)
 }
 
+/// One published message on its way to one subscription.
+struct Delivery<'a> {
+    topic_arn: &'a str,
+    message_id: &'a str,
+    sequence: Option<u128>,
+    out: &'a Outgoing,
+    message: &'a str,
+    now: Millis,
+    host: &'a str,
+}
+
 /// A publish after validation.
 struct Outgoing {
     message: String,
@@ -235,6 +251,7 @@ impl SnsEngine {
     /// A new engine that delivers into `sqs`.
     pub fn new(clock: Arc<dyn Clock>, sqs: Arc<SqsEngine>) -> Arc<Self> {
         Arc::new(SnsEngine {
+            http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
             topics: DashMap::new(),
@@ -421,7 +438,8 @@ impl SnsEngine {
         let arn = require(input.topic_arn, "TopicArn")?;
         let topic = self.topic(&arn)?;
         let t = lock(&topic);
-        let confirmed = t.subscriptions.len();
+        let pending = t.subscriptions.iter().filter(|s| s.pending).count();
+        let confirmed = t.subscriptions.len() - pending;
         let mut attrs = BTreeMap::new();
         attrs.insert("TopicArn".to_string(), t.arn.clone());
         attrs.insert("Owner".to_string(), t.account.clone());
@@ -445,7 +463,7 @@ impl SnsEngine {
             .to_string(),
         );
         attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
-        attrs.insert("SubscriptionsPending".to_string(), "0".to_string());
+        attrs.insert("SubscriptionsPending".to_string(), pending.to_string());
         attrs.insert("SubscriptionsDeleted".to_string(), "0".to_string());
         attrs.insert(
             "EffectiveDeliveryPolicy".to_string(),
@@ -538,10 +556,16 @@ impl SnsEngine {
                     return Err(SnsError::invalid("SQS endpoint ARN"));
                 }
             }
-            "http" | "https" | "email" | "email-json" | "sms" | "application" | "lambda"
-            | "firehose" => {
+            "http" => {
+                if !endpoint.starts_with("http://") {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: http endpoints must start with http://",
+                    ));
+                }
+            }
+            "https" | "email" | "email-json" | "sms" | "application" | "lambda" | "firehose" => {
                 return Err(SnsError::invalid(format!(
-                    "Protocol Reason: fogbank does not deliver to {protocol} subscriptions yet (only sqs)"
+                    "Protocol Reason: fogbank does not deliver to {protocol} subscriptions yet (only sqs and http)"
                 )));
             }
             _ => {
@@ -555,7 +579,7 @@ impl SnsEngine {
         }
         let filter = Self::compile_filter(&input.attributes)?;
         let fifo_topic = lock(&topic).fifo;
-        if fifo_topic && !endpoint.ends_with(".fifo") {
+        if fifo_topic && protocol == "sqs" && !endpoint.ends_with(".fifo") {
             return Err(SnsError::invalid(
                 "Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints",
             ));
@@ -589,13 +613,139 @@ impl SnsEngine {
             endpoint,
             attributes: input.attributes,
             filter,
+            pending: false,
+            token: None,
         };
+        let mut sub = sub;
+        if sub.protocol == "http" {
+            let token = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            sub.pending = true;
+            sub.token = Some(token);
+        }
         let sub = Arc::new(sub);
         self.subscriptions.insert(arn.clone(), sub.clone());
-        t.subscriptions.push(sub);
+        let pending = sub.pending;
+        t.subscriptions.push(sub.clone());
+        // The retry policy reads the topic's attributes: release its lock first.
+        drop(t);
+        if let Some(token) = &sub.token {
+            self.send_confirmation(&sub, token, &ctx.host);
+        }
+        let subscription_arn = if pending && !input.return_subscription_arn {
+            "pending confirmation".to_string()
+        } else {
+            arn
+        };
+        Ok(SubscribeOutput { subscription_arn })
+    }
+
+    fn retry_policy(&self, sub: &Subscription) -> RetryPolicy {
+        let topic_policy = self
+            .topics
+            .get(&sub.topic_arn)
+            .and_then(|t| lock(&t).attributes.get("DeliveryPolicy").cloned());
+        let policy = sub
+            .attributes
+            .get("DeliveryPolicy")
+            .cloned()
+            .or(topic_policy);
+        RetryPolicy::from_delivery_policy(policy.as_deref())
+    }
+
+    fn sns_headers(
+        kind: &str,
+        message_id: &str,
+        sub: &Subscription,
+        raw: bool,
+    ) -> Vec<(&'static str, String)> {
+        let mut h = vec![
+            ("x-amz-sns-message-type", kind.to_string()),
+            ("x-amz-sns-message-id", message_id.to_string()),
+            ("x-amz-sns-topic-arn", sub.topic_arn.clone()),
+        ];
+        if kind != "SubscriptionConfirmation" {
+            h.push(("x-amz-sns-subscription-arn", sub.arn.clone()));
+        }
+        if raw {
+            h.push(("x-amz-sns-rawdelivery", "true".to_string()));
+        }
+        h
+    }
+
+    /// POST the SubscriptionConfirmation; its SubscribeURL is served by fogbank itself (a GET
+    /// of the query-protocol ConfirmSubscription action).
+    fn send_confirmation(&self, sub: &Subscription, token: &str, host: &str) {
+        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let enc = |v: &str| {
+            percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        let body = json!({
+            "Type": "SubscriptionConfirmation",
+            "MessageId": message_id,
+            "Token": token,
+            "TopicArn": sub.topic_arn,
+            "Message": format!(
+                "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+                sub.topic_arn
+            ),
+            "SubscribeURL": format!(
+                "http://{host}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
+                enc(&sub.topic_arn),
+                enc(token)
+            ),
+            "Timestamp": iso8601(self.clock.now_millis()),
+            "SignatureVersion": "1",
+            "Signature": "",
+            "SigningCertURL": format!("http://{host}/_fogbank/sns/SimpleNotificationService.pem"),
+        });
+        let headers = Self::sns_headers("SubscriptionConfirmation", &message_id, sub, false);
+        self.http.post(
+            sub.endpoint.clone(),
+            headers,
+            body.to_string(),
+            self.retry_policy(sub),
+        );
+    }
+
+    pub fn confirm_subscription(
+        &self,
+        _ctx: &RequestContext,
+        input: ConfirmSubscriptionInput,
+    ) -> SnsResult<SubscribeOutput> {
+        let topic_arn = require(input.topic_arn, "TopicArn")?;
+        let token = require(input.token, "Token")?;
+        let topic = self.topic(&topic_arn)?;
+        let found = lock(&topic)
+            .subscriptions
+            .iter()
+            .find(|s| s.token.as_deref() == Some(token.as_str()))
+            .cloned()
+            .ok_or_else(|| SnsError::invalid("Token"))?;
+        if found.pending {
+            let mut confirmed = (*found).clone();
+            confirmed.pending = false;
+            self.replace_subscription(Arc::new(confirmed));
+        }
         Ok(SubscribeOutput {
-            subscription_arn: arn,
+            subscription_arn: found.arn.clone(),
         })
+    }
+
+    /// Swap in a new snapshot of a subscription, in the registry and in its topic.
+    fn replace_subscription(&self, updated: Arc<Subscription>) {
+        self.subscriptions
+            .insert(updated.arn.clone(), updated.clone());
+        if let Ok(topic) = self.topic(&updated.topic_arn) {
+            for slot in lock(&topic).subscriptions.iter_mut() {
+                if slot.arn == updated.arn {
+                    *slot = updated.clone();
+                }
+            }
+        }
     }
 
     pub fn unsubscribe(&self, _ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
@@ -607,13 +757,37 @@ impl SnsEngine {
         if let Ok(topic) = self.topic(&sub.topic_arn) {
             lock(&topic).subscriptions.retain(|s| s.arn != arn);
         }
+        if sub.protocol == "http" && !sub.pending {
+            let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+            let body = json!({
+                "Type": "UnsubscribeConfirmation",
+                "MessageId": message_id,
+                "Token": sub.token,
+                "TopicArn": sub.topic_arn,
+                "Message": format!("You have chosen to deactivate subscription {}.", sub.arn),
+                "Timestamp": iso8601(self.clock.now_millis()),
+                "SignatureVersion": "1",
+                "Signature": "",
+            });
+            let headers = Self::sns_headers("UnsubscribeConfirmation", &message_id, &sub, false);
+            let once = RetryPolicy {
+                retries: 0,
+                delay_ms: 0,
+            };
+            self.http
+                .post(sub.endpoint.clone(), headers, body.to_string(), once);
+        }
         Ok(())
     }
 
     fn summaries(subs: impl Iterator<Item = Arc<Subscription>>) -> Vec<SubscriptionSummary> {
         let mut out: Vec<SubscriptionSummary> = subs
             .map(|s| SubscriptionSummary {
-                subscription_arn: s.arn.clone(),
+                subscription_arn: if s.pending {
+                    "PendingConfirmation".to_string()
+                } else {
+                    s.arn.clone()
+                },
                 owner: s.account.clone(),
                 protocol: s.protocol.clone(),
                 endpoint: s.endpoint.clone(),
@@ -676,8 +850,14 @@ impl SnsEngine {
             ("Owner", s.account.as_str()),
             ("Protocol", s.protocol.as_str()),
             ("Endpoint", s.endpoint.as_str()),
-            ("ConfirmationWasAuthenticated", "true"),
-            ("PendingConfirmation", "false"),
+            (
+                "ConfirmationWasAuthenticated",
+                if s.pending { "false" } else { "true" },
+            ),
+            (
+                "PendingConfirmation",
+                if s.pending { "true" } else { "false" },
+            ),
             ("RawMessageDelivery", "false"),
             (
                 "SubscriptionPrincipal",
@@ -722,15 +902,7 @@ impl SnsEngine {
         }
         s.filter = Self::compile_filter(&attrs)?;
         s.attributes = attrs;
-        let updated = Arc::new(s);
-        self.subscriptions.insert(arn.clone(), updated.clone());
-        if let Ok(topic) = self.topic(&updated.topic_arn) {
-            for slot in lock(&topic).subscriptions.iter_mut() {
-                if slot.arn == arn {
-                    *slot = updated.clone();
-                }
-            }
-        }
+        self.replace_subscription(Arc::new(s));
         Ok(())
     }
 
@@ -843,23 +1015,23 @@ impl SnsEngine {
             }
             (id, seq, t.subscriptions.clone())
         };
-        for sub in subs {
+        for sub in subs.iter().filter(|s| !s.pending) {
             let message = Self::message_for(&out, &sub.protocol);
             if let Some(f) = &sub.filter
                 && !Self::passes(f, &out, message)
             {
                 continue;
             }
-            self.deliver(
-                &sub,
-                &topic_arn,
-                &message_id,
+            let d = Delivery {
+                topic_arn: &topic_arn,
+                message_id: &message_id,
                 sequence,
-                &out,
+                out: &out,
                 message,
                 now,
                 host,
-            );
+            };
+            self.deliver(&d, sub);
         }
         Ok(PublishOutput {
             message_id,
@@ -909,29 +1081,83 @@ impl SnsEngine {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn deliver(
-        &self,
-        sub: &Subscription,
-        topic_arn: &str,
-        message_id: &str,
-        sequence: Option<u128>,
-        out: &Outgoing,
-        message: &str,
-        now: Millis,
-        host: &str,
-    ) {
-        let Some(queue) = self.sqs.queue_by_arn(&sub.endpoint) else {
-            tracing::warn!(subscription = %sub.arn, endpoint = %sub.endpoint, "SNS delivery target queue does not exist");
-            return;
-        };
-        let message = message.to_string();
+    /// The JSON notification SNS sends to SQS (non-raw) and HTTP endpoints.
+    fn envelope(&self, d: &Delivery<'_>, sub: &Subscription) -> String {
+        let mut env = Map::new();
+        env.insert("Type".into(), json!("Notification"));
+        env.insert("MessageId".into(), json!(d.message_id));
+        if let Some(s) = d.sequence {
+            env.insert("SequenceNumber".into(), json!(format!("{s:020}")));
+        }
+        env.insert("TopicArn".into(), json!(d.topic_arn));
+        if let Some(s) = &d.out.subject {
+            env.insert("Subject".into(), json!(s));
+        }
+        env.insert("Message".into(), json!(d.message));
+        env.insert("Timestamp".into(), json!(iso8601(d.now)));
+        env.insert("SignatureVersion".into(), json!("1"));
+        env.insert("Signature".into(), json!(""));
+        env.insert(
+            "SigningCertURL".into(),
+            json!(format!(
+                "http://{}/_fogbank/sns/SimpleNotificationService.pem",
+                d.host
+            )),
+        );
+        env.insert(
+            "UnsubscribeURL".into(),
+            json!(format!(
+                "http://{}/?Action=Unsubscribe&SubscriptionArn={}",
+                d.host, sub.arn
+            )),
+        );
+        if !d.out.attributes.is_empty() {
+            let attrs: Map<String, Value> = d
+                .out
+                .attributes
+                .iter()
+                .map(|(k, v)| {
+                    let value = match &v.binary_value {
+                        Some(b) => STANDARD.encode(b),
+                        None => v.string_value.clone().unwrap_or_default(),
+                    };
+                    (k.clone(), json!({"Type": v.data_type, "Value": value}))
+                })
+                .collect();
+            env.insert("MessageAttributes".into(), Value::Object(attrs));
+        }
+        Value::Object(env).to_string()
+    }
+
+    fn deliver(&self, d: &Delivery<'_>, sub: &Subscription) {
         let raw = sub
             .attributes
             .get("RawMessageDelivery")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        match sub.protocol.as_str() {
+            "sqs" => self.deliver_sqs(d, sub, raw),
+            "http" => {
+                let body = if raw {
+                    d.message.to_string()
+                } else {
+                    self.envelope(d, sub)
+                };
+                let headers = Self::sns_headers("Notification", d.message_id, sub, raw);
+                self.http
+                    .post(sub.endpoint.clone(), headers, body, self.retry_policy(sub));
+            }
+            other => tracing::warn!(protocol = other, "no delivery for this protocol"),
+        }
+    }
+
+    fn deliver_sqs(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {
+        let Some(queue) = self.sqs.queue_by_arn(&sub.endpoint) else {
+            tracing::warn!(subscription = %sub.arn, endpoint = %sub.endpoint, "SNS delivery target queue does not exist");
+            return;
+        };
         let (body, attributes) = if raw {
-            let attrs = out
+            let attrs = d
+                .out
                 .attributes
                 .iter()
                 .map(|(k, v)| {
@@ -946,58 +1172,17 @@ impl SnsEngine {
                     )
                 })
                 .collect();
-            (message, attrs)
+            (d.message.to_string(), attrs)
         } else {
-            let mut env = Map::new();
-            env.insert("Type".into(), json!("Notification"));
-            env.insert("MessageId".into(), json!(message_id));
-            if let Some(s) = sequence {
-                env.insert("SequenceNumber".into(), json!(format!("{s:020}")));
-            }
-            env.insert("TopicArn".into(), json!(topic_arn));
-            if let Some(s) = &out.subject {
-                env.insert("Subject".into(), json!(s));
-            }
-            env.insert("Message".into(), json!(message));
-            env.insert("Timestamp".into(), json!(iso8601(now)));
-            env.insert("SignatureVersion".into(), json!("1"));
-            env.insert("Signature".into(), json!(""));
-            env.insert(
-                "SigningCertURL".into(),
-                json!(format!(
-                    "http://{host}/_fogbank/sns/SimpleNotificationService.pem"
-                )),
-            );
-            env.insert(
-                "UnsubscribeURL".into(),
-                json!(format!(
-                    "http://{host}/?Action=Unsubscribe&SubscriptionArn={}",
-                    sub.arn
-                )),
-            );
-            if !out.attributes.is_empty() {
-                let attrs: Map<String, Value> = out
-                    .attributes
-                    .iter()
-                    .map(|(k, v)| {
-                        let value = match &v.binary_value {
-                            Some(b) => STANDARD.encode(b),
-                            None => v.string_value.clone().unwrap_or_default(),
-                        };
-                        (k.clone(), json!({"Type": v.data_type, "Value": value}))
-                    })
-                    .collect();
-                env.insert("MessageAttributes".into(), Value::Object(attrs));
-            }
-            (Value::Object(env).to_string(), BTreeMap::new())
+            (self.envelope(d, sub), BTreeMap::new())
         };
         let fields = SendMessageFields {
             message_body: Some(body),
             delay_seconds: None,
             message_attributes: attributes,
             message_system_attributes: BTreeMap::new(),
-            message_deduplication_id: out.dedup.clone().filter(|_| queue.is_fifo()),
-            message_group_id: out.group.clone(),
+            message_deduplication_id: d.out.dedup.clone().filter(|_| queue.is_fifo()),
+            message_group_id: d.out.group.clone(),
         };
         if let Err(e) = self.sqs.send_to_queue(&queue, fields) {
             tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");

@@ -4,6 +4,7 @@ pub mod codec;
 pub mod engine;
 pub mod error;
 pub mod filter;
+pub mod http;
 pub mod model;
 
 pub use engine::SnsEngine;

@@ -70,6 +70,16 @@ pub struct SubscribeInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConfirmSubscriptionInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "Token")]
+    pub token: Option<String>,
+    #[serde(rename = "AuthenticateOnUnsubscribe")]
+    pub authenticate_on_unsubscribe: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct SubscriptionArnInput {
     #[serde(rename = "SubscriptionArn")]
     pub subscription_arn: Option<String>,

@@ -56,3 +56,40 @@ pub async fn sqs_as(server: &RunningServer, account: &str, region: &str) -> aws_
 pub async fn sns(server: &RunningServer) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(&sdk_config(server, "test", "us-east-1").await)
 }
+
+/// A request an HTTP subscription endpoint received.
+pub struct Received {
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+/// A local HTTP endpoint on port 0 that records every request; it answers 500 to the first
+/// `fail_first` requests, then 200.
+pub async fn http_endpoint(
+    fail_first: usize,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
+        let tx = tx.clone();
+        let seen = seen.clone();
+        async move {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send(Received { headers, body });
+            if n < fail_first {
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                axum::http::StatusCode::OK
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), rx)
+}

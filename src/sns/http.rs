@@ -1,0 +1,161 @@
+//! Delivery to HTTP subscription endpoints: one background task per POST, retried on the
+//! engine's clock so that a slow or unreachable endpoint never blocks Subscribe or Publish.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::clock::Clock;
+
+/// How often and how far apart a delivery is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Delay between attempts, in milliseconds.
+    pub delay_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    /// SNS's default healthy retry policy for HTTP endpoints: 3 retries, 20 s apart.
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 3,
+            delay_ms: 20_000,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Read `healthyRetryPolicy.numRetries` / `minDelayTarget` from a DeliveryPolicy JSON,
+    /// either at the top level or under `http`.
+    pub fn from_delivery_policy(policy: Option<&str>) -> Self {
+        let mut p = RetryPolicy::default();
+        let Some(v) = policy.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
+            return p;
+        };
+        let retry = v.get("healthyRetryPolicy").or_else(|| {
+            v.get("http")
+                .and_then(|h| h.get("defaultHealthyRetryPolicy"))
+        });
+        if let Some(r) = retry {
+            if let Some(n) = r.get("numRetries").and_then(serde_json::Value::as_u64) {
+                p.retries = n.min(100) as u32;
+            }
+            if let Some(d) = r.get("minDelayTarget").and_then(serde_json::Value::as_u64) {
+                p.delay_ms = d.min(3600) * 1000;
+            }
+        }
+        p
+    }
+}
+
+/// The outbound HTTP client and the clock that paces retries.
+#[derive(Clone)]
+pub struct HttpDelivery {
+    client: Client<HttpConnector, Full<Bytes>>,
+    clock: Arc<dyn Clock>,
+}
+
+/// How long one attempt may take before it counts as failed (as on AWS).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl HttpDelivery {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        HttpDelivery {
+            client: Client::builder(TokioExecutor::new()).build(connector),
+            clock,
+        }
+    }
+
+    /// POST `body` to `url` in the background, retrying per `policy` until a 2xx answer.
+    pub fn post(
+        &self,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+        policy: RetryPolicy,
+    ) {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(%url, "no async runtime: SNS HTTP delivery skipped");
+            return;
+        };
+        let this = self.clone();
+        handle.spawn(async move {
+            let body = Bytes::from(body);
+            for attempt in 0..=policy.retries {
+                if attempt > 0 {
+                    let at = this.clock.now_millis() + policy.delay_ms;
+                    this.clock.sleep_until(at).await;
+                }
+                match this.attempt(&url, &headers, body.clone()).await {
+                    Ok(status) if (200..300).contains(&status) => return,
+                    Ok(status) => {
+                        tracing::info!(%url, status, attempt, "SNS HTTP delivery refused")
+                    }
+                    Err(e) => tracing::info!(%url, error = %e, attempt, "SNS HTTP delivery failed"),
+                }
+            }
+            tracing::warn!(%url, "SNS HTTP delivery given up after {} retries", policy.retries);
+        });
+    }
+
+    async fn attempt(
+        &self,
+        url: &str,
+        headers: &[(&'static str, String)],
+        body: Bytes,
+    ) -> Result<u16, String> {
+        let mut req = hyper::Request::post(url).header("content-type", "text/plain; charset=UTF-8");
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
+        match tokio::time::timeout(ATTEMPT_TIMEOUT, self.client.request(req)).await {
+            Ok(Ok(res)) => Ok(res.status().as_u16()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("timed out".to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_policy_overrides_the_default_retries() {
+        assert_eq!(
+            RetryPolicy::from_delivery_policy(None),
+            RetryPolicy::default()
+        );
+        let p = RetryPolicy::from_delivery_policy(Some(
+            r#"{"healthyRetryPolicy":{"numRetries":1,"minDelayTarget":2}}"#,
+        ));
+        assert_eq!(
+            p,
+            RetryPolicy {
+                retries: 1,
+                delay_ms: 2000
+            }
+        );
+        let p = RetryPolicy::from_delivery_policy(Some(
+            r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":5,"minDelayTarget":1}}}"#,
+        ));
+        assert_eq!(
+            p,
+            RetryPolicy {
+                retries: 5,
+                delay_ms: 1000
+            }
+        );
+    }
+}

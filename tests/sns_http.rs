@@ -1,0 +1,240 @@
+//! SNS HTTP subscriptions: confirmation through the SubscribeURL, notifications with the
+//! x-amz-sns-* headers, retries on the engine's clock, and unsubscribe confirmations.
+
+mod common;
+
+use std::time::Duration;
+
+use aws_sdk_sns::error::ProvideErrorMetadata;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+async fn next(rx: &mut UnboundedReceiver<common::Received>) -> common::Received {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the endpoint received a request in time")
+        .expect("channel open")
+}
+
+fn header<'a>(r: &'a common::Received, name: &str) -> &'a str {
+    r.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn http_subscription_is_confirmed_by_its_subscribe_url_then_notified() {
+    let server = common::start().await;
+    let sns = common::sns(&server).await;
+    let (endpoint, mut rx) = common::http_endpoint(0).await;
+    let topic = sns
+        .create_topic()
+        .name("hooks")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    let sub = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint(&endpoint)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(sub.subscription_arn(), Some("pending confirmation"));
+
+    let confirmation = next(&mut rx).await;
+    assert_eq!(
+        header(&confirmation, "x-amz-sns-message-type"),
+        "SubscriptionConfirmation"
+    );
+    assert_eq!(header(&confirmation, "x-amz-sns-topic-arn"), topic);
+    let body: serde_json::Value = serde_json::from_str(&confirmation.body).expect("json");
+    assert_eq!(body["Type"], "SubscriptionConfirmation");
+    assert_eq!(body["TopicArn"], topic.as_str());
+    assert!(body["Token"].as_str().is_some_and(|t| t.len() >= 32));
+    let attrs = sns
+        .get_topic_attributes()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .expect("attrs");
+    let a = attrs.attributes.expect("map");
+    assert_eq!(a.get("SubscriptionsPending").map(String::as_str), Some("1"));
+
+    // Publishing before confirmation delivers nothing.
+    sns.publish()
+        .topic_arn(&topic)
+        .message("too early")
+        .send()
+        .await
+        .expect("publish");
+
+    let url = body["SubscribeURL"].as_str().expect("url");
+    let res = reqwest::get(url).await.expect("visit SubscribeURL");
+    assert_eq!(res.status().as_u16(), 200);
+    let xml = res.text().await.expect("body");
+    assert!(
+        xml.contains("<ConfirmSubscriptionResult><SubscriptionArn>"),
+        "{xml}"
+    );
+
+    let published = sns
+        .publish()
+        .topic_arn(&topic)
+        .message("hello")
+        .subject("s")
+        .send()
+        .await
+        .expect("publish");
+    let note = next(&mut rx).await;
+    assert_eq!(header(&note, "x-amz-sns-message-type"), "Notification");
+    assert_eq!(
+        header(&note, "x-amz-sns-message-id"),
+        published.message_id().expect("id")
+    );
+    assert!(header(&note, "x-amz-sns-subscription-arn").starts_with(&format!("{topic}:")));
+    assert!(header(&note, "content-type").starts_with("text/plain"));
+    let body: serde_json::Value = serde_json::from_str(&note.body).expect("json");
+    assert_eq!(body["Message"], "hello");
+    assert_eq!(body["Subject"], "s");
+
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .expect("subs");
+    let arn = subs.subscriptions()[0]
+        .subscription_arn()
+        .expect("arn")
+        .to_string();
+    sns.unsubscribe()
+        .subscription_arn(&arn)
+        .send()
+        .await
+        .expect("unsubscribe");
+    let bye = next(&mut rx).await;
+    assert_eq!(
+        header(&bye, "x-amz-sns-message-type"),
+        "UnsubscribeConfirmation"
+    );
+
+    let err = sns
+        .confirm_subscription()
+        .topic_arn(&topic)
+        .token("not-a-token")
+        .send()
+        .await
+        .expect_err("bad token");
+    assert_eq!(err.code(), Some("InvalidParameter"));
+}
+
+#[tokio::test]
+async fn failed_notifications_are_retried_on_the_delivery_policy_schedule() {
+    let (server, clock) = common::start_with_manual_clock().await;
+    let sns = common::sns(&server).await;
+    // The confirmation succeeds; the first notification attempt fails once.
+    let (endpoint, mut rx) = common::http_endpoint(0).await;
+    let topic = sns
+        .create_topic()
+        .name("retry")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    let sub = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint(&endpoint)
+        .return_subscription_arn(true)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    let confirmation: serde_json::Value =
+        serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    sns.confirm_subscription()
+        .topic_arn(&topic)
+        .token(confirmation["Token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("confirm");
+    let attrs = sns
+        .get_subscription_attributes()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .expect("attrs");
+    assert_eq!(
+        attrs
+            .attributes
+            .expect("map")
+            .get("PendingConfirmation")
+            .map(String::as_str),
+        Some("false")
+    );
+
+    // A dead endpoint: publish must not wait for it.
+    let dead = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint("http://127.0.0.1:9/nothing-listens-here")
+        .send()
+        .await
+        .expect("subscribe to a dead endpoint");
+    assert_eq!(dead.subscription_arn(), Some("pending confirmation"));
+
+    let (failing, mut failing_rx) = common::http_endpoint(2).await;
+    let second = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint(&failing)
+        .return_subscription_arn(true)
+        .attributes(
+            "DeliveryPolicy",
+            r#"{"healthyRetryPolicy":{"numRetries":3,"minDelayTarget":5}}"#,
+        )
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    // The confirmation itself fails once, is retried after 5 s of clock time, then succeeds.
+    let first: serde_json::Value =
+        serde_json::from_str(&next(&mut failing_rx).await.body).expect("json");
+    assert_eq!(first["Type"], "SubscriptionConfirmation");
+    for _ in 0..50 {
+        clock.advance(Duration::from_secs(5));
+        if let Ok(Some(r)) =
+            tokio::time::timeout(Duration::from_millis(50), failing_rx.recv()).await
+        {
+            let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+            assert_eq!(v["Type"], "SubscriptionConfirmation");
+            break;
+        }
+    }
+    let _ = second;
+    let started = std::time::Instant::now();
+    sns.publish()
+        .topic_arn(&topic)
+        .message("raw body")
+        .send()
+        .await
+        .expect("publish");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "publish waited for endpoints"
+    );
+    let raw = next(&mut rx).await;
+    assert_eq!(raw.body, "raw body");
+    assert_eq!(header(&raw, "x-amz-sns-rawdelivery"), "true");
+}

@@ -207,8 +207,17 @@ def test_invalid_input_errors(sqs, queue_name):
 
 def test_health_endpoints(endpoint):
     with urllib.request.urlopen(endpoint + "/_localstack/health") as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("application/json")
         body = json.load(r)
     assert body["services"]["sqs"] == "running"
-    assert "edition" in body and "version" in body
+    assert isinstance(body["edition"], str) and body["edition"]
+    assert isinstance(body["version"], str) and body["version"]
+    # LocalStack's service states; scripts wait for "running" or "available".
+    states = {"available", "running", "disabled", "initialized", "starting", "stopping", "stopped", "error"}
+    assert set(body["services"].values()) <= states, body
     with urllib.request.urlopen(endpoint + "/_fogbank/health") as r:
-        assert json.load(r)["services"]["sqs"] == "running"
+        assert r.status == 200
+        body = json.load(r)
+    assert body["services"]["sqs"] == "running"
+    assert isinstance(body["version"], str) and body["version"]

@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
+use crate::lambda::LambdaSettings;
 
 /// The default account id when a request carries no 12-digit access key.
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
@@ -21,6 +22,8 @@ pub struct Config {
     pub default_account: String,
     /// Source of time for every engine.
     pub clock: Arc<dyn Clock>,
+    /// Lambda tunables (concurrency cap, keepalive, async retry delays).
+    pub lambda: LambdaSettings,
 }
 
 impl Default for Config {
@@ -30,6 +33,7 @@ impl Default for Config {
             default_region: DEFAULT_REGION.to_string(),
             default_account: DEFAULT_ACCOUNT.to_string(),
             clock: Arc::new(SystemClock),
+            lambda: LambdaSettings::default(),
         }
     }
 }

@@ -11,6 +11,8 @@
 //! - [`sqs`]: the SQS model, both wire codecs, the engine (registry, validation, redrive, move
 //!   tasks) and the per-queue state machine (visibility, delays, FIFO groups, dedup).
 //! - [`sns`]: topics, subscriptions, filter policies, publish with in-process delivery to SQS.
+//! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
+//!   async retries and destinations, SQS event source mappings.
 //! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
 
 pub mod arn;
@@ -18,6 +20,7 @@ pub mod benchmark;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod lambda;
 pub mod protocol;
 pub mod server;
 pub mod sns;

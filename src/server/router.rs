@@ -21,6 +21,8 @@ use tokio::net::TcpListener;
 use super::auth::{Scope, scope_of};
 use crate::config::Config;
 use crate::context::RequestContext;
+use crate::lambda::LambdaEngine;
+use crate::lambda::rest as lambda_rest;
 use crate::protocol::Reply;
 use crate::protocol::query;
 use crate::sns::SnsEngine;
@@ -39,6 +41,8 @@ pub struct AppState {
     pub sqs: Arc<SqsEngine>,
     /// The SNS engine (delivers into `sqs`).
     pub sns: Arc<SnsEngine>,
+    /// The Lambda engine (functions, environments, event source mappings).
+    pub lambda: Arc<LambdaEngine>,
 }
 
 impl AppState {
@@ -46,12 +50,20 @@ impl AppState {
     pub fn new(config: Config) -> Arc<Self> {
         let sqs = SqsEngine::new(config.clock.clone());
         let sns = SnsEngine::new(config.clock.clone(), sqs.clone());
-        Arc::new(AppState { config, sqs, sns })
+        let lambda = LambdaEngine::new(config.lambda.clone(), sqs.clone());
+        lambda.set_sns(&sns);
+        Arc::new(AppState {
+            config,
+            sqs,
+            sns,
+            lambda,
+        })
     }
 
     /// Stop background work and end long polls (called on shutdown).
     pub fn shutdown(&self) {
         self.sqs.shutdown();
+        self.lambda.shutdown();
     }
 }
 
@@ -74,12 +86,34 @@ pub(crate) async fn serve(
 ) -> std::io::Result<()> {
     let app = router(state.clone());
     let shutdown_state = state.clone();
+    if let Ok(addr) = listener.local_addr() {
+        // Handlers reach fogbank over loopback even when it listens on every interface.
+        let host = if addr.ip().is_unspecified() {
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+        } else {
+            addr.ip()
+        };
+        let endpoint = std::net::SocketAddr::new(host, addr.port());
+        state.lambda.set_endpoint(format!("http://{endpoint}"));
+    }
+    let reaper_state = Arc::downgrade(&state);
+    let reaper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match reaper_state.upgrade() {
+                Some(s) => s.lambda.reap_idle(),
+                None => return,
+            }
+        }
+    });
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
+            reaper.abort();
             shutdown_state.shutdown();
         })
         .await
@@ -94,7 +128,7 @@ async fn fogbank_health() -> Response {
         "services": {
             "sqs": "running",
             "sns": "running",
-            "lambda": "not_implemented",
+            "lambda": "running",
         },
     }))
     .into_response()
@@ -105,7 +139,7 @@ async fn localstack_health() -> Response {
         "services": {
             "sqs": "running",
             "sns": "running",
-            "lambda": "disabled",
+            "lambda": "running",
         },
         "edition": "community",
         "version": format!("fogbank-{VERSION}"),
@@ -169,6 +203,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let rid = request_id();
     let (parts, body) = req.into_parts();
+    if is_lambda_path(parts.uri.path()) {
+        return lambda(&state, parts, body, &rid).await;
+    }
     let target = header_str(&parts.headers, "x-amz-target").map(str::to_string);
     let json_protocol = target.is_some();
     let body = match axum::body::to_bytes(body, MAX_QUERY_BODY).await {
@@ -208,9 +245,6 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     }
 
     let path = parts.uri.path();
-    if is_lambda_path(path) {
-        return lambda_not_implemented(&rid);
-    }
 
     // Query protocol: parameters from the query string and, for form posts, the body.
     let mut pairs = match query::parse_form(query_string.as_bytes()) {
@@ -287,6 +321,43 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     }
 }
 
+/// A Lambda REST request (the body may carry a 50 MB zip).
+async fn lambda(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    body: Body,
+    rid: &str,
+) -> Response {
+    let body = match axum::body::to_bytes(body, lambda_rest::MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = crate::lambda::LambdaError::new(
+                413,
+                "RequestTooLargeException",
+                format!(
+                    "Request must be smaller than {} bytes",
+                    lambda_rest::MAX_BODY
+                ),
+            );
+            return lambda_rest::error_reply(&e, rid);
+        }
+    };
+    let query_string = parts.uri.query().unwrap_or("");
+    let scope = scope_of(&parts.headers, query_string);
+    let ctx = context(state, &parts.headers, &scope);
+    lambda_rest::handle(
+        &state.lambda,
+        &ctx,
+        &parts.method,
+        parts.uri.path(),
+        query_string,
+        &parts.headers,
+        body,
+        rid,
+    )
+    .await
+}
+
 fn log_reply(res: Response, service: &str, action: &str) -> Response {
     if !res.status().is_success() {
         tracing::info!(
@@ -327,19 +398,6 @@ fn is_lambda_path(path: &str) -> bool {
 fn malformed(rid: &str, message: &str) -> Response {
     let err = SqsError::new(SqsErrorCode::InvalidQueryParameter, message);
     to_response(sqs_codec::error_reply(Protocol::Query, &err, rid), rid)
-}
-
-fn lambda_not_implemented(rid: &str) -> Response {
-    let mut reply = Reply {
-        status: 501,
-        content_type: "application/json",
-        headers: vec![("x-amzn-ErrorType", "NotImplementedException".to_string())],
-        body: json!({"Type": "Server", "Message": "Lambda is not implemented in this version of fogbank."})
-            .to_string()
-            .into_bytes(),
-    };
-    reply.headers.shrink_to_fit();
-    to_response(reply, rid)
 }
 
 #[cfg(test)]

@@ -93,3 +93,46 @@ pub async fn http_endpoint(
     });
     (format!("http://{addr}/hook"), rx)
 }
+
+/// A Lambda client (REST-JSON) for the default account and us-east-1.
+pub async fn lambda(server: &RunningServer) -> aws_sdk_lambda::Client {
+    aws_sdk_lambda::Client::new(&sdk_config(server, "test", "us-east-1").await)
+}
+
+/// A zip archive of `(name, contents, unix mode)` entries.
+pub fn zip_of(files: &[(&str, &str, u32)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        for (name, body, mode) in files {
+            let opts = zip::write::SimpleFileOptions::default().unix_permissions(*mode);
+            w.start_file(*name, opts).expect("start file");
+            w.write_all(body.as_bytes()).expect("write file");
+        }
+        w.finish().expect("finish zip");
+    }
+    buf.into_inner()
+}
+
+/// The role ARN every test function uses.
+pub const ROLE: &str = "arn:aws:iam::000000000000:role/lambda-role";
+
+/// Wait (polling, bounded) until `check` returns `Some`.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,22 @@
+//! Lambda: functions hosted as host subprocesses behind the real Runtime API.
+//!
+//! - [`rest`]: the REST-JSON routes -> engine operations.
+//! - [`engine`]: functions, versions, aliases, policies, concurrency, invoke (sync and async
+//!   with retries, destinations and dead-letter queues).
+//! - [`pool`]: per-version warm pools (LIFO reuse, scale-out cap, 429 at reserved concurrency).
+//! - [`runtime`]: one execution environment = one process group + its own Runtime API listener.
+//! - [`code`]: zips unpacked per CodeSha256, hot-reload directories.
+//! - [`esm`]: SQS event source mappings polling the SQS engine in process.
+//! - `bootstrap/`: the embedded Python and Node.js runtime clients.
+
+pub mod code;
+pub mod engine;
+pub mod error;
+pub mod esm;
+pub mod model;
+pub mod pool;
+pub mod rest;
+pub mod runtime;
+
+pub use engine::{LambdaEngine, LambdaSettings};
+pub use error::{LambdaError, LambdaResult};

@@ -1,0 +1,193 @@
+//! The warm pool of one function version: reuse the most recently used idle environment, scale
+//! out up to the concurrency cap, one invocation per environment at a time.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use tokio::sync::Notify;
+
+use super::error::{LambdaError, LambdaResult};
+use super::runtime::{Env, EnvSpec, Outcome, Ran, lock};
+
+/// One function version's environments.
+pub struct Pool {
+    pub spec: EnvSpec,
+    /// Hot-reload fingerprint of the code directory when the pool was made.
+    pub fingerprint: Option<u64>,
+    idle: Mutex<Vec<(Arc<Env>, Instant)>>,
+    all: Mutex<Vec<std::sync::Weak<Env>>>,
+    live: AtomicUsize,
+    freed: Notify,
+    closed: AtomicBool,
+}
+
+/// How an invocation should wait for capacity.
+#[derive(Debug, Clone, Copy)]
+pub struct Capacity {
+    /// Most environments at once.
+    pub cap: usize,
+    /// Answer 429 instead of waiting when the cap is reached (reserved concurrency, sync).
+    pub reject_when_full: bool,
+}
+
+impl Pool {
+    pub fn new(spec: EnvSpec, fingerprint: Option<u64>) -> Arc<Pool> {
+        Arc::new(Pool {
+            spec,
+            fingerprint,
+            idle: Mutex::new(Vec::new()),
+            all: Mutex::new(Vec::new()),
+            live: AtomicUsize::new(0),
+            freed: Notify::new(),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Environments alive now (busy or idle).
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::Acquire)
+    }
+
+    /// Kill idle environments now and busy ones when their invocation ends.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let idle: Vec<_> = lock(&self.idle).drain(..).collect();
+        for (env, _) in idle {
+            env.kill();
+            self.live.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.freed.notify_waiters();
+    }
+
+    /// Kill every environment, busy or not (server shutdown).
+    pub fn kill_all(&self) {
+        self.close();
+        for env in lock(&self.all).drain(..).filter_map(|w| w.upgrade()) {
+            env.kill();
+        }
+    }
+
+    /// Kill environments idle for longer than `keep`.
+    pub fn reap(&self, keep: Duration) {
+        let mut idle = lock(&self.idle);
+        let before = idle.len();
+        idle.retain(|(env, since)| {
+            let stale = since.elapsed() > keep || env.is_dead();
+            if stale {
+                env.kill();
+            }
+            !stale
+        });
+        let gone = before - idle.len();
+        if gone > 0 {
+            self.live.fetch_sub(gone, Ordering::AcqRel);
+        }
+    }
+
+    async fn acquire(&self, capacity: Capacity) -> LambdaResult<Arc<Env>> {
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            loop {
+                let popped = lock(&self.idle).pop();
+                match popped {
+                    Some((env, _)) if env.is_dead() => {
+                        self.live.fetch_sub(1, Ordering::AcqRel);
+                    }
+                    Some((env, _)) => return Ok(env),
+                    None => break,
+                }
+            }
+            let live = self.live.load(Ordering::Acquire);
+            if live < capacity.cap
+                && self
+                    .live
+                    .compare_exchange(live, live + 1, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+            {
+                return match Env::start(&self.spec).await {
+                    Ok(env) => {
+                        lock(&self.all).push(Arc::downgrade(&env));
+                        Ok(env)
+                    }
+                    Err(e) => {
+                        self.live.fetch_sub(1, Ordering::AcqRel);
+                        self.freed.notify_one();
+                        Err(LambdaError::new(502, "ServiceException", e))
+                    }
+                };
+            }
+            if capacity.reject_when_full {
+                return Err(LambdaError::throttled("Rate Exceeded."));
+            }
+            freed.await;
+        }
+    }
+
+    fn release(&self, env: Arc<Env>) {
+        if env.is_dead() || self.closed.load(Ordering::Acquire) {
+            env.kill();
+            self.live.fetch_sub(1, Ordering::AcqRel);
+        } else {
+            lock(&self.idle).push((env, Instant::now()));
+        }
+        self.freed.notify_one();
+    }
+
+    /// Run one invocation on a warm or new environment.
+    pub async fn invoke(
+        &self,
+        request_id: String,
+        payload: Bytes,
+        invoked_arn: String,
+        client_context: Option<String>,
+        capacity: Capacity,
+    ) -> LambdaResult<Ran> {
+        let env = match self.acquire(capacity).await {
+            Ok(env) => env,
+            Err(e) if e.status == 502 => {
+                // The runtime could not be started: report it as the function's error.
+                return Ok(Ran {
+                    outcome: Outcome::Error {
+                        error_type: "Runtime.InvalidEntrypoint".into(),
+                        body: Bytes::from(
+                            serde_json::json!({
+                                "errorType": "Runtime.InvalidEntrypoint",
+                                "errorMessage": e.message,
+                            })
+                            .to_string(),
+                        ),
+                    },
+                    log: String::new(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        // If the caller goes away mid-invoke, the environment still finishes and is released.
+        let guard = ReleaseGuard {
+            pool: self,
+            env: Some(env.clone()),
+        };
+        let ran = env
+            .run(request_id, payload, invoked_arn, client_context, &self.spec)
+            .await;
+        drop(guard);
+        Ok(ran)
+    }
+}
+
+struct ReleaseGuard<'a> {
+    pool: &'a Pool,
+    env: Option<Arc<Env>>,
+}
+
+impl Drop for ReleaseGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(env) = self.env.take() {
+            self.pool.release(env);
+        }
+    }
+}

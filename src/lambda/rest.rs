@@ -1,0 +1,318 @@
+//! Lambda's REST-JSON protocol: method + path -> engine operation, JSON in and out.
+
+use std::collections::BTreeMap;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+
+use super::engine::{InvokeInput, LambdaEngine};
+use super::error::{LambdaError, LambdaResult};
+use crate::context::RequestContext;
+
+/// Largest request body the Lambda API accepts (a 50 MB zip, base64-encoded, in JSON).
+pub const MAX_BODY: usize = 70 * 1024 * 1024;
+
+fn json_reply(status: u16, v: &impl serde::Serialize, rid: &str) -> Response {
+    let body = serde_json::to_vec(v).unwrap_or_default();
+    reply(status, Bytes::from(body), rid)
+}
+
+fn reply(status: u16, body: Bytes, rid: &str) -> Response {
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(rid) {
+        h.insert("x-amzn-requestid", v);
+    }
+    res
+}
+
+/// An error as the SDKs parse it: status, `x-amzn-ErrorType`, `{"Type","Message"}`.
+pub fn error_reply(e: &LambdaError, rid: &str) -> Response {
+    let mut res = reply(e.status, Bytes::from(e.body()), rid);
+    res.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.code));
+    if e.status == 429
+        && let Ok(v) = HeaderValue::from_str("1")
+    {
+        res.headers_mut().insert("retry-after", v);
+    }
+    res
+}
+
+fn input<T: DeserializeOwned + Default>(body: &[u8]) -> LambdaResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        LambdaError::bad_content(format!("Could not parse request body into json: {e}"))
+    })
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn not_found_route(method: &Method, path: &str) -> LambdaError {
+    LambdaError::new(
+        404,
+        "UnknownOperationException",
+        format!("fogbank does not implement {method} {path}"),
+    )
+}
+
+/// Answer one Lambda API request.
+pub async fn handle(
+    engine: &LambdaEngine,
+    ctx: &RequestContext,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+    rid: &str,
+) -> Response {
+    match route(engine, ctx, method, path, query, headers, body, rid).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::info!(service = "lambda", %method, path, code = e.code, "request failed: {}", e.message);
+            error_reply(&e, rid)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn route(
+    engine: &LambdaEngine,
+    ctx: &RequestContext,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+    rid: &str,
+) -> LambdaResult<Response> {
+    let q: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let qualifier = q.get("Qualifier").cloned();
+    let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
+    let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let m = method.as_str();
+    let ok = |v: &dyn erased::Json| Ok(json_reply(200, &v.value(), rid));
+    match (m, seg.as_slice()) {
+        ("POST", ["2015-03-31", "functions"]) => {
+            let c = engine.create_function(ctx, input(&body)?)?;
+            Ok(json_reply(201, &c, rid))
+        }
+        ("GET", ["2015-03-31", "functions"]) => ok(&engine.list_functions(
+            ctx,
+            q.get("Marker").map(String::as_str),
+            q.get("MaxItems").map(String::as_str),
+            q.get("FunctionVersion").is_some_and(|v| v == "ALL"),
+        )?),
+        ("GET", ["2015-03-31", "functions", name]) => {
+            ok(&engine.get_function(ctx, name, qualifier)?)
+        }
+        ("DELETE", ["2015-03-31", "functions", name]) => {
+            engine.delete_function(ctx, name, qualifier)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("GET", ["2015-03-31", "functions", name, "configuration"]) => {
+            ok(&engine.get_function_configuration(ctx, name, qualifier)?)
+        }
+        ("PUT", ["2015-03-31", "functions", name, "configuration"]) => {
+            ok(&engine.update_function_configuration(ctx, name, input(&body)?)?)
+        }
+        ("PUT", ["2015-03-31", "functions", name, "code"]) => {
+            ok(&engine.update_function_code(ctx, name, input(&body)?)?)
+        }
+        ("POST", ["2015-03-31", "functions", name, "invocations"]) => {
+            let h = |k: &str| {
+                headers
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let out = engine
+                .invoke(
+                    ctx,
+                    name,
+                    qualifier,
+                    InvokeInput {
+                        invocation_type: h("x-amz-invocation-type"),
+                        log_type: h("x-amz-log-type"),
+                        client_context: h("x-amz-client-context"),
+                        payload: body,
+                    },
+                )
+                .await?;
+            let mut res = reply(out.status, out.payload, rid);
+            let hm = res.headers_mut();
+            let mut set = |k: &'static str, v: Option<String>| {
+                if let Some(v) = v
+                    && let Ok(v) = HeaderValue::from_str(&v)
+                {
+                    hm.insert(k, v);
+                }
+            };
+            set("x-amz-function-error", out.function_error);
+            set("x-amz-log-result", out.log_result);
+            set("x-amz-executed-version", out.executed_version);
+            Ok(res)
+        }
+        ("POST", ["2014-11-13", "functions", name, "invoke-async"]) => {
+            engine
+                .invoke(
+                    ctx,
+                    name,
+                    None,
+                    InvokeInput {
+                        invocation_type: Some("Event".into()),
+                        payload: body,
+                        ..InvokeInput::default()
+                    },
+                )
+                .await?;
+            Ok(json_reply(202, &serde_json::json!({"Status": 202}), rid))
+        }
+        ("POST", ["2015-03-31", "functions", name, "versions"]) => Ok(json_reply(
+            201,
+            &engine.publish_version(ctx, name, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2015-03-31", "functions", name, "versions"]) => {
+            ok(&engine.list_versions(ctx, name)?)
+        }
+        ("POST", ["2015-03-31", "functions", name, "aliases"]) => Ok(json_reply(
+            201,
+            &engine.create_alias(ctx, name, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2015-03-31", "functions", name, "aliases"]) => {
+            ok(&engine.list_aliases(ctx, name, q.get("FunctionVersion").map(String::as_str))?)
+        }
+        ("GET", ["2015-03-31", "functions", name, "aliases", alias]) => {
+            ok(&engine.get_alias(ctx, name, alias)?)
+        }
+        ("PUT", ["2015-03-31", "functions", name, "aliases", alias]) => {
+            ok(&engine.update_alias(ctx, name, alias, input(&body)?)?)
+        }
+        ("DELETE", ["2015-03-31", "functions", name, "aliases", alias]) => {
+            engine.delete_alias(ctx, name, alias)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("POST", ["2015-03-31", "functions", name, "policy"]) => Ok(json_reply(
+            201,
+            &engine.add_permission(ctx, name, qualifier, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2015-03-31", "functions", name, "policy"]) => {
+            ok(&engine.get_policy(ctx, name, qualifier)?)
+        }
+        ("DELETE", ["2015-03-31", "functions", name, "policy", sid]) => {
+            engine.remove_permission(
+                ctx,
+                name,
+                sid,
+                qualifier,
+                q.get("RevisionId").map(String::as_str),
+            )?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("PUT", ["2017-10-31", "functions", name, "concurrency"]) => {
+            ok(&engine.put_concurrency(ctx, name, input(&body)?)?)
+        }
+        ("GET", ["2019-09-30", "functions", name, "concurrency"]) => {
+            ok(&engine.get_concurrency(ctx, name)?)
+        }
+        ("DELETE", ["2017-10-31", "functions", name, "concurrency"]) => {
+            engine.delete_concurrency(ctx, name)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("PUT", ["2019-09-25", "functions", name, "event-invoke-config"]) => {
+            ok(&engine.put_event_invoke_config(ctx, name, qualifier, input(&body)?, false)?)
+        }
+        ("POST", ["2019-09-25", "functions", name, "event-invoke-config"]) => {
+            ok(&engine.put_event_invoke_config(ctx, name, qualifier, input(&body)?, true)?)
+        }
+        ("GET", ["2019-09-25", "functions", name, "event-invoke-config"]) => {
+            ok(&engine.get_event_invoke_config(ctx, name, qualifier)?)
+        }
+        ("DELETE", ["2019-09-25", "functions", name, "event-invoke-config"]) => {
+            engine.delete_event_invoke_config(ctx, name, qualifier)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        (
+            "GET",
+            [
+                "2019-09-25",
+                "functions",
+                name,
+                "event-invoke-config",
+                "list",
+            ],
+        ) => ok(&engine.list_event_invoke_configs(ctx, name)?),
+        ("POST", ["2017-03-31", "tags", arn]) => {
+            let t: super::model::TagsInput = input(&body)?;
+            engine.tag_resource(ctx, arn, t.tags)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("DELETE", ["2017-03-31", "tags", arn]) => {
+            let keys: Vec<String> = form_urlencoded::parse(query.as_bytes())
+                .filter(|(k, _)| k == "tagKeys")
+                .map(|(_, v)| v.into_owned())
+                .collect();
+            engine.untag_resource(ctx, arn, &keys)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("GET", ["2017-03-31", "tags", arn]) => ok(&engine.list_tags(ctx, arn)?),
+        ("GET", ["2016-08-19", "account-settings"]) => ok(&engine.account_settings(ctx)),
+        ("POST", ["2015-03-31", "event-source-mappings"]) => Ok(json_reply(
+            202,
+            &engine.create_event_source_mapping(ctx, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2015-03-31", "event-source-mappings"]) => ok(&engine
+            .list_event_source_mappings(
+                ctx,
+                q.get("EventSourceArn").map(String::as_str),
+                q.get("FunctionName").map(String::as_str),
+            )?),
+        ("GET", ["2015-03-31", "event-source-mappings", uuid]) => {
+            ok(&engine.get_event_source_mapping(uuid)?)
+        }
+        ("PUT", ["2015-03-31", "event-source-mappings", uuid]) => Ok(json_reply(
+            202,
+            &engine.update_event_source_mapping(ctx, uuid, input(&body)?)?,
+            rid,
+        )),
+        ("DELETE", ["2015-03-31", "event-source-mappings", uuid]) => Ok(json_reply(
+            202,
+            &engine.delete_event_source_mapping(uuid)?,
+            rid,
+        )),
+        _ => Err(not_found_route(method, path)),
+    }
+}
+
+mod erased {
+    /// Anything serializable, as a JSON value (lets one closure answer every operation).
+    pub trait Json {
+        fn value(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
+    }
+}

@@ -1,0 +1,847 @@
+//! Execution environments: one host process per environment, serving it the Lambda Runtime API
+//! on its own loopback listener (so `AWS_LAMBDA_RUNTIME_API` is a bare `host:port` and every
+//! request is attributed to its environment), with its output captured per invocation.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use tokio::io::AsyncBufReadExt;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Largest response a runtime may post (6 MB, as RIE: 6 MiB + 100 bytes).
+pub const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
+/// How much of the current invocation's output is kept for the `LogResult` tail.
+const LOG_KEEP: usize = 64 * 1024;
+/// How long init may take before the environment is given up.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Everything needed to start an execution environment for one function version.
+#[derive(Debug, Clone)]
+pub struct EnvSpec {
+    pub function_name: String,
+    pub function_arn: String,
+    pub version: String,
+    pub memory_mb: u32,
+    pub timeout_secs: u32,
+    pub runtime: String,
+    pub handler: String,
+    pub code_dir: PathBuf,
+    pub layer_dirs: Vec<PathBuf>,
+    pub variables: BTreeMap<String, String>,
+    pub region: String,
+    pub account: String,
+    /// fogbank's own endpoint, for `AWS_ENDPOINT_URL`.
+    pub endpoint_url: String,
+    /// Where the embedded bootstraps are written.
+    pub runtime_dir: PathBuf,
+    /// Parent of each environment's private `TMPDIR`.
+    pub tmp_root: PathBuf,
+}
+
+/// One invocation handed to an environment.
+pub struct Job {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub invoked_arn: String,
+    pub client_context: Option<String>,
+    pub timeout: Duration,
+    picked: oneshot::Sender<()>,
+    result: oneshot::Sender<Outcome>,
+}
+
+/// What the runtime answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `POST /response`.
+    Response(Bytes),
+    /// `POST /error` (or an error fogbank raised: timeout, crash, init failure).
+    Error { error_type: String, body: Bytes },
+}
+
+impl Outcome {
+    fn platform_error(error_type: &str, message: String) -> Self {
+        Outcome::Error {
+            error_type: error_type.to_string(),
+            body: Bytes::from(
+                serde_json::json!({"errorType": error_type, "errorMessage": message}).to_string(),
+            ),
+        }
+    }
+}
+
+/// The result of running one job, with what the caller needs for logs and headers.
+pub struct Ran {
+    pub outcome: Outcome,
+    /// START/.../END/REPORT lines of this invocation.
+    pub log: String,
+}
+
+struct Current {
+    request_id: String,
+    result: Option<oneshot::Sender<Outcome>>,
+}
+
+/// State shared by an environment and its Runtime API listener.
+struct Shared {
+    label: String,
+    jobs: tokio::sync::Mutex<mpsc::UnboundedReceiver<Job>>,
+    current: Mutex<Option<Current>>,
+    init_error: Mutex<Option<(String, Bytes)>>,
+    logs: Mutex<LogBuffer>,
+}
+
+#[derive(Default)]
+struct LogBuffer {
+    request_id: String,
+    lines: VecDeque<String>,
+    bytes: usize,
+}
+
+impl LogBuffer {
+    fn push(&mut self, line: String) {
+        self.bytes += line.len() + 1;
+        self.lines.push_back(line);
+        while self.bytes > LOG_KEEP {
+            match self.lines.pop_front() {
+                Some(l) => self.bytes -= l.len() + 1,
+                None => break,
+            }
+        }
+    }
+}
+
+/// A running execution environment.
+pub struct Env {
+    pgid: i32,
+    jobs: mpsc::UnboundedSender<Job>,
+    shared: Arc<Shared>,
+    exit: watch::Receiver<Option<String>>,
+    fds: [i32; 2],
+    dead: AtomicBool,
+    initialized: AtomicBool,
+    invocations: AtomicU64,
+    listener: tokio::task::JoinHandle<()>,
+    tmp: PathBuf,
+    pub log_stream: String,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The embedded bootstraps, written once per process.
+pub fn write_bootstraps(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join("bootstrap.py"),
+        include_str!("bootstrap/python.py"),
+    )?;
+    std::fs::write(
+        dir.join("bootstrap.mjs"),
+        include_str!("bootstrap/node.mjs"),
+    )?;
+    Ok(())
+}
+
+/// The real executable behind an interpreter name (resolving version-manager shims such as
+/// pyenv's, which need the user's environment), probed once per name.
+fn resolve_interpreter(name: &str, probe: &[&str]) -> Option<String> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = lock(cache).get(name) {
+        return hit.clone();
+    }
+    let found = std::process::Command::new(name)
+        .args(probe)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    lock(cache).insert(name.to_string(), found.clone());
+    found
+}
+
+const PYTHON_PROBE: &[&str] = &["-c", "import sys; print(sys.executable)"];
+
+/// The program and arguments that start `spec`'s runtime, or why it cannot be started.
+fn command_for(spec: &EnvSpec) -> Result<(String, Vec<String>), String> {
+    let rt = spec.runtime.as_str();
+    if rt.starts_with("python3") {
+        let program = match resolve_interpreter(rt, PYTHON_PROBE) {
+            Some(p) => p,
+            None => {
+                let fallback = resolve_interpreter("python3", PYTHON_PROBE).ok_or_else(|| {
+                    format!("neither {rt} nor python3 can be started on this host")
+                })?;
+                tracing::warn!(
+                    runtime = rt,
+                    "{rt} is not installed; running the function with {fallback}"
+                );
+                fallback
+            }
+        };
+        let script = spec.runtime_dir.join("bootstrap.py");
+        return Ok((program, vec![script.to_string_lossy().into_owned()]));
+    }
+    if rt.starts_with("nodejs") {
+        let program =
+            resolve_interpreter("node", &["-e", "process.stdout.write(process.execPath)"])
+                .ok_or_else(|| "node cannot be started on this host".to_string())?;
+        let script = spec.runtime_dir.join("bootstrap.mjs");
+        return Ok((program, vec![script.to_string_lossy().into_owned()]));
+    }
+    if rt.starts_with("provided") || rt == "go1.x" {
+        let candidates = std::iter::once(spec.code_dir.join("bootstrap"))
+            .chain(spec.layer_dirs.iter().map(|l| l.join("bootstrap")));
+        for c in candidates {
+            if c.is_file() {
+                return Ok((c.to_string_lossy().into_owned(), vec![]));
+            }
+        }
+        return Err(
+            "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]".into(),
+        );
+    }
+    Err(format!(
+        "fogbank cannot host the {rt} runtime as a host process"
+    ))
+}
+
+fn join_paths(parts: impl IntoIterator<Item = PathBuf>, tail: Option<String>) -> String {
+    let mut v: Vec<String> = parts
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    if let Some(t) = tail.filter(|t| !t.is_empty()) {
+        v.push(t);
+    }
+    v.join(":")
+}
+
+fn environment(
+    spec: &EnvSpec,
+    api: &str,
+    log_stream: &str,
+    tmp: &std::path::Path,
+) -> Vec<(String, String)> {
+    let task = spec.code_dir.to_string_lossy().into_owned();
+    let layers = &spec.layer_dirs;
+    let host_path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut env: Vec<(String, String)> = vec![
+        ("AWS_ENDPOINT_URL".into(), spec.endpoint_url.clone()),
+        ("LANG".into(), "en_US.UTF-8".into()),
+        ("HOME".into(), tmp.to_string_lossy().into_owned()),
+        ("TMPDIR".into(), tmp.to_string_lossy().into_owned()),
+    ];
+    env.extend(spec.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let python_path = join_paths(
+        std::iter::once(spec.code_dir.clone()).chain(layers.iter().map(|l| l.join("python"))),
+        spec.variables.get("PYTHONPATH").cloned(),
+    );
+    let node_path = join_paths(
+        layers.iter().flat_map(|l| {
+            [
+                l.join("nodejs/node_modules"),
+                l.join("nodejs/node20/node_modules"),
+            ]
+        }),
+        spec.variables.get("NODE_PATH").cloned(),
+    );
+    let path = join_paths(
+        layers.iter().map(|l| l.join("bin")),
+        Some(spec.variables.get("PATH").cloned().unwrap_or(host_path)),
+    );
+    let ld = join_paths(
+        layers.iter().map(|l| l.join("lib")),
+        spec.variables.get("LD_LIBRARY_PATH").cloned(),
+    );
+    let exec_env = if spec.runtime.starts_with("provided") {
+        None
+    } else {
+        Some(format!("AWS_Lambda_{}", spec.runtime))
+    };
+    let reserved: Vec<(&str, String)> = vec![
+        ("AWS_LAMBDA_RUNTIME_API", api.to_string()),
+        ("_HANDLER", spec.handler.clone()),
+        ("LAMBDA_TASK_ROOT", task.clone()),
+        (
+            "LAMBDA_RUNTIME_DIR",
+            spec.runtime_dir.to_string_lossy().into_owned(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_NAME", spec.function_name.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", spec.version.clone()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            spec.memory_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_TIMEOUT", spec.timeout_secs.to_string()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", spec.function_name),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream.to_string()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_REGION", spec.region.clone()),
+        ("AWS_DEFAULT_REGION", spec.region.clone()),
+        // A 12-digit access key puts the handler's own SDK calls in the function's account.
+        ("AWS_ACCESS_KEY_ID", spec.account.clone()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+        ("AWS_SESSION_TOKEN", "test".into()),
+        ("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR".into()),
+        ("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000".into()),
+        ("TZ", ":UTC".into()),
+        ("PYTHONPATH", python_path),
+        ("PYTHONUNBUFFERED", "1".into()),
+        (
+            "PYTHONPYCACHEPREFIX",
+            tmp.join("pycache").to_string_lossy().into_owned(),
+        ),
+        ("NODE_PATH", node_path),
+        ("PATH", path),
+        ("LD_LIBRARY_PATH", ld),
+    ];
+    env.extend(reserved.into_iter().map(|(k, v)| (k.to_string(), v)));
+    if let Some(e) = exec_env {
+        env.push(("AWS_EXECUTION_ENV".into(), e));
+    }
+    env
+}
+
+fn log_stream_name(version: &str) -> String {
+    let days = now_ms() / 86_400_000;
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}/{m:02}/{d:02}/[{version}]{}",
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn pending_bytes(fd: i32) -> i32 {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer; fd is a pipe we own (or closed,
+    // in which case ioctl fails and n stays 0).
+    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+    if rc == 0 { n } else { 0 }
+}
+
+fn kill_group(pgid: i32) {
+    if pgid > 0 {
+        // SAFETY: sends a signal to a process group we created; no memory is touched.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+fn max_rss_mb(pid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb.div_ceil(1024))
+        .unwrap_or(0)
+}
+
+impl Env {
+    /// Start the runtime process and its Runtime API listener.
+    pub async fn start(spec: &EnvSpec) -> Result<Arc<Env>, String> {
+        let (program, args) = command_for(spec)?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let api = listener
+            .local_addr()
+            .map_err(|e| e.to_string())?
+            .to_string();
+        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let label = spec.function_name.clone();
+        let shared = Arc::new(Shared {
+            label: label.clone(),
+            jobs: tokio::sync::Mutex::new(jobs_rx),
+            current: Mutex::new(None),
+            init_error: Mutex::new(None),
+            logs: Mutex::new(LogBuffer::default()),
+        });
+        let app = runtime_api(shared.clone());
+        let listener_task = tokio::spawn(async move {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let _ = axum::serve(listener, app).await;
+        });
+        let log_stream = log_stream_name(&spec.version);
+        let tmp = spec
+            .tmp_root
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        if let Err(e) = std::fs::create_dir_all(&tmp) {
+            listener_task.abort();
+            return Err(e.to_string());
+        }
+        let mut cmd = tokio::process::Command::new(&program);
+        cmd.args(&args)
+            .current_dir(&spec.code_dir)
+            .env_clear()
+            .envs(environment(spec, &api, &log_stream, &tmp))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                listener_task.abort();
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(format!("could not start {program}: {e}"));
+            }
+        };
+        let pgid = child.id().map(|p| p as i32).unwrap_or(0);
+        let mut fds = [-1, -1];
+        use std::os::fd::AsRawFd;
+        if let Some(out) = child.stdout.take() {
+            fds[0] = out.as_raw_fd();
+            tokio::spawn(read_lines(out, shared.clone(), false));
+        }
+        if let Some(err) = child.stderr.take() {
+            fds[1] = err.as_raw_fd();
+            tokio::spawn(read_lines(err, shared.clone(), true));
+        }
+        let (exit_tx, exit_rx) = watch::channel(None);
+        tokio::spawn(async move {
+            let status = match child.wait().await {
+                Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
+                    (Some(c), _) => format!("exit status {c}"),
+                    (None, Some(9)) => "signal: killed".to_string(),
+                    (None, Some(sig)) => format!("signal: {sig}"),
+                    _ => "exited".to_string(),
+                },
+                Err(e) => e.to_string(),
+            };
+            let _ = exit_tx.send(Some(status));
+        });
+        Ok(Arc::new(Env {
+            pgid,
+            jobs: jobs_tx,
+            shared,
+            exit: exit_rx,
+            fds,
+            dead: AtomicBool::new(false),
+            initialized: AtomicBool::new(false),
+            invocations: AtomicU64::new(0),
+            listener: listener_task,
+            tmp,
+            log_stream,
+        }))
+    }
+
+    /// True once the environment has been killed or its process has exited.
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire) || self.exit.borrow().is_some()
+    }
+
+    /// Kill the process group; the environment is never used again.
+    pub fn kill(&self) {
+        self.dead.store(true, Ordering::Release);
+        kill_group(self.pgid);
+        self.listener.abort();
+    }
+
+    /// Wait (briefly) until the output the runtime wrote before answering has been read.
+    async fn drain_output(&self) {
+        for _ in 0..50 {
+            if self.fds.iter().all(|&fd| fd < 0 || pending_bytes(fd) == 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+
+    /// Run one invocation to its end: a response, a function error, a timeout or a crash.
+    pub async fn run(
+        &self,
+        request_id: String,
+        payload: Bytes,
+        invoked_arn: String,
+        client_context: Option<String>,
+        spec: &EnvSpec,
+    ) -> Ran {
+        let cold = !self.initialized.load(Ordering::Acquire);
+        {
+            let mut logs = lock(&self.shared.logs);
+            *logs = LogBuffer {
+                request_id: request_id.clone(),
+                ..LogBuffer::default()
+            };
+        }
+        let timeout = Duration::from_millis(u64::from(spec.timeout_secs.max(1)) * 1000);
+        let (picked_tx, picked_rx) = oneshot::channel();
+        let (result_tx, result_rx) = oneshot::channel();
+        let started = Instant::now();
+        let job = Job {
+            request_id: request_id.clone(),
+            payload,
+            invoked_arn,
+            client_context,
+            timeout,
+            picked: picked_tx,
+            result: result_tx,
+        };
+        let mut exit = self.exit.clone();
+        let outcome = if self.jobs.send(job).is_err() {
+            self.kill();
+            Outcome::platform_error(
+                "Runtime.ExitError",
+                format!("RequestId: {request_id} Error: Runtime exited without providing a reason"),
+            )
+        } else {
+            let picked = tokio::select! {
+                r = picked_rx => r.is_ok(),
+                _ = exit.wait_for(|s| s.is_some()) => false,
+                _ = tokio::time::sleep(INIT_TIMEOUT) => false,
+            };
+            if !picked {
+                self.kill();
+                self.init_failure(&request_id, &mut exit).await
+            } else {
+                self.initialized.store(true, Ordering::Release);
+                enum End {
+                    Answered(Outcome),
+                    Exited,
+                    TimedOut,
+                }
+                let end = tokio::select! {
+                    r = result_rx => match r {
+                        Ok(o) => End::Answered(o),
+                        Err(_) => End::Exited,
+                    },
+                    _ = exit.wait_for(|s| s.is_some()) => End::Exited,
+                    _ = tokio::time::sleep(timeout) => End::TimedOut,
+                };
+                match end {
+                    End::Answered(o) => o,
+                    End::Exited => self.crashed(&request_id, &mut exit).await,
+                    End::TimedOut => {
+                        self.kill();
+                        let secs = timeout.as_secs_f64();
+                        self.log_line(format!(
+                            "{} {request_id} Task timed out after {secs:.2} seconds",
+                            crate::sns::engine::iso8601(now_ms())
+                        ));
+                        Outcome::platform_error(
+                            "Sandbox.Timedout",
+                            format!(
+                                "RequestId: {request_id} Error: Task timed out after {secs:.2} seconds"
+                            ),
+                        )
+                    }
+                }
+            }
+        };
+        if !self.is_dead() {
+            self.drain_output().await;
+        }
+        self.invocations.fetch_add(1, Ordering::Relaxed);
+        let duration = started.elapsed();
+        let log = self.report(&request_id, spec, duration, cold);
+        *lock(&self.shared.current) = None;
+        Ran { outcome, log }
+    }
+
+    fn log_line(&self, line: String) {
+        tracing::info!(target: "fogbank::lambda::logs", function = %self.shared.label, "{line}");
+        lock(&self.shared.logs).push(line);
+    }
+
+    async fn init_failure(
+        &self,
+        request_id: &str,
+        exit: &mut watch::Receiver<Option<String>>,
+    ) -> Outcome {
+        let _ =
+            tokio::time::timeout(Duration::from_millis(500), exit.wait_for(|s| s.is_some())).await;
+        if let Some((error_type, body)) = lock(&self.shared.init_error).clone() {
+            return Outcome::Error { error_type, body };
+        }
+        let status = exit
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| "signal: killed".into());
+        Outcome::platform_error(
+            "Runtime.ExitError",
+            format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+        )
+    }
+
+    async fn crashed(
+        &self,
+        request_id: &str,
+        exit: &mut watch::Receiver<Option<String>>,
+    ) -> Outcome {
+        self.kill();
+        let _ =
+            tokio::time::timeout(Duration::from_millis(500), exit.wait_for(|s| s.is_some())).await;
+        let status = exit
+            .borrow()
+            .clone()
+            .unwrap_or_else(|| "signal: killed".into());
+        Outcome::platform_error(
+            "Runtime.ExitError",
+            format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+        )
+    }
+
+    fn report(&self, request_id: &str, spec: &EnvSpec, duration: Duration, cold: bool) -> String {
+        let ms = duration.as_secs_f64() * 1000.0;
+        let billed = ms.ceil().max(1.0) as u64;
+        let mem = max_rss_mb(self.pgid);
+        let mut report = format!(
+            "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {mem} MB\t",
+            spec.memory_mb
+        );
+        if cold {
+            report.push_str(&format!("Init Duration: {ms:.2} ms\t"));
+        }
+        let logs = lock(&self.shared.logs);
+        let mut out = format!("START RequestId: {request_id} Version: {}\n", spec.version);
+        for l in &logs.lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+        out.push_str(&format!("END RequestId: {request_id}\n{report}\n"));
+        tracing::debug!(target: "fogbank::lambda::logs", function = %self.shared.label, "{}", report);
+        out
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        kill_group(self.pgid);
+        self.listener.abort();
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+async fn read_lines<R: tokio::io::AsyncRead + Unpin>(pipe: R, shared: Arc<Shared>, stderr: bool) {
+    let mut reader = tokio::io::BufReader::new(pipe);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                if buf.last() == Some(&b'\n') {
+                    buf.pop();
+                }
+                let line = String::from_utf8_lossy(&buf).into_owned();
+                let mut logs = lock(&shared.logs);
+                let rid = logs.request_id.clone();
+                if stderr {
+                    tracing::info!(target: "fogbank::lambda::logs", function = %shared.label, request_id = %rid, "{line}");
+                } else {
+                    tracing::info!(target: "fogbank::lambda::logs", function = %shared.label, request_id = %rid, "{line}");
+                }
+                logs.push(line);
+            }
+        }
+    }
+}
+
+fn runtime_api(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(serde_json::json!({
+                    "errorType": "InvalidRequest",
+                    "errorMessage": "fogbank serves the Runtime API only (no Extensions or Telemetry API)",
+                })),
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_RESPONSE + 1024))
+        .with_state(shared)
+}
+
+fn runtime_error(status: StatusCode, error_type: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({"errorType": error_type, "errorMessage": message})),
+    )
+        .into_response()
+}
+
+async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    let job = {
+        let mut jobs = shared.jobs.lock().await;
+        jobs.recv().await
+    };
+    let Some(job) = job else {
+        return runtime_error(
+            StatusCode::GONE,
+            "EnvironmentClosed",
+            "environment shutting down",
+        );
+    };
+    let deadline = now_ms() + job.timeout.as_millis() as u64;
+    *lock(&shared.current) = Some(Current {
+        request_id: job.request_id.clone(),
+        result: Some(job.result),
+    });
+    let _ = job.picked.send(());
+    let mut res = Response::new(Body::from(job.payload));
+    let h = res.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if !value.is_empty()
+            && let Ok(v) = HeaderValue::from_str(value)
+        {
+            h.insert(name, v);
+        }
+    };
+    set("content-type", "application/json");
+    set("lambda-runtime-aws-request-id", &job.request_id);
+    set("lambda-runtime-deadline-ms", &deadline.to_string());
+    set("lambda-runtime-invoked-function-arn", &job.invoked_arn);
+    let trace = format!(
+        "Root=1-{:08x}-{};Parent={};Sampled=0",
+        now_ms() / 1000,
+        &uuid::Uuid::new_v4().simple().to_string()[..24],
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    );
+    set("lambda-runtime-trace-id", &trace);
+    if let Some(cc) = &job.client_context {
+        set("lambda-runtime-client-context", cc);
+    }
+    res
+}
+
+fn take_result(shared: &Shared, id: &str) -> Option<oneshot::Sender<Outcome>> {
+    let mut current = lock(&shared.current);
+    match current.as_mut() {
+        Some(c) if c.request_id == id => c.result.take(),
+        _ => None,
+    }
+}
+
+async fn response(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(tx) = take_result(&shared, &id) else {
+        return runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestID",
+            "Invalid request ID",
+        );
+    };
+    if body.len() > MAX_RESPONSE {
+        let _ = tx.send(Outcome::platform_error(
+            "Function.ResponseSizeTooLarge",
+            format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."),
+        ));
+        return runtime_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Function.ResponseSizeTooLarge",
+            "Response payload size exceeded maximum allowed payload size",
+        );
+    }
+    let _ = tx.send(Outcome::Response(body));
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"status": "OK"})),
+    )
+        .into_response()
+}
+
+fn error_type(headers: &HeaderMap) -> String {
+    headers
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("Unhandled")
+        .to_string()
+}
+
+async fn error(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(tx) = take_result(&shared, &id) else {
+        return runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestID",
+            "Invalid request ID",
+        );
+    };
+    let _ = tx.send(Outcome::Error {
+        error_type: error_type(&headers),
+        body,
+    });
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"status": "OK"})),
+    )
+        .into_response()
+}
+
+async fn init_error(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    *lock(&shared.init_error) = Some((error_type(&headers), body));
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({"status": "OK"})),
+    )
+        .into_response()
+}

@@ -170,6 +170,8 @@ pub(crate) struct LayerVersion {
     pub created: String,
     pub code: Code,
     pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+    pub license: Option<String>,
 }
 
 /// The Lambda engine.
@@ -498,7 +500,7 @@ impl LambdaEngine {
                         "Request must be smaller than 70167211 bytes for the CreateFunction operation",
                     ));
                 }
-                code::unpack_zip(&self.data_dir.join("code"), &bytes)
+                code::unpack_zip(&self.code_root(), &bytes)
             }
             (None, Some(HOT_RELOAD_BUCKET), Some(dir)) => code::hot_reload(dir),
             (None, Some(b), Some(_)) => Err(LambdaError::invalid(format!(
@@ -1294,9 +1296,9 @@ impl LambdaEngine {
         )?
         .unwrap_or(0);
         if n > self.settings.account_concurrency - 100 {
-            return Err(LambdaError::invalid(format!(
-                "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."
-            )));
+            return Err(LambdaError::invalid(
+                "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+            ));
         }
         let (f, _) = self.function(ctx, name)?;
         lock(&f).reserved = Some(n);
@@ -2054,8 +2056,9 @@ impl LambdaEngine {
         Ok((arn, v.config.timeout))
     }
 
-    pub(crate) fn data_dir(&self) -> &std::path::Path {
-        &self.data_dir
+    /// Where unpacked zips (functions and layers) live.
+    pub(crate) fn code_root(&self) -> PathBuf {
+        self.data_dir.join("code")
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`pool`]: per-version warm pools (LIFO reuse, scale-out cap, 429 at reserved concurrency).
 //! - [`runtime`]: one execution environment = one process group + its own Runtime API listener.
 //! - [`code`]: zips unpacked per CodeSha256, hot-reload directories.
+//! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
 //! - `bootstrap/`: the embedded Python and Node.js runtime clients.
 
@@ -13,6 +14,7 @@ pub mod code;
 pub mod engine;
 pub mod error;
 pub mod esm;
+pub mod layers;
 pub mod model;
 pub mod pool;
 pub mod rest;

@@ -166,27 +166,34 @@ impl Pool {
             }
             Err(e) => return Err(e),
         };
-        // If the caller goes away mid-invoke, the environment still finishes and is released.
-        let guard = ReleaseGuard {
+        let mut guard = ReleaseGuard {
             pool: self,
             env: Some(env.clone()),
+            finished: false,
         };
         let ran = env
             .run(request_id, payload, invoked_arn, client_context, &self.spec)
             .await;
+        guard.finished = true;
         drop(guard);
         Ok(ran)
     }
 }
 
+/// Returns the environment to the pool however the invoke ends; an invoke abandoned midway
+/// (its caller went away) leaves the environment in an unknown state, so it is killed.
 struct ReleaseGuard<'a> {
     pool: &'a Pool,
     env: Option<Arc<Env>>,
+    finished: bool,
 }
 
 impl Drop for ReleaseGuard<'_> {
     fn drop(&mut self) {
         if let Some(env) = self.env.take() {
+            if !self.finished {
+                env.kill();
+            }
             self.pool.release(env);
         }
     }

@@ -73,14 +73,14 @@ fn not_found_route(method: &Method, path: &str) -> LambdaError {
 pub async fn handle(
     engine: &LambdaEngine,
     ctx: &RequestContext,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
+    parts: &axum::http::request::Parts,
     body: Bytes,
     rid: &str,
 ) -> Response {
-    match route(engine, ctx, method, path, query, headers, body, rid).await {
+    let method = &parts.method;
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    match route(engine, ctx, method, path, query, &parts.headers, body, rid).await {
         Ok(res) => res,
         Err(e) => {
             tracing::info!(service = "lambda", %method, path, code = e.code, "request failed: {}", e.message);
@@ -300,6 +300,25 @@ async fn route(
             &engine.delete_event_source_mapping(uuid)?,
             rid,
         )),
+        ("POST", ["2018-10-31", "layers", name, "versions"]) => Ok(json_reply(
+            201,
+            &engine.publish_layer_version(ctx, name, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2018-10-31", "layers", name, "versions"]) => {
+            ok(&engine.list_layer_versions(ctx, name)?)
+        }
+        ("GET", ["2018-10-31", "layers", name, "versions", v]) => {
+            ok(&engine.get_layer_version(ctx, name, v)?)
+        }
+        ("DELETE", ["2018-10-31", "layers", name, "versions", v]) => {
+            engine.delete_layer_version(ctx, name, v)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("GET", ["2018-10-31", "layers"]) if q.get("find").is_some_and(|f| f == "LayerVersion") => {
+            ok(&engine.get_layer_version_by_arn(q.get("Arn").map(String::as_str).unwrap_or(""))?)
+        }
+        ("GET", ["2018-10-31", "layers"]) => ok(&engine.list_layers(ctx)),
         _ => Err(not_found_route(method, path)),
     }
 }

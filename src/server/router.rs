@@ -345,17 +345,7 @@ async fn lambda(
     let query_string = parts.uri.query().unwrap_or("");
     let scope = scope_of(&parts.headers, query_string);
     let ctx = context(state, &parts.headers, &scope);
-    lambda_rest::handle(
-        &state.lambda,
-        &ctx,
-        &parts.method,
-        parts.uri.path(),
-        query_string,
-        &parts.headers,
-        body,
-        rid,
-    )
-    .await
+    lambda_rest::handle(&state.lambda, &ctx, &parts, body, rid).await
 }
 
 fn log_reply(res: Response, service: &str, action: &str) -> Response {

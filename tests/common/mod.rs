@@ -136,3 +136,10 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Start a server whose Lambda engine retries failed async invokes after 10 ms, not seconds.
+pub async fn start_fast_retries() -> RunningServer {
+    let mut config = Config::ephemeral();
+    config.lambda.async_retry_delays = vec![std::time::Duration::from_millis(10)];
+    server::spawn(config).await.expect("server starts")
+}

@@ -20,6 +20,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
 
+mod lambda;
+
 /// Options of `fogbank bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
@@ -616,6 +618,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         });
     }
     let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
+    let lambda_figures = lambda::measure(server.addr).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
     let median = |f: &dyn Fn(&Round) -> f64| {
@@ -800,6 +803,36 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         per_message,
         format!("<= 400 {}", verdict(per_message <= 400.0))
     );
+    for f in &lambda_figures {
+        println!(
+            "{:<44} {:>14.1} {:>18}",
+            format!("{} warm invoke p50 µs (no-op handler)", f.runtime),
+            f.warm_p50_us,
+            format!("<= 1000 {}", verdict(f.warm_p50_us <= 1000.0))
+        );
+        println!(
+            "{:<44} {:>14.1} {:>18}",
+            format!("{} warm invoke p99 µs", f.runtime),
+            f.warm_p99_us,
+            "-"
+        );
+        println!(
+            "{:<44} {:>14.1} {:>18}",
+            format!("{} cold start ms (median of 5)", f.runtime),
+            f.cold_ms,
+            format!(
+                "<= {:.0} {}",
+                f.interpreter_ms + 10.0,
+                verdict(f.cold_ms <= f.interpreter_ms + 10.0)
+            )
+        );
+        println!(
+            "{:<44} {:>14.1} {:>18}",
+            format!("  bare interpreter start-to-exit ms"),
+            f.interpreter_ms,
+            "-"
+        );
+    }
     if lost > 0 || fan_lost > 0 {
         return Err(io_err(format!(
             "messages lost: {lost} in the pipeline runs, {fan_lost} in the fan-out runs"

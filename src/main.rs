@@ -46,6 +46,24 @@ struct Cli {
     #[arg(long = "log-level", env = "FOGBANK_LOG", default_value = "info")]
     log_level: String,
 
+    /// Most execution environments per Lambda function version (without reserved concurrency).
+    #[arg(long, env = "FOGBANK_LAMBDA_CONCURRENCY", default_value_t = 16)]
+    lambda_concurrency: usize,
+
+    /// Seconds an idle Lambda execution environment is kept warm before it is killed.
+    #[arg(long, env = "FOGBANK_LAMBDA_KEEPALIVE", default_value_t = 600)]
+    lambda_keepalive: u64,
+
+    /// Seconds before each retry of a failed asynchronous invoke (AWS waits about 60 and 120;
+    /// local runs want less). Comma-separated: the first retry, the second.
+    #[arg(
+        long,
+        env = "FOGBANK_LAMBDA_RETRY_DELAYS",
+        default_value = "1,2",
+        value_delimiter = ','
+    )]
+    lambda_retry_delays: Vec<f64>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -112,10 +130,29 @@ fn main() -> ExitCode {
         eprintln!("fogbank: --account must be 12 digits, got {}", cli.account);
         return ExitCode::from(2);
     }
+    if cli
+        .lambda_retry_delays
+        .iter()
+        .any(|d| !d.is_finite() || *d < 0.0)
+    {
+        eprintln!("fogbank: --lambda-retry-delays must be non-negative seconds");
+        return ExitCode::from(2);
+    }
+    let lambda = fogbank::lambda::LambdaSettings {
+        default_concurrency: cli.lambda_concurrency.max(1),
+        idle_timeout: std::time::Duration::from_secs(cli.lambda_keepalive),
+        async_retry_delays: cli
+            .lambda_retry_delays
+            .iter()
+            .map(|s| std::time::Duration::from_secs_f64(*s))
+            .collect(),
+        ..fogbank::lambda::LambdaSettings::default()
+    };
     let config = Config {
         listen,
         default_region: cli.region.clone(),
         default_account: cli.account.clone(),
+        lambda,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -152,7 +189,7 @@ async fn serve(config: Config) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let state = fogbank::server::AppState::new(config.clone());
     tracing::info!(
-        "fogbank {} listening on http://{addr} (services: sqs, sns; account {}, region {})",
+        "fogbank {} listening on http://{addr} (services: sqs, sns, lambda; account {}, region {})",
         env!("CARGO_PKG_VERSION"),
         config.default_account,
         config.default_region

@@ -608,3 +608,37 @@ async fn hot_reload_directory_changes_are_picked_up() {
     assert_eq!(payload(&out), json!("version two"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn process_alive(pid: i64) -> bool {
+    // A zombie has exited; only a running (or sleeping) process counts as left behind.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| rest.chars().next()))
+        .flatten()
+        .is_some_and(|state| state != 'Z')
+}
+
+#[tokio::test]
+async fn shutdown_kills_every_environment_and_its_children() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    // The handler starts a grandchild that would outlive a kill of the runtime alone.
+    let source = "import os, subprocess\nCHILD = subprocess.Popen(['sleep', '300'])\n\ndef handler(e, c):\n    return {'pid': os.getpid(), 'child': CHILD.pid}\n";
+    create_python(&lambda, "pids", source, 3).await;
+    let out = lambda
+        .invoke()
+        .function_name("pids")
+        .send()
+        .await
+        .expect("invoke");
+    let v = payload(&out);
+    let pid = v["pid"].as_i64().expect("pid");
+    let child = v["child"].as_i64().expect("child pid");
+    assert!(process_alive(pid) && process_alive(child));
+    assert_eq!(server.state.lambda.live_environments(), 1);
+    server.shutdown().await;
+    common::eventually("the runtime and its child to be gone", || async move {
+        (!process_alive(pid) && !process_alive(child)).then_some(())
+    })
+    .await;
+}

@@ -1,0 +1,176 @@
+//! Lambda figures for `fogbank bench`: warm invoke latency of no-op python and node handlers,
+//! and cold starts next to the bare interpreter's own start-up.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use serde_json::json;
+
+use super::{Conn, io_err};
+
+/// One runtime's figures.
+pub struct LambdaFigures {
+    pub runtime: &'static str,
+    pub interpreter_ms: f64,
+    pub cold_ms: f64,
+    pub warm_p50_us: f64,
+    pub warm_p99_us: f64,
+}
+
+impl Conn {
+    async fn rest(&mut self, method: &str, path: &str, body: Bytes) -> io::Result<(u16, Bytes)> {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", &self.host)
+            .header("content-type", "application/json")
+            .body(Full::new(body))
+            .map_err(io_err)?;
+        self.sender.ready().await.map_err(io_err)?;
+        let res = self.sender.send_request(req).await.map_err(io_err)?;
+        let status = res.status().as_u16();
+        let body = res.into_body().collect().await.map_err(io_err)?.to_bytes();
+        Ok((status, body))
+    }
+}
+
+fn zip_with(name: &str, source: &str) -> io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut buf = io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .map_err(io_err)?;
+        w.write_all(source.as_bytes())?;
+        w.finish().map_err(io_err)?;
+    }
+    Ok(buf.into_inner())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Spawn-to-exit time of the bare interpreter (median of 5).
+fn interpreter_ms(program: &str, args: &[&str]) -> f64 {
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        if std::process::Command::new(program)
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            runs.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    median(runs)
+}
+
+async fn one(
+    c: &mut Conn,
+    runtime: &'static str,
+    file: &str,
+    source: &str,
+    interp: (&str, &[&str]),
+    warm_invokes: usize,
+) -> io::Result<LambdaFigures> {
+    let name = format!("bench-{}", runtime.replace('.', "-"));
+    let zip = base64::engine::general_purpose::STANDARD.encode(zip_with(file, source)?);
+    let create = json!({
+        "FunctionName": name,
+        "Runtime": runtime,
+        "Role": "arn:aws:iam::000000000000:role/bench",
+        "Handler": if runtime.starts_with("python") { "app.handler" } else { "index.handler" },
+        "Code": {"ZipFile": zip},
+    });
+    let (status, body) = c
+        .rest(
+            "POST",
+            "/2015-03-31/functions",
+            Bytes::from(create.to_string()),
+        )
+        .await?;
+    if status != 201 {
+        return Err(io_err(format!(
+            "CreateFunction {runtime}: {status} {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
+    let invoke_path = format!("/2015-03-31/functions/{name}/invocations");
+    let config_path = format!("/2015-03-31/functions/{name}/configuration");
+    let mut colds = Vec::new();
+    for i in 0..5 {
+        // A configuration change retires the warm environments: the next invoke is cold.
+        let env = json!({"Environment": {"Variables": {"ROUND": i.to_string()}}});
+        c.rest("PUT", &config_path, Bytes::from(env.to_string()))
+            .await?;
+        let t = Instant::now();
+        let (status, body) = c
+            .rest("POST", &invoke_path, Bytes::from_static(b"{}"))
+            .await?;
+        if status != 200 {
+            return Err(io_err(format!(
+                "Invoke {runtime}: {status} {}",
+                String::from_utf8_lossy(&body)
+            )));
+        }
+        colds.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut warm = Vec::with_capacity(warm_invokes);
+    for _ in 0..warm_invokes {
+        let t = Instant::now();
+        c.rest("POST", &invoke_path, Bytes::from_static(b"{}"))
+            .await?;
+        warm.push(t.elapsed());
+    }
+    warm.sort();
+    let pct = |p: f64| {
+        warm.get(((warm.len().saturating_sub(1)) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(Duration::ZERO)
+            .as_secs_f64()
+            * 1e6
+    };
+    Ok(LambdaFigures {
+        runtime,
+        interpreter_ms: interpreter_ms(interp.0, interp.1),
+        cold_ms: median(colds),
+        warm_p50_us: pct(0.5),
+        warm_p99_us: pct(0.99),
+    })
+}
+
+/// Measure python and node (whichever this host can run).
+pub async fn measure(addr: std::net::SocketAddr) -> io::Result<Vec<LambdaFigures>> {
+    let mut c = Conn::open(addr).await?;
+    let mut out = Vec::new();
+    out.push(
+        one(
+            &mut c,
+            "python3.12",
+            "app.py",
+            "def handler(event, context):\n    return None\n",
+            ("python3", &["-c", "pass"]),
+            300,
+        )
+        .await?,
+    );
+    out.push(
+        one(
+            &mut c,
+            "nodejs20.x",
+            "index.js",
+            "exports.handler = async () => null;\n",
+            ("node", &["-e", "0"]),
+            300,
+        )
+        .await?,
+    );
+    Ok(out)
+}

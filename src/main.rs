@@ -46,6 +46,10 @@ struct Cli {
     #[arg(long = "log-level", env = "FOGBANK_LOG", default_value = "info")]
     log_level: String,
 
+    /// Log line format: `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long = "log-format", env = "FOGBANK_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+
     /// Most execution environments per Lambda function version (without reserved concurrency).
     #[arg(long, env = "FOGBANK_LAMBDA_CONCURRENCY", default_value_t = 16)]
     lambda_concurrency: usize,
@@ -113,11 +117,16 @@ fn main() -> ExitCode {
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| cli.log_level.clone());
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let env_filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(env_filter)
+        .with_writer(std::io::stderr);
+    if cli.log_format == "json" {
+        logs.json().init();
+    } else {
+        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 
     let listen = match listen_address(&cli) {
         Ok(a) => a,

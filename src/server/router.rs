@@ -75,6 +75,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/_localstack/health",
             get(localstack_health).head(localstack_health),
         )
+        .route("/_fogbank/reset", axum::routing::post(reset))
+        .route("/moto-api/reset", axum::routing::post(reset))
+        .route("/_localstack/state/reset", axum::routing::post(reset))
         .fallback(aws)
         .with_state(state)
 }
@@ -132,6 +135,40 @@ async fn fogbank_health() -> Response {
         },
     }))
     .into_response()
+}
+
+/// Wipe state: every service, or the one named by `?service=sqs|sns|lambda`.
+async fn reset(
+    State(state): State<Arc<AppState>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let service = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "service")
+        .map(|(_, v)| v.into_owned());
+    let all = service.is_none();
+    let wants = |s: &str| all || service.as_deref() == Some(s);
+    if !all && !["sqs", "sns", "lambda"].contains(&service.as_deref().unwrap_or("")) {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "service must be sqs, sns or lambda"})),
+        )
+            .into_response();
+    }
+    let mut done = Vec::new();
+    if wants("lambda") {
+        state.lambda.reset();
+        done.push("lambda");
+    }
+    if wants("sns") {
+        state.sns.reset();
+        done.push("sns");
+    }
+    if wants("sqs") {
+        state.sqs.reset();
+        done.push("sqs");
+    }
+    tracing::info!(services = ?done, "state reset");
+    axum::Json(json!({"reset": done})).into_response()
 }
 
 async fn localstack_health() -> Response {

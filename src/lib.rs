@@ -13,6 +13,7 @@
 //! - [`sns`]: topics, subscriptions, filter policies, publish with in-process delivery to SQS.
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.
+//! - [`startup`]: `--config fogbank.toml`, resources created before the server accepts requests.
 //! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
 
 pub mod arn;
@@ -25,3 +26,4 @@ pub mod protocol;
 pub mod server;
 pub mod sns;
 pub mod sqs;
+pub mod startup;

@@ -68,6 +68,11 @@ struct Cli {
     )]
     lambda_retry_delays: Vec<f64>,
 
+    /// A TOML file declaring queues, topics, subscriptions, functions and event source
+    /// mappings to create at start (see docker/fogbank.toml).
+    #[arg(long, env = "FOGBANK_CONFIG")]
+    config: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -174,9 +179,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let startup = match &cli.config {
+        None => None,
+        Some(path) => match fogbank::startup::load(path) {
+            Ok(c) => Some((path.clone(), c)),
+            Err(e) => {
+                eprintln!("fogbank: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let result = runtime.block_on(async move {
         match cli.command {
-            None | Some(Command::Serve) => serve(config).await,
+            None | Some(Command::Serve) => serve(config, startup).await,
             Some(Command::Bench(args)) => fogbank::benchmark::run(args).await,
         }
     });
@@ -189,7 +204,10 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> std::io::Result<()> {
+async fn serve(
+    config: Config,
+    startup: Option<(std::path::PathBuf, fogbank::startup::StartupConfig)>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -197,6 +215,12 @@ async fn serve(config: Config) -> std::io::Result<()> {
         })?;
     let addr = listener.local_addr()?;
     let state = fogbank::server::AppState::new(config.clone());
+    if let Some((path, startup)) = &startup {
+        // Health turns ready only after everything declared exists: nothing is served before.
+        fogbank::startup::apply(&state, startup, path)
+            .await
+            .map_err(std::io::Error::other)?;
+    }
     tracing::info!(
         "fogbank {} listening on http://{addr} (services: sqs, sns, lambda; account {}, region {})",
         env!("CARGO_PKG_VERSION"),

@@ -1,5 +1,6 @@
 //! Runtime configuration: where to listen, the default account and region, and the clock.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
@@ -24,6 +25,9 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// Lambda tunables (concurrency cap, keepalive, async retry delays).
     pub lambda: LambdaSettings,
+    /// Strict SigV4 mode: the accepted access keys and their secrets. `None` = signatures are
+    /// not checked (the default, as in every other emulator).
+    pub strict_auth: Option<Arc<HashMap<String, String>>>,
 }
 
 impl Default for Config {
@@ -34,6 +38,7 @@ impl Default for Config {
             default_account: DEFAULT_ACCOUNT.to_string(),
             clock: Arc::new(SystemClock),
             lambda: LambdaSettings::default(),
+            strict_auth: None,
         }
     }
 }

@@ -68,6 +68,16 @@ struct Cli {
     )]
     lambda_retry_delays: Vec<f64>,
 
+    /// `off` (default): signatures are not checked. `strict`: SigV4 signatures (header or
+    /// presigned) and dates are verified against --credentials.
+    #[arg(long, env = "FOGBANK_AUTH", default_value = "off", value_parser = ["off", "strict"])]
+    auth: String,
+
+    /// Access keys accepted in strict mode, `ACCESS_KEY:SECRET[,ACCESS_KEY:SECRET...]`
+    /// (also `credentials` in the startup config). Default in strict mode: `test:test`.
+    #[arg(long, env = "FOGBANK_CREDENTIALS", value_delimiter = ',')]
+    credentials: Vec<String>,
+
     /// A TOML file declaring queues, topics, subscriptions, functions and event source
     /// mappings to create at start (see docker/fogbank.toml).
     #[arg(long, env = "FOGBANK_CONFIG")]
@@ -189,6 +199,30 @@ fn main() -> ExitCode {
             }
         },
     };
+    let mut config = config;
+    if cli.auth == "strict" {
+        let mut pairs: Vec<String> = cli.credentials.clone();
+        if let Some((_, s)) = &startup {
+            pairs.extend(s.credentials.iter().cloned());
+        }
+        if pairs.is_empty() {
+            pairs.push("test:test".into());
+        }
+        let mut creds = std::collections::HashMap::new();
+        for p in &pairs {
+            match p.split_once(':') {
+                Some((k, s)) if !k.is_empty() && !s.is_empty() => {
+                    creds.insert(k.to_string(), s.to_string());
+                }
+                _ => {
+                    eprintln!("fogbank: credentials must be ACCESS_KEY:SECRET, got {p}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        tracing::info!(access_keys = creds.len(), "strict SigV4 verification on");
+        config.strict_auth = Some(std::sync::Arc::new(creds));
+    }
     let result = runtime.block_on(async move {
         match cli.command {
             None | Some(Command::Serve) => serve(config, startup).await,

@@ -19,6 +19,9 @@ pub struct StartupConfig {
     pub account: Option<String>,
     /// Region the resources are created in (default: `--region`).
     pub region: Option<String>,
+    /// Access keys accepted in `--auth strict` mode, as `"ACCESS_KEY:SECRET"`.
+    #[serde(default)]
+    pub credentials: Vec<String>,
     #[serde(default)]
     pub queues: Vec<QueueDecl>,
     #[serde(default)]

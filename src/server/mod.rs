@@ -12,6 +12,7 @@ use crate::config::Config;
 
 mod auth;
 mod router;
+pub mod sigv4;
 
 pub use router::AppState;
 

@@ -263,6 +263,9 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let query_string = parts.uri.query().unwrap_or("");
     let scope = scope_of(&parts.headers, query_string);
     let ctx = context(&state, &parts.headers, &scope);
+    if let Err(f) = check_auth(&state, &parts, &body) {
+        return auth_error(json_protocol, &f, &rid);
+    }
 
     if let Some(target) = target {
         let reply = match target.strip_prefix("AmazonSQS.") {
@@ -382,7 +385,62 @@ async fn lambda(
     let query_string = parts.uri.query().unwrap_or("");
     let scope = scope_of(&parts.headers, query_string);
     let ctx = context(state, &parts.headers, &scope);
+    if let Err(f) = check_auth(state, &parts, &body) {
+        let status = if f.code == "RequestExpired" { 400 } else { 403 };
+        let code = match f.code {
+            "InvalidClientTokenId" | "MissingAuthenticationToken" => "UnrecognizedClientException",
+            "SignatureDoesNotMatch" => "InvalidSignatureException",
+            other => other,
+        };
+        let e = crate::lambda::LambdaError::new(status, code, f.message);
+        return lambda_rest::error_reply(&e, rid);
+    }
     lambda_rest::handle(&state.lambda, &ctx, &parts, body, rid).await
+}
+
+/// In strict mode, verify the request's SigV4 signature.
+fn check_auth(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<(), super::sigv4::AuthFailure> {
+    match &state.config.strict_auth {
+        None => Ok(()),
+        Some(creds) => super::sigv4::verify(parts, body, creds, std::time::SystemTime::now())
+            .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message)),
+    }
+}
+
+/// An authentication failure in the protocol of the request (SQS JSON, or query XML).
+fn auth_error(json_protocol: bool, f: &super::sigv4::AuthFailure, rid: &str) -> Response {
+    let status = if f.code == "RequestExpired" { 400 } else { 403 };
+    let reply = if json_protocol {
+        Reply {
+            status,
+            content_type: "application/x-amz-json-1.0",
+            headers: vec![("x-amzn-query-error", format!("{};Sender", f.code))],
+            body: json!({"__type": format!("com.amazon.coral.service#{}", f.code), "message": f.message})
+                .to_string()
+                .into_bytes(),
+        }
+    } else {
+        let mut x = crate::protocol::xml::XmlWriter::new();
+        x.open("ErrorResponse");
+        x.open("Error");
+        x.elem("Type", "Sender");
+        x.elem("Code", f.code);
+        x.elem("Message", &f.message);
+        x.close("Error");
+        x.elem("RequestId", rid);
+        x.close("ErrorResponse");
+        Reply {
+            status,
+            content_type: "text/xml",
+            headers: vec![],
+            body: x.finish().into_bytes(),
+        }
+    };
+    to_response(reply, rid)
 }
 
 fn log_reply(res: Response, service: &str, action: &str) -> Response {

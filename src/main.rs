@@ -286,4 +286,11 @@ async fn shutdown_signal() {
         _ = term => {}
     }
     tracing::info!("shutting down");
+    // Whatever still runs (a client holding a connection open, a slow endpoint), exit within
+    // 2 s of the signal. Long polls were answered and Lambda process groups killed by then.
+    std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_millis(1900));
+        eprintln!("fogbank: shutdown took too long; exiting");
+        std::process::exit(0);
+    });
 }

@@ -281,7 +281,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
                 &rid,
             ),
         };
-        return log_reply(to_response(reply, &rid), "sqs", &target);
+        return respond(reply, &rid, "sqs", &target);
     }
 
     let path = parts.uri.path();
@@ -345,11 +345,11 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             }
             let reply =
                 sqs_codec::handle(&state.sqs, &ctx, &action, Params::Query(pairs), &rid).await;
-            log_reply(to_response(reply, &rid), "sqs", &action)
+            respond(reply, &rid, "sqs", &action)
         }
         "sns" => {
             let reply = sns_codec::handle(&state.sns, &ctx, &action, pairs, &rid);
-            log_reply(to_response(reply, &rid), "sns", &action)
+            respond(reply, &rid, "sns", &action)
         }
         _ => {
             let err = SqsError::new(
@@ -443,16 +443,33 @@ fn auth_error(json_protocol: bool, f: &super::sigv4::AuthFailure, rid: &str) -> 
     to_response(reply, rid)
 }
 
-fn log_reply(res: Response, service: &str, action: &str) -> Response {
-    if !res.status().is_success() {
+/// Render a reply, logging one line for a failed request: service, action, error code.
+fn respond(reply: Reply, rid: &str, service: &str, action: &str) -> Response {
+    if reply.status >= 400 {
+        let code = error_code(&reply).unwrap_or_default();
         tracing::info!(
             service,
             action,
-            status = res.status().as_u16(),
+            status = reply.status,
+            code,
+            request_id = rid,
             "request failed"
         );
     }
-    res
+    to_response(reply, rid)
+}
+
+/// The AWS error code of an error reply (JSON `__type` or XML `<Code>`).
+fn error_code(reply: &Reply) -> Option<String> {
+    let body = std::str::from_utf8(&reply.body).ok()?;
+    if let Some(i) = body.find("<Code>") {
+        let rest = &body[i + 6..];
+        return rest.find("</Code>").map(|j| rest[..j].to_string());
+    }
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v["__type"]
+        .as_str()
+        .map(|t| t.rsplit('#').next().unwrap_or(t).to_string())
 }
 
 fn is_auth_param(k: &str) -> bool {

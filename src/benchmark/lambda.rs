@@ -56,8 +56,23 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// Spawn-to-exit time of the bare interpreter (median of 5).
+/// Spawn-to-exit time of the bare interpreter (median of 5), resolved to its real executable
+/// as fogbank runs it (a version manager's shim would add its own start-up).
 fn interpreter_ms(program: &str, args: &[&str]) -> f64 {
+    let probe: &[&str] = if program == "node" {
+        &["-e", "process.stdout.write(process.execPath)"]
+    } else {
+        &["-c", "import sys; print(sys.executable)"]
+    };
+    let real = std::process::Command::new(program)
+        .args(probe)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| program.to_string());
+    let program = real.as_str();
     let mut runs = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();

@@ -487,7 +487,10 @@ impl Env {
         self.listener.abort();
     }
 
-    /// Wait (briefly) until the output the runtime wrote before answering has been read.
+    /// Wait (briefly) until the output the runtime wrote before answering has been read. The
+    /// bootstraps flush before they post the answer, so the lines are in the pipes by now; once
+    /// the pipes are empty the reader tasks have taken them (they push a line in the same poll
+    /// that reads it).
     async fn drain_output(&self) {
         for _ in 0..50 {
             if self.fds.iter().all(|&fd| fd < 0 || pending_bytes(fd) == 0) {
@@ -495,7 +498,7 @@ impl Env {
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
     }
 
     /// Run one invocation to its end: a response, a function error, a timeout or a crash.

@@ -555,7 +555,8 @@ impl QueueState {
     }
 
     /// Change the visibility timeout of an in-flight message, counted from now; the message
-    /// may not stay invisible beyond 12 h after its receive in total.
+    /// may not stay invisible beyond 12 h after its receive in total. With the handle of a
+    /// receive whose timeout already ran out this does nothing and succeeds, as on AWS.
     pub fn change_visibility(
         &mut self,
         seq: u64,
@@ -567,8 +568,17 @@ impl QueueState {
         let Some(m) = self.messages.get_mut(&seq) else {
             return HandleOutcome::NotInFlight;
         };
-        if !m.in_flight(now) || (fifo && m.generation != generation) {
+        if fifo && m.generation != generation {
             return HandleOutcome::NotInFlight;
+        }
+        if !m.in_flight(now) {
+            // The handle of the latest receive, whose timeout ran out: AWS answers OK and
+            // leaves the message visible.
+            return if m.generation == generation && m.receive_count > 0 {
+                HandleOutcome::Done
+            } else {
+                HandleOutcome::NotInFlight
+            };
         }
         if now + vt_ms > m.received_ms + MAX_VISIBILITY_MS {
             return HandleOutcome::BeyondVisibilityLimit;
@@ -781,6 +791,27 @@ mod tests {
             HandleOutcome::NotInFlight
         );
         assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn changing_visibility_with_an_expired_handle_is_a_no_op() {
+        let mut q = standard();
+        q.push(msg("a", 0, 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(0, 1, 1_000, None, KEY, &mut moved);
+        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
+        assert_eq!(
+            q.change_visibility(s, g, 60_000, 1_000),
+            HandleOutcome::Done
+        );
+        assert_eq!(q.counts(1_000).visible, 1, "not hidden again");
+        // Once received again, the old handle no longer changes anything.
+        let again = q.receive(1_000, 1, 1_000, None, KEY, &mut moved);
+        assert_eq!(bodies(&again), ["a"]);
+        assert_eq!(
+            q.change_visibility(s, g, 60_000, 2_500),
+            HandleOutcome::NotInFlight
+        );
     }
 
     #[test]

@@ -131,6 +131,10 @@ pub struct DedupEntry {
     pub sequence_number: u128,
 }
 
+/// One message a FIFO receive attempt returned: `(seq, generation, visible_at)`. The attempt
+/// is remembered (attempt id -> expiry and entries) so that a retry can replay it.
+type AttemptEntry = (u64, u32, Millis);
+
 /// A permission statement added by AddPermission.
 #[derive(Debug, Clone)]
 pub struct Permission {
@@ -157,8 +161,7 @@ pub struct QueueState {
     rotation: VecDeque<Arc<str>>,
     dedup: HashMap<String, DedupEntry>,
     dedup_expiry: VecDeque<(Millis, String)>,
-    /// Receive attempt id -> (expiry, `(seq, generation, visible_at)` of what it received).
-    attempts: HashMap<String, (Millis, Vec<(u64, u32, Millis)>)>,
+    attempts: HashMap<String, (Millis, Vec<AttemptEntry>)>,
     next_sequence_number: u128,
 }
 

@@ -284,45 +284,6 @@ async fn send_receive_round_trip_keeps_body_bytes_and_md5s() {
 }
 
 #[tokio::test]
-async fn posting_to_the_queue_path_and_get_requests_resolve_the_queue() {
-    let server = common::start().await;
-    create(&server, "pathq", &[]).await;
-    let r = call_at(
-        &server,
-        "/000000000000/pathq",
-        "SendMessage",
-        &[("MessageBody", "via path")],
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let res = reqwest::get(format!(
-        "{}/000000000000/pathq?Action=ReceiveMessage&Version=2012-11-05",
-        server.endpoint()
-    ))
-    .await
-    .expect("get");
-    assert_eq!(res.status().as_u16(), 200);
-    let r = Resp {
-        status: 200,
-        body: res.text().await.expect("body"),
-    };
-    assert_eq!(r.one("Body"), "via path");
-    // LocalStack URL forms are accepted as QueueUrl.
-    for url in [
-        "http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/pathq",
-        "http://localhost:4566/queue/us-east-1/000000000000/pathq",
-    ] {
-        let r = call(
-            &server,
-            "GetQueueAttributes",
-            &[("QueueUrl", url), ("AttributeName.1", "QueueArn")],
-        )
-        .await;
-        assert_eq!(r.one("Value"), "arn:aws:sqs:us-east-1:000000000000:pathq");
-    }
-}
-
-#[tokio::test]
 async fn batch_results_use_aws_entry_names() {
     let server = common::start().await;
     let url = create(&server, "batches", &[]).await;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::primitives::Blob;
@@ -180,30 +180,6 @@ async fn create_queue_with_other_attributes_conflicts() {
         .await
         .expect_err("unknown");
     assert_eq!(err.code(), Some("InvalidAttributeName"));
-}
-
-#[tokio::test]
-async fn deleted_name_is_reusable_only_after_sixty_seconds() {
-    let (server, clock) = common::start_with_manual_clock().await;
-    let sqs = common::sqs(&server).await;
-    let url = create(&sqs, "again").await;
-    sqs.delete_queue()
-        .queue_url(&url)
-        .send()
-        .await
-        .expect("delete");
-    let err = sqs
-        .create_queue()
-        .queue_name("again")
-        .send()
-        .await
-        .expect_err("too soon");
-    assert_eq!(
-        err.code(),
-        Some("AWS.SimpleQueueService.QueueDeletedRecently")
-    );
-    clock.advance(Duration::from_secs(60));
-    create(&sqs, "again").await;
 }
 
 #[tokio::test]
@@ -628,140 +604,6 @@ async fn visibility_timeout_and_delay_follow_the_clock() {
 }
 
 #[tokio::test]
-async fn long_poll_returns_as_soon_as_a_message_arrives() {
-    let server = common::start().await;
-    let sqs = common::sqs(&server).await;
-    let url = create(&sqs, "poll").await;
-    let waiter = {
-        let sqs = sqs.clone();
-        let url = url.clone();
-        tokio::spawn(async move {
-            let start = Instant::now();
-            let out = sqs
-                .receive_message()
-                .queue_url(&url)
-                .wait_time_seconds(20)
-                .send()
-                .await;
-            (out, start.elapsed())
-        })
-    };
-    // Give the poll time to park; a late send is fine too, the poll only ends on a message.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("wake")
-        .send()
-        .await
-        .expect("send");
-    let (out, elapsed) = waiter.await.expect("task");
-    assert_eq!(out.expect("receive").messages()[0].body(), Some("wake"));
-    assert!(
-        elapsed < Duration::from_secs(10),
-        "long poll took {elapsed:?}"
-    );
-}
-
-#[tokio::test]
-async fn long_poll_ends_empty_at_the_wait_deadline() {
-    let (server, clock) = common::start_with_manual_clock().await;
-    let sqs = common::sqs(&server).await;
-    let url = create(&sqs, "deadline").await;
-    let waiter = {
-        let sqs = sqs.clone();
-        tokio::spawn(async move {
-            sqs.receive_message()
-                .queue_url(&url)
-                .wait_time_seconds(20)
-                .send()
-                .await
-        })
-    };
-    while !waiter.is_finished() {
-        clock.advance(Duration::from_secs(1));
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(
-        waiter
-            .await
-            .expect("task")
-            .expect("receive")
-            .messages()
-            .is_empty()
-    );
-}
-
-#[tokio::test]
-async fn purge_is_limited_to_once_a_minute() {
-    let (server, clock) = common::start_with_manual_clock().await;
-    let sqs = common::sqs(&server).await;
-    let url = create(&sqs, "purge").await;
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("x")
-        .send()
-        .await
-        .expect("send");
-    sqs.purge_queue()
-        .queue_url(&url)
-        .send()
-        .await
-        .expect("purge");
-    assert_eq!(
-        attr(&sqs, &url, QueueAttributeName::ApproximateNumberOfMessages).await,
-        "0"
-    );
-    let err = sqs
-        .purge_queue()
-        .queue_url(&url)
-        .send()
-        .await
-        .expect_err("in progress");
-    assert_eq!(
-        err.code(),
-        Some("AWS.SimpleQueueService.PurgeQueueInProgress")
-    );
-    assert!(err.into_service_error().is_purge_queue_in_progress());
-    clock.advance(Duration::from_secs(60));
-    sqs.purge_queue()
-        .queue_url(&url)
-        .send()
-        .await
-        .expect("purge again");
-}
-
-#[tokio::test]
-async fn retention_period_expires_messages() {
-    let (server, clock) = common::start_with_manual_clock().await;
-    let sqs = common::sqs(&server).await;
-    let url = sqs
-        .create_queue()
-        .queue_name("short")
-        .attributes(QueueAttributeName::MessageRetentionPeriod, "60")
-        .send()
-        .await
-        .expect("create")
-        .queue_url
-        .expect("url");
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("x")
-        .send()
-        .await
-        .expect("send");
-    clock.advance(Duration::from_secs(60));
-    assert!(
-        sqs.receive_message()
-            .queue_url(&url)
-            .send()
-            .await
-            .expect("r")
-            .messages()
-            .is_empty()
-    );
-}
-
-#[tokio::test]
 async fn dead_letter_queue_receives_after_max_receives_and_moves_back() {
     let server = common::start().await;
     let sqs = common::sqs(&server).await;
@@ -1052,48 +894,6 @@ async fn fifo_orders_groups_locks_in_flight_groups_and_deduplicates() {
         .await
         .expect_err("per-message delay");
     assert_eq!(err.code(), Some("InvalidParameterValue"));
-}
-
-#[tokio::test]
-async fn fifo_receive_request_attempt_id_replays_the_same_receive() {
-    let server = common::start().await;
-    let sqs = common::sqs(&server).await;
-    let url = sqs
-        .create_queue()
-        .queue_name("attempt.fifo")
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .expect("create")
-        .queue_url
-        .expect("url");
-    sqs.send_message()
-        .queue_url(&url)
-        .message_body("x")
-        .message_group_id("g")
-        .message_deduplication_id("d1")
-        .send()
-        .await
-        .expect("send");
-    let r1 = sqs
-        .receive_message()
-        .queue_url(&url)
-        .receive_request_attempt_id("try-1")
-        .send()
-        .await
-        .expect("r1");
-    let r2 = sqs
-        .receive_message()
-        .queue_url(&url)
-        .receive_request_attempt_id("try-1")
-        .send()
-        .await
-        .expect("r2");
-    assert_eq!(r1.messages().len(), 1);
-    assert_eq!(
-        r1.messages()[0].receipt_handle(),
-        r2.messages()[0].receipt_handle()
-    );
 }
 
 #[tokio::test]

@@ -133,6 +133,10 @@ fn convert_struct(node: Node, rules: &QueryRules, prefix: &str) -> Result<Value,
                 map.insert(name, value);
             }
             obj.insert((*json).to_string(), Value::Object(map));
+        } else if is_empty_scalar(&child) && rules.lists.iter().any(|(_, j)| *j == key) {
+            // The query protocol sends an empty list as its member name with no value
+            // (botocore: `Entries=`, `AttributeNames=`).
+            obj.insert(key, Value::Array(Vec::new()));
         } else {
             let v = convert_value(child, rules, &full, &key)?;
             obj.insert(key, v);
@@ -165,6 +169,14 @@ fn convert_value(
             }
         }
         other => convert_struct(other, rules, full),
+    }
+}
+
+fn is_empty_scalar(node: &Node) -> bool {
+    match node {
+        Node::Scalar(s) => s.is_empty(),
+        Node::Empty => true,
+        Node::Tree(_) => false,
     }
 }
 
@@ -238,6 +250,25 @@ mod tests {
         assert_eq!(
             to_json(&pairs("Attribute.1.Name=X"), &RULES),
             Err(QueryError::MissingMapPart("Attribute.1.Value".into()))
+        );
+    }
+
+    #[test]
+    fn empty_lists_decode_as_empty_arrays() {
+        // botocore's query serializer sends an empty list as `<member name>=`.
+        assert_eq!(
+            to_json(&pairs("QueueUrl=u&Entries=&AttributeNames="), &RULES),
+            Ok(json!({"QueueUrl": "u", "Entries": [], "AttributeNames": []}))
+        );
+        // ... and the flattened name with no index is an empty list too.
+        assert_eq!(
+            to_json(&pairs("Entry=&AttributeName"), &RULES),
+            Ok(json!({"Entries": [], "AttributeNames": []}))
+        );
+        // A non-empty scalar where a list belongs stays a type error for serde to report.
+        assert_eq!(
+            to_json(&pairs("Entries=x"), &RULES),
+            Ok(json!({"Entries": "x"}))
         );
     }
 

@@ -752,6 +752,7 @@ impl SqsEngine {
                     None
                 },
                 sequence_number: None,
+                enqueued_ms: None,
             })
         });
         let _ = now;
@@ -1028,6 +1029,10 @@ impl SqsEngine {
     }
 
     /// Store messages moved from another queue, keeping their ids, bodies and attributes.
+    /// A dead-letter move (`dead_letter_source` set) also keeps the receive count and first
+    /// receive time (ApproximateReceiveCount counts receives across all queues); a FIFO
+    /// dead-letter queue restarts the message's retention at the move, a standard one keeps
+    /// the original enqueue time.
     fn enqueue_moved(
         &self,
         dest: &Queue,
@@ -1051,18 +1056,28 @@ impl SqsEngine {
                 } else {
                     extra.sequence_number = None;
                 }
+                let dead_letter = dead_letter_source.is_some();
+                extra.enqueued_ms = if dead_letter && dest.is_fifo() {
+                    Some(now)
+                } else {
+                    None
+                };
                 let keep_extra = !extra.attributes.is_empty()
                     || !extra.system_attributes.is_empty()
                     || extra.group_id.is_some()
                     || extra.dead_letter_source_arn.is_some()
                     || extra.sequence_number.is_some();
-                let msg = StoredMessage::new(
+                let mut msg = StoredMessage::new(
                     m.id,
                     m.body,
                     keep_extra.then_some(extra),
                     m.sent_ms.min(now),
                     now,
                 );
+                if dead_letter {
+                    msg.receive_count = m.receive_count;
+                    msg.first_receive_ms = m.first_receive_ms;
+                }
                 state.push(msg, None, now);
             }
         }
@@ -1149,7 +1164,7 @@ impl SqsEngine {
                 } else {
                     let replay = attempt
                         .as_deref()
-                        .and_then(|a| state.replay_attempt(a, now, q.key));
+                        .and_then(|a| state.replay_attempt(a, now, vt_ms, q.key));
                     let received = match replay {
                         Some(r) => r,
                         None => {
@@ -1204,16 +1219,26 @@ impl SqsEngine {
             .ok_or_else(|| SqsError::receipt_handle_invalid(handle))
     }
 
-    fn delete_one(&self, q: &Queue, handle: Option<&str>, now: Millis) -> SqsResult<()> {
+    /// Delete one message; `Ok(true)` when a message was removed. A stale handle of a message
+    /// already gone is not an error, as on AWS.
+    fn delete_one(&self, q: &Queue, handle: Option<&str>, now: Millis) -> SqsResult<bool> {
         let (seq, generation) = Self::decode_handle(q, handle)?;
-        // A stale handle of a message already gone is not an error, as on AWS.
-        let _ = q.lock().delete(seq, generation, now);
-        Ok(())
+        Ok(q.lock().delete(seq, generation, now) == HandleOutcome::Done)
+    }
+
+    /// After deletes: removing a FIFO group's in-flight head may make the next message of the
+    /// group receivable, so wake the long polls.
+    fn deleted(&self, q: &Queue, any: bool) {
+        if any && q.is_fifo() {
+            q.notify.notify_waiters();
+        }
     }
 
     pub fn delete_message(&self, ctx: &RequestContext, input: DeleteMessageInput) -> SqsResult<()> {
         let q = self.resolve(ctx, input.queue_url.as_deref())?;
-        self.delete_one(&q, input.receipt_handle.as_deref(), self.now())
+        let removed = self.delete_one(&q, input.receipt_handle.as_deref(), self.now())?;
+        self.deleted(&q, removed);
+        Ok(())
     }
 
     pub fn delete_message_batch(
@@ -1231,13 +1256,18 @@ impl SqsEngine {
             successful: Vec::with_capacity(input.entries.len()),
             failed: Vec::new(),
         };
+        let mut any = false;
         for e in input.entries {
             let id = e.id.unwrap_or_default();
             match self.delete_one(&q, e.receipt_handle.as_deref(), now) {
-                Ok(()) => out.successful.push(BatchIdEntry { id }),
+                Ok(removed) => {
+                    any |= removed;
+                    out.successful.push(BatchIdEntry { id });
+                }
                 Err(err) => out.failed.push(BatchResultErrorEntry::from_error(id, &err)),
             }
         }
+        self.deleted(&q, any);
         Ok(out)
     }
 
@@ -1271,6 +1301,11 @@ impl SqsEngine {
                 "ReceiptHandle",
                 handle.unwrap_or_default(),
                 "Message does not exist or is not available for visibility timeout change.",
+            )),
+            HandleOutcome::BeyondVisibilityLimit => Err(SqsError::invalid_parameter(
+                "VisibilityTimeout",
+                &vt.to_string(),
+                "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
             )),
         }
     }
@@ -1578,8 +1613,7 @@ impl SqsEngine {
             .iter()
             .any(|t| t.source_arn == source.arn && t.status().0 == "RUNNING")
         {
-            return Err(SqsError::new(
-                SqsErrorCode::UnsupportedOperation,
+            return Err(SqsError::invalid_value(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
         }

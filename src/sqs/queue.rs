@@ -20,6 +20,8 @@ use crate::clock::Millis;
 
 /// How long FIFO deduplication ids and receive attempt ids are remembered.
 pub const DEDUP_WINDOW_MS: Millis = 5 * 60 * 1000;
+/// A received message may stay invisible at most this long after its receive, in total.
+pub const MAX_VISIBILITY_MS: Millis = 43_200 * 1000;
 
 /// Extra data only some messages carry, boxed to keep the common message small.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,9 @@ pub struct MessageExtra {
     pub deduplication_id: Option<Box<str>>,
     /// FIFO sequence number.
     pub sequence_number: Option<u128>,
+    /// When retention starts, if not at `sent_ms` (a FIFO message moved to a dead-letter
+    /// queue restarts its retention there; `SentTimestamp` stays the send time).
+    pub enqueued_ms: Option<Millis>,
 }
 
 /// A message stored in a queue.
@@ -46,6 +51,8 @@ pub struct StoredMessage {
     pub extra: Option<Box<MessageExtra>>,
     pub sent_ms: Millis,
     pub first_receive_ms: Millis,
+    /// When the current receive happened (the 12 h visibility limit counts from it).
+    pub received_ms: Millis,
     /// When the message is (or becomes) visible.
     pub visible_at: Millis,
     pub receive_count: u32,
@@ -71,6 +78,7 @@ impl StoredMessage {
             extra,
             sent_ms,
             first_receive_ms: 0,
+            received_ms: 0,
             visible_at,
             receive_count: 0,
             generation: 0,
@@ -89,6 +97,14 @@ impl StoredMessage {
 
     fn in_flight(&self, now: Millis) -> bool {
         self.receive_count > 0 && self.visible_at > now
+    }
+
+    /// When the message's retention period started.
+    pub fn enqueued_ms(&self) -> Millis {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.enqueued_ms)
+            .unwrap_or(self.sent_ms)
     }
 }
 
@@ -114,6 +130,10 @@ pub struct DedupEntry {
     pub message_id: u128,
     pub sequence_number: u128,
 }
+
+/// One message a FIFO receive attempt returned: `(seq, generation, visible_at)`. The attempt
+/// is remembered (attempt id -> expiry and entries) so that a retry can replay it.
+type AttemptEntry = (u64, u32, Millis);
 
 /// A permission statement added by AddPermission.
 #[derive(Debug, Clone)]
@@ -141,7 +161,7 @@ pub struct QueueState {
     rotation: VecDeque<Arc<str>>,
     dedup: HashMap<String, DedupEntry>,
     dedup_expiry: VecDeque<(Millis, String)>,
-    attempts: HashMap<String, (Millis, Vec<(u64, u32)>)>,
+    attempts: HashMap<String, (Millis, Vec<AttemptEntry>)>,
     next_sequence_number: u128,
 }
 
@@ -193,6 +213,8 @@ pub enum HandleOutcome {
     Done,
     /// The message is gone or no longer in flight.
     NotInFlight,
+    /// The new timeout would keep the message invisible for more than 12 h since its receive.
+    BeyondVisibilityLimit,
 }
 
 impl QueueState {
@@ -226,7 +248,7 @@ impl QueueState {
     }
 
     fn expired(&self, m: &StoredMessage, now: Millis) -> bool {
-        m.sent_ms + self.retention_ms() <= now
+        m.enqueued_ms() + self.retention_ms() <= now
     }
 
     /// Number of stored messages (any state).
@@ -384,7 +406,7 @@ impl QueueState {
                 if m.visible_at > now {
                     continue;
                 }
-                let expired = m.sent_ms + retention <= now;
+                let expired = m.enqueued_ms() + retention <= now;
                 let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
                 if expired || exhausted {
                     if let Some(m) = self.remove(seq)
@@ -406,6 +428,7 @@ impl QueueState {
                 if m.receive_count == 1 {
                     m.first_receive_ms = now;
                 }
+                m.received_ms = now;
                 m.visible_at = now + vt_ms;
                 self.timers.push(Reverse((m.visible_at, seq)));
                 out.push(Received {
@@ -463,26 +486,47 @@ impl QueueState {
         }
     }
 
-    /// Receive again the messages a FIFO `ReceiveRequestAttemptId` got, if all still are in
-    /// flight under the same receipt; `None` when the attempt is unknown or stale.
+    /// Receive again the messages a FIFO `ReceiveRequestAttemptId` got, with the same receipt
+    /// handles, and restart their visibility timeout (`vt_ms` from now). `None` when the
+    /// attempt is unknown or stale, or when any of its messages was deleted, received again,
+    /// had its visibility changed or became visible: the caller then receives afresh.
     pub fn replay_attempt(
         &mut self,
         attempt: &str,
         now: Millis,
+        vt_ms: Millis,
         key: HandleKey,
     ) -> Option<Vec<Received>> {
         self.attempts.retain(|_, (exp, _)| *exp > now);
         let (_, entries) = self.attempts.get(attempt)?;
+        let unchanged = entries.iter().all(|(seq, generation, visible_at)| {
+            self.messages.get(seq).is_some_and(|m| {
+                m.generation == *generation && m.visible_at == *visible_at && m.in_flight(now)
+            })
+        });
+        if !unchanged {
+            self.attempts.remove(attempt);
+            return None;
+        }
+        let visible_at = now + vt_ms;
         let mut out = Vec::with_capacity(entries.len());
-        for (seq, generation) in entries {
-            let m = self.messages.get(seq)?;
-            if m.generation != *generation || !m.in_flight(now) {
-                return None;
+        for (seq, generation, _) in entries {
+            if let Some(m) = self.messages.get_mut(seq) {
+                m.visible_at = visible_at;
+                self.timers.push(Reverse((visible_at, *seq)));
+                out.push(Received {
+                    receipt_handle: key.encode(*seq, *generation),
+                    message: (**m).clone(),
+                });
             }
-            out.push(Received {
-                receipt_handle: key.encode(*seq, *generation),
-                message: (**m).clone(),
-            });
+        }
+        if let Some((_, entries)) = self.attempts.get_mut(attempt) {
+            for e in entries.iter_mut() {
+                e.2 = visible_at;
+            }
+        }
+        if vt_ms == 0 {
+            self.promote(now);
         }
         Some(out)
     }
@@ -491,7 +535,10 @@ impl QueueState {
     pub fn record_attempt(&mut self, attempt: String, now: Millis, received: &[Received]) {
         let entries = received
             .iter()
-            .map(|r| (r.message.seq, r.message.generation))
+            .map(|r| {
+                let m = &r.message;
+                (m.seq, m.generation, m.visible_at)
+            })
             .collect();
         self.attempts
             .insert(attempt, (now + DEDUP_WINDOW_MS, entries));
@@ -510,7 +557,9 @@ impl QueueState {
         HandleOutcome::Done
     }
 
-    /// Change the visibility timeout of an in-flight message, counted from now.
+    /// Change the visibility timeout of an in-flight message, counted from now; the message
+    /// may not stay invisible beyond 12 h after its receive in total. With the handle of a
+    /// receive whose timeout already ran out this does nothing and succeeds, as on AWS.
     pub fn change_visibility(
         &mut self,
         seq: u64,
@@ -522,8 +571,20 @@ impl QueueState {
         let Some(m) = self.messages.get_mut(&seq) else {
             return HandleOutcome::NotInFlight;
         };
-        if !m.in_flight(now) || (fifo && m.generation != generation) {
+        if fifo && m.generation != generation {
             return HandleOutcome::NotInFlight;
+        }
+        if !m.in_flight(now) {
+            // The handle of the latest receive, whose timeout ran out: AWS answers OK and
+            // leaves the message visible.
+            return if m.generation == generation && m.receive_count > 0 {
+                HandleOutcome::Done
+            } else {
+                HandleOutcome::NotInFlight
+            };
+        }
+        if now + vt_ms > m.received_ms + MAX_VISIBILITY_MS {
+            return HandleOutcome::BeyondVisibilityLimit;
         }
         m.visible_at = now + vt_ms;
         self.timers.push(Reverse((m.visible_at, seq)));
@@ -736,6 +797,27 @@ mod tests {
     }
 
     #[test]
+    fn changing_visibility_with_an_expired_handle_is_a_no_op() {
+        let mut q = standard();
+        q.push(msg("a", 0, 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(0, 1, 1_000, None, KEY, &mut moved);
+        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
+        assert_eq!(
+            q.change_visibility(s, g, 60_000, 1_000),
+            HandleOutcome::Done
+        );
+        assert_eq!(q.counts(1_000).visible, 1, "not hidden again");
+        // Once received again, the old handle no longer changes anything.
+        let again = q.receive(1_000, 1, 1_000, None, KEY, &mut moved);
+        assert_eq!(bodies(&again), ["a"]);
+        assert_eq!(
+            q.change_visibility(s, g, 60_000, 2_500),
+            HandleOutcome::NotInFlight
+        );
+    }
+
+    #[test]
     fn redrive_moves_message_after_max_receives() {
         let mut q = standard();
         q.push(msg("poison", 0, 0), None, 0);
@@ -811,9 +893,48 @@ mod tests {
         let mut moved = vec![];
         let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
         q.record_attempt("att".into(), 0, &r);
-        let again = q.replay_attempt("att", 10, KEY).expect("replayed");
+        let again = q.replay_attempt("att", 10, 30_000, KEY).expect("replayed");
         assert_eq!(again[0].receipt_handle, r[0].receipt_handle);
-        assert!(q.replay_attempt("att", 30_000, KEY).is_none());
+        // The replay restarted the visibility timeout: still hidden at 30 s, visible at 30.01 s.
+        assert!(
+            q.receive(30_000, 10, 30_000, None, KEY, &mut moved)
+                .is_empty()
+        );
+        assert!(q.replay_attempt("att", 30_000, 30_000, KEY).is_some());
+        assert!(q.replay_attempt("att", 60_000, 30_000, KEY).is_none());
+        assert_eq!(
+            bodies(&q.receive(60_000, 10, 30_000, None, KEY, &mut moved)),
+            ["1"]
+        );
+    }
+
+    #[test]
+    fn fifo_attempt_is_not_replayed_after_a_visibility_change() {
+        let mut q = fifo();
+        q.push(grouped("1", "g", 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
+        q.record_attempt("att".into(), 0, &r);
+        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
+        assert_eq!(q.change_visibility(s, g, 60_000, 10), HandleOutcome::Done);
+        assert!(q.replay_attempt("att", 20, 30_000, KEY).is_none());
+    }
+
+    #[test]
+    fn visibility_cannot_be_extended_beyond_twelve_hours_after_the_receive() {
+        let mut q = standard();
+        q.push(msg("a", 0, 0), None, 0);
+        let mut moved = vec![];
+        let r = q.receive(1_000, 1, 30_000, None, KEY, &mut moved);
+        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
+        assert_eq!(
+            q.change_visibility(s, g, MAX_VISIBILITY_MS, 2_000),
+            HandleOutcome::BeyondVisibilityLimit
+        );
+        assert_eq!(
+            q.change_visibility(s, g, MAX_VISIBILITY_MS - 1_000, 2_000),
+            HandleOutcome::Done
+        );
     }
 
     #[test]

@@ -2,9 +2,11 @@
 either of SQS's wire protocols (current botocore speaks AWS JSON 1.0; the legacy query
 protocol is exercised by loading botocore 1.31.0's SQS model, fetched by test.sh)."""
 
+import hashlib
 import os
 import pathlib
 import re
+import struct
 import subprocess
 import threading
 import uuid
@@ -87,3 +89,20 @@ def sqs(endpoint, protocol):
 @pytest.fixture
 def queue_name():
     return "py-" + uuid.uuid4().hex[:16]
+
+
+def md5_of_attributes(attrs):
+    """MD5OfMessageAttributes / MD5OfMessageSystemAttributes as AWS computes them (wire.md 1.7):
+    names sorted, length-prefixed name and DataType, then a transport byte and the value."""
+    h = hashlib.md5()
+    for name in sorted(attrs):
+        value = attrs[name]
+        for part in (name.encode(), value["DataType"].encode()):
+            h.update(struct.pack(">I", len(part)) + part)
+        if "BinaryValue" in value:
+            raw = value["BinaryValue"]
+            h.update(b"\x02" + struct.pack(">I", len(raw)) + raw)
+        else:
+            raw = value["StringValue"].encode()
+            h.update(b"\x01" + struct.pack(">I", len(raw)) + raw)
+    return h.hexdigest()

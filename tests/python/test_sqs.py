@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import struct
 import threading
 import time
 import urllib.request
@@ -10,24 +9,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client
-
-
-def md5_of_attributes(attrs):
-    """MD5OfMessageAttributes as AWS computes it (names sorted, length-prefixed fields)."""
-    h = hashlib.md5()
-    for name in sorted(attrs):
-        value = attrs[name]
-        dt = value["DataType"]
-        for part in (name.encode(), dt.encode()):
-            h.update(struct.pack(">I", len(part)) + part)
-        if "BinaryValue" in value:
-            raw = value["BinaryValue"]
-            h.update(b"\x02" + struct.pack(">I", len(raw)) + raw)
-        else:
-            raw = value["StringValue"].encode()
-            h.update(b"\x01" + struct.pack(">I", len(raw)) + raw)
-    return h.hexdigest()
+from conftest import make_client, md5_of_attributes
 
 
 def error_of(excinfo):

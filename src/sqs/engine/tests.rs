@@ -478,7 +478,6 @@ async fn change_message_visibility_zero_makes_the_message_visible_now() {
 }
 
 #[tokio::test]
-#[ignore = "engine bug: ChangeMessageVisibility may extend the total visibility beyond 12 h from the receive"]
 async fn change_message_visibility_cannot_exceed_twelve_hours_from_the_receive() {
     // AWS: the visibility of a received message can be extended up to 12 hours in total;
     // asking for more than the time left is rejected (InvalidParameterValue, "Total
@@ -488,9 +487,14 @@ async fn change_message_visibility_cannot_exceed_twelve_hours_from_the_receive()
     env.send(&url, "m");
     let m = env.recv_vt(&url, 1, 7_200).await.remove(0);
     env.advance(3_600);
+    let err = env
+        .change(&url, &m.receipt_handle, 43_200)
+        .expect_err("beyond 12 h");
+    assert_eq!(err.code, SqsErrorCode::InvalidParameterValue);
     assert_eq!(
-        code(env.change(&url, &m.receipt_handle, 43_200)),
-        SqsErrorCode::InvalidParameterValue
+        err.message,
+        "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout \
+         for the message is beyond the limit [43200 seconds]"
     );
     // What is left (11 h) is fine.
     env.change(&url, &m.receipt_handle, 39_600)
@@ -863,7 +867,6 @@ async fn receive_message_wait_time_seconds_is_the_default_wait() {
 }
 
 #[tokio::test]
-#[ignore = "engine bug: deleting an in-flight FIFO message does not wake long polls waiting on its group"]
 async fn deleting_the_in_flight_fifo_message_wakes_a_long_poll_for_the_next_in_its_group() {
     // AWS: a long poll returns as soon as a message is available; deleting the in-flight head
     // of a FIFO group makes the next message of that group available at once.
@@ -878,6 +881,41 @@ async fn deleting_the_in_flight_fifo_message_wakes_a_long_poll_for_the_next_in_i
     env.delete(&url, &first.receipt_handle).expect("delete");
     let out = finished(poll).await.expect("receive");
     assert_eq!(bodies(&out.messages), ["2"]);
+}
+
+#[tokio::test]
+async fn deleting_fifo_messages_in_a_batch_wakes_a_long_poll_for_their_groups() {
+    let env = Env::new();
+    let url = env.fifo("wb.fifo", &[("ContentBasedDeduplication", "true")]);
+    for (body, group) in [("a1", "a"), ("a2", "a"), ("b1", "b"), ("b2", "b")] {
+        env.send_fifo(&url, body, group, None).expect("send");
+    }
+    let first = env.recv(&url, 10).await;
+    assert_eq!(bodies(&first), ["a1", "a2", "b1", "b2"]);
+    env.send_fifo(&url, "a3", "a", None).expect("send");
+    let poll = env.spawn_poll(&url, 20);
+    let_run().await;
+    assert!(!poll.is_finished(), "group a is locked by a1 and a2");
+    let out = env
+        .engine
+        .delete_message_batch(
+            &env.ctx,
+            DeleteMessageBatchInput {
+                queue_url: Some(url.clone()),
+                entries: first
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| DeleteMessageBatchEntry {
+                        id: Some(format!("e{i}")),
+                        receipt_handle: Some(m.receipt_handle.clone()),
+                    })
+                    .collect(),
+            },
+        )
+        .expect("delete batch");
+    assert_eq!(out.successful.len(), 4);
+    let out = finished(poll).await.expect("receive");
+    assert_eq!(bodies(&out.messages), ["a3"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1231,7 +1269,6 @@ async fn third_receive_moves_a_message_to_the_dead_letter_queue() {
 }
 
 #[tokio::test]
-#[ignore = "engine bug: a message moved to a DLQ restarts ApproximateReceiveCount at 0"]
 async fn dead_letter_copy_keeps_counting_receives() {
     // botocore model: ApproximateReceiveCount "Returns the number of times a message has been
     // received across all queues but not deleted." Two receives on the source plus one on the
@@ -1267,7 +1304,6 @@ async fn standard_dead_letter_copy_keeps_the_original_enqueue_time() {
 }
 
 #[tokio::test]
-#[ignore = "engine bug: a FIFO message moved to a DLQ keeps its original enqueue time for retention"]
 async fn fifo_dead_letter_copy_restarts_its_retention() {
     // AWS: "For FIFO queues, the enqueue timestamp resets when the message is moved to a
     // dead-letter queue." (SQS Developer Guide, dead-letter queue retention)
@@ -1291,6 +1327,9 @@ async fn fifo_dead_letter_copy_restarts_its_retention() {
         (1, 0, 0),
         "retention restarts at the move"
     );
+    // Only the retention clock restarts: SentTimestamp still says when the message was sent.
+    let m = env.recv_vt(&dlq, 1, 0).await.remove(0);
+    assert_eq!(sys(&m, "SentTimestamp"), Some(T0.to_string()));
     env.advance(30); // 61 s after the move
     assert_eq!(env.counts(&dlq), (0, 0, 0));
 }
@@ -1508,9 +1547,15 @@ async fn move_task_moves_at_most_its_rate_per_second() {
     assert_eq!(running[0].approximate_number_of_messages_moved, 2);
     assert_eq!(running[0].max_number_of_messages_per_second, Some(2));
     assert_eq!(running[0].started_timestamp, started);
-    assert!(
-        env.start_move(&env.arn("dlq"), None, None).is_err(),
-        "only one active task per source queue"
+    // Only one active task per source queue (InvalidParameterValue on AWS).
+    let err = env
+        .start_move(&env.arn("dlq"), None, None)
+        .expect_err("a second task while one runs");
+    assert_eq!(err.code, SqsErrorCode::InvalidParameterValue);
+    assert_eq!(
+        err.message,
+        "There is already a task running. Only one active task is allowed for a source queue \
+         arn at a given time."
     );
 
     env.advance(1);

@@ -633,10 +633,24 @@ async fn move_task_errors() {
     );
     assert_eq!(visible(&c, &dlq).await, 1, "nothing moved");
 
-    // An unknown task handle.
+    // A malformed task handle, then a well-formed one of no task.
+    let err = c
+        .cancel_message_move_task()
+        .task_handle("no-such-task")
+        .send()
+        .await
+        .expect_err("malformed handle");
+    assert_eq!(
+        aws_sdk_sqs::error::ProvideErrorMetadata::code(&err),
+        Some("InvalidParameterValue")
+    );
+    let unknown = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        r#"{"taskId":"nope","sourceArn":"arn:aws:sqs:us-east-1:000000000000:q"}"#,
+    );
     let status = expect_service_error!(
         c.cancel_message_move_task()
-            .task_handle("no-such-task")
+            .task_handle(unknown)
             .send()
             .await,
         is_resource_not_found_exception,

@@ -75,6 +75,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/_localstack/health",
             get(localstack_health).head(localstack_health),
         )
+        .route(
+            "/_fogbank/sqs/messages",
+            get(peek_fogbank).post(peek_fogbank),
+        )
+        .route(
+            "/_aws/sqs/messages",
+            get(peek_localstack).post(peek_localstack),
+        )
         .route("/_fogbank/reset", axum::routing::post(reset))
         .route("/moto-api/reset", axum::routing::post(reset))
         .route("/_localstack/state/reset", axum::routing::post(reset))
@@ -135,6 +143,61 @@ async fn fogbank_health() -> Response {
         },
     }))
     .into_response()
+}
+
+fn peek_params(
+    query: Option<String>,
+    headers: &HeaderMap,
+    state: &AppState,
+) -> (RequestContext, Option<String>) {
+    let query = query.unwrap_or_default();
+    let url = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "QueueUrl")
+        .map(|(_, v)| v.into_owned());
+    let scope = scope_of(headers, &query);
+    let mut ctx = context(state, headers, &scope);
+    // The queue URL names its account: look there, not in the caller's default account.
+    if let Some(u) = &url
+        && let Some((account, _)) = crate::arn::parse_queue_url(u)
+    {
+        ctx.account = account.to_string();
+    }
+    (ctx, url)
+}
+
+/// `GET /_fogbank/sqs/messages?QueueUrl=...`: every message (visible, in flight, delayed) as
+/// JSON, without changing visibility.
+async fn peek_fogbank(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let rid = request_id();
+    let (ctx, url) = peek_params(query, &headers, &state);
+    to_response(
+        sqs_codec::peek_reply(&state.sqs, &ctx, url.as_deref(), Protocol::Json, &rid),
+        &rid,
+    )
+}
+
+/// LocalStack's `/_aws/sqs/messages?QueueUrl=...`: XML, or JSON when asked for it.
+async fn peek_localstack(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let rid = request_id();
+    let (ctx, url) = peek_params(query, &headers, &state);
+    let json = header_str(&headers, "accept").is_some_and(|a| a.contains("json"));
+    let protocol = if json {
+        Protocol::Json
+    } else {
+        Protocol::Query
+    };
+    to_response(
+        sqs_codec::peek_reply(&state.sqs, &ctx, url.as_deref(), protocol, &rid),
+        &rid,
+    )
 }
 
 /// Wipe state: every service, or the one named by `?service=sqs|sns|lambda`.

@@ -190,6 +190,22 @@ pub async fn handle(
     }
 }
 
+/// The developer peek: every message of a queue, shaped as a ReceiveMessage reply in the given
+/// protocol (JSON, or LocalStack's default XML).
+pub fn peek_reply(
+    engine: &SqsEngine,
+    ctx: &RequestContext,
+    queue_url: Option<&str>,
+    protocol: Protocol,
+    request_id: &str,
+) -> Reply {
+    match engine.peek(ctx, queue_url) {
+        Ok(messages) => Rendered(Box::new(Wrap(ReceiveMessageOutput { messages }, false)))
+            .into_reply(protocol, "ReceiveMessage", request_id),
+        Err(e) => error_reply(protocol, &e, request_id),
+    }
+}
+
 /// A successful output, rendered lazily in the right protocol.
 struct Rendered(Box<dyn ErasedOutput + Send>);
 

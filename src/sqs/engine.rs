@@ -1772,12 +1772,51 @@ impl SqsEngine {
         Ok(ListMessageMoveTasksOutput { results })
     }
 
+    /// Every message of a queue, visible, in flight or delayed, with all its attributes and
+    /// without receiving it: nothing changes (the developer peek endpoints). Each message
+    /// carries an extra `IsVisible` attribute; receipt handles are empty.
+    pub fn peek(&self, ctx: &RequestContext, queue_url: Option<&str>) -> SqsResult<Vec<Message>> {
+        let q = self.resolve(ctx, queue_url)?;
+        let now = self.now();
+        let stored = q.lock().snapshot();
+        let all = vec!["All".to_string()];
+        Ok(stored
+            .into_iter()
+            .map(|m| {
+                let visible = m.visible_at <= now;
+                let mut out = self.render_message(
+                    &q,
+                    Received {
+                        message: m,
+                        receipt_handle: String::new(),
+                    },
+                    &all,
+                    &all,
+                );
+                out.attributes
+                    .push(("IsVisible".to_string(), visible.to_string()));
+                out
+            })
+            .collect())
+    }
+
     pub fn cancel_message_move_task(
         &self,
         _ctx: &RequestContext,
         input: CancelMessageMoveTaskInput,
     ) -> SqsResult<CancelMessageMoveTaskOutput> {
         let handle = require(input.task_handle, "TaskHandle")?;
+        let well_formed = STANDARD
+            .decode(handle.as_bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .is_some_and(|v| v["taskId"].is_string() && v["sourceArn"].is_string());
+        if !well_formed {
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidParameterValue,
+                "Value for parameter TaskHandle is invalid.",
+            ));
+        }
         let tasks = self.move_tasks.lock().unwrap_or_else(|e| e.into_inner());
         let task = tasks
             .iter()

@@ -218,6 +218,13 @@ pub enum HandleOutcome {
 }
 
 impl QueueState {
+    /// Every stored message in send order (developer peek; changes nothing).
+    pub fn snapshot(&self) -> Vec<StoredMessage> {
+        let mut all: Vec<StoredMessage> = self.messages.values().map(|m| (**m).clone()).collect();
+        all.sort_by_key(|m| m.seq);
+        all
+    }
+
     pub fn new(attributes: QueueAttributes, now: Millis, sequence_start: u128) -> Self {
         QueueState {
             attributes,

@@ -1686,7 +1686,22 @@ async fn move_task_errors() {
                 task_handle: Some("x".into()),
             },
         )),
-        SqsErrorCode::ResourceNotFound
+        SqsErrorCode::InvalidParameterValue,
+        "a malformed handle"
+    );
+    let unknown = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        r#"{"taskId":"nope","sourceArn":"arn:aws:sqs:us-east-1:000000000000:q"}"#,
+    );
+    assert_eq!(
+        code(env.engine.cancel_message_move_task(
+            &env.ctx,
+            CancelMessageMoveTaskInput {
+                task_handle: Some(unknown),
+            },
+        )),
+        SqsErrorCode::ResourceNotFound,
+        "a well-formed handle of no task"
     );
 }
 

@@ -59,6 +59,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/_fogbank/health", get(fogbank_health))
+        .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
         .route(
             "/_localstack/health",
             get(localstack_health).head(localstack_health),
@@ -98,6 +99,26 @@ async fn fogbank_health() -> Response {
         },
     }))
     .into_response()
+}
+
+/// The certificate whose key signs SNS messages (the envelopes' SigningCertURL).
+async fn sns_certificate() -> Response {
+    let pem = tokio::task::spawn_blocking(crate::sns::signing::certificate_pem)
+        .await
+        .ok()
+        .flatten();
+    match pem {
+        Some(pem) => (
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            pem.to_string(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the SNS signing key could not be generated",
+        )
+            .into_response(),
+    }
 }
 
 async fn localstack_health() -> Response {

@@ -55,6 +55,21 @@ impl RetryPolicy {
     }
 }
 
+/// Makes the body of a POST (off the async threads: signing takes milliseconds).
+pub type BodyMaker = Box<dyn FnOnce() -> String + Send + 'static>;
+
+/// Called with the body and the last error once every attempt has failed.
+pub type GiveUp = Box<dyn FnOnce(String, String) + Send + 'static>;
+
+/// One delivery to an HTTP endpoint.
+pub struct Post {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: BodyMaker,
+    pub policy: RetryPolicy,
+    pub on_give_up: Option<GiveUp>,
+}
+
 /// The outbound HTTP client and the clock that paces retries.
 #[derive(Clone)]
 pub struct HttpDelivery {
@@ -76,35 +91,53 @@ impl HttpDelivery {
         }
     }
 
-    /// POST `body` to `url` in the background, retrying per `policy` until a 2xx answer.
-    pub fn post(
-        &self,
-        url: String,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-        policy: RetryPolicy,
-    ) {
+    /// POST to `post.url` in the background, retrying per its policy until a 2xx answer; the
+    /// body is made (signed) on the blocking pool first, so the caller never waits for it.
+    /// When every attempt failed, `on_give_up` gets the body and the last error.
+    pub fn post(&self, post: Post) {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            tracing::warn!(%url, "no async runtime: SNS HTTP delivery skipped");
+            tracing::warn!(url = %post.url, "no async runtime: SNS HTTP delivery skipped");
             return;
         };
         let this = self.clone();
         handle.spawn(async move {
-            let body = Bytes::from(body);
+            let Post {
+                url,
+                headers,
+                body,
+                policy,
+                on_give_up,
+            } = post;
+            let body = match tokio::task::spawn_blocking(body).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(%url, error = %e, "SNS HTTP body could not be made");
+                    return;
+                }
+            };
+            let bytes = Bytes::from(body.clone());
+            let mut last_error = String::new();
             for attempt in 0..=policy.retries {
                 if attempt > 0 {
                     let at = this.clock.now_millis() + policy.delay_ms;
                     this.clock.sleep_until(at).await;
                 }
-                match this.attempt(&url, &headers, body.clone()).await {
+                match this.attempt(&url, &headers, bytes.clone()).await {
                     Ok(status) if (200..300).contains(&status) => return,
                     Ok(status) => {
-                        tracing::info!(%url, status, attempt, "SNS HTTP delivery refused")
+                        tracing::info!(%url, status, attempt, "SNS HTTP delivery refused");
+                        last_error = format!("HTTP status {status}");
                     }
-                    Err(e) => tracing::info!(%url, error = %e, attempt, "SNS HTTP delivery failed"),
+                    Err(e) => {
+                        tracing::info!(%url, error = %e, attempt, "SNS HTTP delivery failed");
+                        last_error = e;
+                    }
                 }
             }
             tracing::warn!(%url, "SNS HTTP delivery given up after {} retries", policy.retries);
+            if let Some(give_up) = on_give_up {
+                give_up(body, last_error);
+            }
         });
     }
 

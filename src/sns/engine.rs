@@ -21,6 +21,7 @@ use super::filter::{self, Candidate, FilterPolicy, Scope};
 use super::http::HttpDelivery;
 use super::lambda::{self, LambdaInvoker};
 use super::model::*;
+use super::records::{self, Kind, Outbox};
 use super::signing::{self, SignatureVersion};
 use crate::arn::{self, parse_arn};
 use crate::clock::{Clock, Millis};
@@ -90,6 +91,8 @@ pub struct SnsEngine {
     subscriptions: DashMap<String, Arc<Subscription>>,
     /// Set once by the Lambda engine; Lambda subscriptions fail (to their DLQ) until then.
     lambda: OnceLock<Arc<dyn LambdaInvoker>>,
+    /// What was sent to SMS, email, platform endpoints and Firehose.
+    outbox: Outbox,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -262,6 +265,7 @@ impl SnsEngine {
         signing::warm_up();
         Arc::new(SnsEngine {
             lambda: OnceLock::new(),
+            outbox: Outbox::default(),
             http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
@@ -275,8 +279,21 @@ impl SnsEngine {
         self.lambda.set(invoker).is_ok()
     }
 
+    /// What was sent to SMS, email, platform endpoints and Firehose (inspection endpoints).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The confirmation token of a subscription (`None` if unknown or it never had one).
+    pub fn subscription_token(&self, subscription_arn: &str) -> Option<String> {
+        self.subscriptions
+            .get(subscription_arn)
+            .and_then(|s| s.token.clone())
+    }
+
     /// Drop every topic and subscription.
     pub fn reset(&self) {
+        self.outbox.clear_all();
         self.topics.clear();
         self.subscriptions.clear();
     }
@@ -594,10 +611,48 @@ impl SnsEngine {
                     return Err(SnsError::invalid("Lambda endpoint ARN"));
                 }
             }
-            "https" | "email" | "email-json" | "sms" | "application" | "firehose" => {
-                return Err(SnsError::invalid(format!(
-                    "Protocol Reason: fogbank does not deliver to {protocol} subscriptions yet (only sqs and http)"
-                )));
+            "https" => {
+                return Err(SnsError::invalid(
+                    "Protocol Reason: fogbank does not deliver to https endpoints; subscribe an http:// endpoint instead",
+                ));
+            }
+            "email" | "email-json" => {
+                if !records::valid_email(&endpoint) {
+                    return Err(SnsError::invalid("Email address"));
+                }
+            }
+            "sms" => {
+                if !records::valid_phone_number(&endpoint, false) {
+                    return Err(SnsError::invalid(format!("SMS endpoint: {endpoint}")));
+                }
+            }
+            "application" => {
+                let ok = parse_arn(&endpoint)
+                    .is_some_and(|a| a.service == "sns" && a.resource.starts_with("endpoint/"));
+                if !ok {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: not a platform endpoint ARN",
+                    ));
+                }
+            }
+            "firehose" => {
+                let ok = parse_arn(&endpoint).is_some_and(|a| {
+                    a.service == "firehose" && a.resource.starts_with("deliverystream/")
+                });
+                if !ok {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: not a Firehose delivery stream ARN",
+                    ));
+                }
+                if input
+                    .attributes
+                    .get("SubscriptionRoleArn")
+                    .is_none_or(|r| parse_arn(r).is_none_or(|a| a.service != "iam"))
+                {
+                    return Err(SnsError::invalid(
+                        "SubscriptionRoleArn Reason: a Firehose subscription needs the ARN of an IAM role",
+                    ));
+                }
             }
             _ => {
                 return Err(SnsError::invalid(format!(
@@ -648,7 +703,7 @@ impl SnsEngine {
             token: None,
         };
         let mut sub = sub;
-        if sub.protocol == "http" {
+        if matches!(sub.protocol.as_str(), "http" | "email" | "email-json") {
             let token = format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
@@ -664,7 +719,11 @@ impl SnsEngine {
         // The retry policy reads the topic's attributes: release its lock first.
         drop(t);
         if let Some(token) = &sub.token {
-            self.send_confirmation(&sub, token, &ctx.host);
+            if sub.protocol == "http" {
+                self.send_confirmation(&sub, token, &ctx.host);
+            } else {
+                self.record_confirmation_email(&sub, token, &ctx.host);
+            }
         }
         let subscription_arn = if pending && !input.return_subscription_arn {
             "pending confirmation".to_string()
@@ -1034,10 +1093,23 @@ impl SnsEngine {
     }
 
     pub fn publish(&self, ctx: &RequestContext, input: PublishInput) -> SnsResult<PublishOutput> {
-        if input.phone_number.is_some() && input.topic_arn.is_none() && input.target_arn.is_none() {
+        let targets = [&input.topic_arn, &input.target_arn, &input.phone_number]
+            .iter()
+            .filter(|t| t.is_some())
+            .count();
+        if targets > 1 {
             return Err(SnsError::invalid(
-                "PhoneNumber Reason: fogbank does not deliver SMS yet",
+                "Only one of TopicArn, TargetArn or PhoneNumber may be given",
             ));
+        }
+        if let Some(phone) = input.phone_number.clone() {
+            return self.publish_direct(ctx, Kind::Sms, phone, input);
+        }
+        if let Some(target) = input.target_arn.clone()
+            && parse_arn(&target)
+                .is_some_and(|a| a.service == "sns" && a.resource.starts_with("endpoint/"))
+        {
+            return self.publish_direct(ctx, Kind::Platform, target, input);
         }
         let arn = input
             .topic_arn

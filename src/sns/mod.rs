@@ -7,6 +7,7 @@ pub mod filter;
 pub mod http;
 pub mod lambda;
 pub mod model;
+pub mod records;
 pub mod signing;
 
 pub use engine::SnsEngine;

@@ -8,8 +8,13 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::{Delivery, SnsEngine, Subscription, iso8601, lock};
+use crate::arn::parse_arn;
+use crate::context::RequestContext;
+use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::http::{Post, RetryPolicy};
 use crate::sns::lambda;
+use crate::sns::model::{PublishInput, PublishOutput};
+use crate::sns::records::{self, Kind, Record};
 use crate::sns::signing::{self, SignatureVersion};
 use crate::sqs::SqsEngine;
 use crate::sqs::model::{MessageAttributeValue as SqsAttr, SendMessageFields};
@@ -346,8 +351,164 @@ impl SnsEngine {
             "sqs" => self.deliver_sqs(d, sub, raw),
             "http" => self.deliver_http(d, sub, raw),
             "lambda" => self.deliver_lambda(d, sub),
+            "sms" => self.record(sub, Kind::Sms, Self::plain_record(d, sub, "PhoneNumber")),
+            "application" => {
+                let mut f = Self::plain_record(d, sub, "TargetArn");
+                f.remove("SubscriptionArn");
+                self.record(sub, Kind::Platform, f)
+            }
+            "email" => self.record(sub, Kind::Email, Self::plain_record(d, sub, "EmailAddress")),
+            "email-json" | "firehose" => {
+                let mut f = Map::new();
+                let key = if sub.protocol == "firehose" {
+                    "DeliveryStreamArn"
+                } else {
+                    "EmailAddress"
+                };
+                f.insert(key.into(), json!(sub.endpoint));
+                f.insert("TopicArn".into(), json!(d.topic_arn));
+                f.insert("SubscriptionArn".into(), json!(sub.arn));
+                f.insert("MessageId".into(), json!(d.message_id));
+                let message = if raw {
+                    d.message.to_string()
+                } else {
+                    Self::signed_notification(d, sub)
+                };
+                f.insert("Message".into(), json!(message));
+                let kind = if sub.protocol == "firehose" {
+                    Kind::Firehose
+                } else {
+                    Kind::Email
+                };
+                self.record(sub, kind, f)
+            }
             other => tracing::warn!(protocol = other, "no delivery for this protocol"),
         }
+    }
+
+    /// The LocalStack-shaped record of a message sent to an SMS, email or platform endpoint.
+    fn plain_record(d: &Delivery<'_>, sub: &Subscription, key: &str) -> Map<String, Value> {
+        let mut f = Map::new();
+        f.insert(key.into(), json!(sub.endpoint));
+        f.insert("TopicArn".into(), json!(d.topic_arn));
+        f.insert("SubscriptionArn".into(), json!(sub.arn));
+        f.insert("MessageId".into(), json!(d.message_id));
+        f.insert("Message".into(), json!(d.message));
+        f.insert(
+            "MessageAttributes".into(),
+            Self::attributes_json(&d.out.attributes),
+        );
+        f.insert("MessageStructure".into(), Value::Null);
+        f.insert("Subject".into(), json!(d.out.subject));
+        f
+    }
+
+    fn attributes_json(attrs: &crate::sns::model::MessageAttributes) -> Value {
+        let m: Map<String, Value> = attrs
+            .iter()
+            .map(|(k, v)| {
+                let mut a = Map::new();
+                a.insert("DataType".into(), json!(v.data_type));
+                match &v.binary_value {
+                    Some(b) => a.insert("BinaryValue".into(), json!(STANDARD.encode(b))),
+                    None => a.insert("StringValue".into(), json!(v.string_value)),
+                };
+                (k.clone(), Value::Object(a))
+            })
+            .collect();
+        Value::Object(m)
+    }
+
+    fn record(&self, sub: &Subscription, kind: Kind, fields: Map<String, Value>) {
+        let region = parse_arn(&sub.topic_arn)
+            .map(|a| a.region.to_string())
+            .unwrap_or_default();
+        self.outbox.record(
+            kind,
+            Record {
+                account: sub.account.clone(),
+                region,
+                key: sub.endpoint.clone(),
+                fields,
+            },
+        );
+    }
+
+    /// Record the confirmation "email" of an email/email-json subscription (its token is also
+    /// served by the subscription-tokens inspection endpoint).
+    pub(super) fn record_confirmation_email(&self, sub: &Subscription, token: &str, host: &str) {
+        let mut f = Map::new();
+        f.insert("EmailAddress".into(), json!(sub.endpoint));
+        f.insert("TopicArn".into(), json!(sub.topic_arn));
+        f.insert("SubscriptionArn".into(), json!(sub.arn));
+        f.insert("Type".into(), json!("SubscriptionConfirmation"));
+        f.insert("Token".into(), json!(token));
+        f.insert(
+            "SubscribeURL".into(),
+            json!(Self::subscribe_url(host, &sub.topic_arn, token)),
+        );
+        f.insert(
+            "Message".into(),
+            json!(format!(
+                "You have chosen to subscribe to the topic: {}\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary)",
+                sub.topic_arn
+            )),
+        );
+        self.record(sub, Kind::Email, f);
+    }
+
+    /// Publish straight to a phone number (SMS) or a platform endpoint: validated like a topic
+    /// publish, then recorded.
+    pub(super) fn publish_direct(
+        &self,
+        ctx: &RequestContext,
+        kind: Kind,
+        target: String,
+        input: PublishInput,
+    ) -> SnsResult<PublishOutput> {
+        if kind == Kind::Sms && !records::valid_phone_number(&target, true) {
+            return Err(SnsError::invalid(format!(
+                "PhoneNumber Reason: {target} is not valid to publish to"
+            )));
+        }
+        let structure = input.message_structure.clone();
+        let out = self.validate_publish(false, false, input.into_entry())?;
+        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let mut f = Map::new();
+        match kind {
+            Kind::Sms => f.insert("PhoneNumber".into(), json!(target)),
+            _ => f.insert("TargetArn".into(), json!(target)),
+        };
+        f.insert("TopicArn".into(), Value::Null);
+        if kind == Kind::Sms {
+            f.insert("SubscriptionArn".into(), Value::Null);
+        }
+        f.insert("MessageId".into(), json!(message_id));
+        let protocol = if kind == Kind::Sms { "sms" } else { "default" };
+        let message = match &out.per_protocol {
+            Some(_) if kind == Kind::Platform => out.message.clone(),
+            _ => Self::message_for(&out, protocol).to_string(),
+        };
+        f.insert("Message".into(), json!(message));
+        f.insert(
+            "MessageAttributes".into(),
+            Self::attributes_json(&out.attributes),
+        );
+        f.insert("MessageStructure".into(), json!(structure));
+        f.insert("Subject".into(), json!(out.subject));
+        self.outbox.record(
+            kind,
+            Record {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                key: target,
+                fields: f,
+            },
+        );
+        Ok(PublishOutput {
+            message_id,
+            sequence_number: None,
+        })
     }
 
     fn deliver_http(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {

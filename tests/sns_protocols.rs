@@ -43,7 +43,7 @@ async fn recorded_protocols_validate_their_endpoints_and_show_what_was_sent() {
             "firehose",
             "arn:aws:firehose:us-east-1:000000000000:deliverystream/s",
         ),
-        ("https", "https://example.com/hook"),
+        ("https", "http://example.com/hook"),
     ] {
         let err = subscribe(protocol, endpoint)
             .send()
@@ -186,4 +186,84 @@ async fn recorded_protocols_validate_their_endpoints_and_show_what_was_sent() {
     assert_eq!(res.status().as_u16(), 204);
     let (_, none) = get_json(format!("{base}/_aws/sns/sms-messages")).await;
     assert_eq!(none["sms_messages"], serde_json::json!({}));
+}
+
+#[tokio::test]
+async fn https_deliveries_use_tls_and_a_failed_handshake_goes_to_the_dlq() {
+    let server = common::start().await;
+    let base = server.endpoint();
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let topic = sns
+        .create_topic()
+        .name("tls")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name("tls-dlq")
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let dlq_arn = "arn:aws:sqs:us-east-1:000000000000:tls-dlq";
+    // A plain-HTTP listener addressed as https: every TLS handshake fails.
+    let (plain, _rx) = common::http_endpoint(0).await;
+    let endpoint = plain.replacen("http://", "https://", 1);
+    let sub = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("https")
+        .endpoint(&endpoint)
+        .return_subscription_arn(true)
+        .attributes(
+            "DeliveryPolicy",
+            r#"{"healthyRetryPolicy":{"numRetries":0,"minDelayTarget":0}}"#,
+        )
+        .attributes(
+            "RedrivePolicy",
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}"}}"#),
+        )
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    let (_, tok) = get_json(format!("{base}/_aws/sns/subscription-tokens/{sub}")).await;
+    sns.confirm_subscription()
+        .topic_arn(&topic)
+        .token(tok["subscription_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("confirm");
+    sns.publish()
+        .topic_arn(&topic)
+        .message("over tls")
+        .send()
+        .await
+        .expect("publish");
+    let out = sqs
+        .receive_message()
+        .queue_url(&dlq_url)
+        .wait_time_seconds(15)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive");
+    let m = out
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .expect("dead letter");
+    let env: Value = serde_json::from_str(m.body().expect("body")).expect("json");
+    assert_eq!(env["Message"], "over tls");
+    let error = m
+        .message_attributes
+        .and_then(|a| a.get("ErrorMessage").and_then(|v| v.string_value.clone()))
+        .unwrap_or_default();
+    assert!(!error.is_empty());
 }

@@ -612,9 +612,11 @@ impl SnsEngine {
                 }
             }
             "https" => {
-                return Err(SnsError::invalid(
-                    "Protocol Reason: fogbank does not deliver to https endpoints; subscribe an http:// endpoint instead",
-                ));
+                if !endpoint.starts_with("https://") {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: https endpoints must start with https://",
+                    ));
+                }
             }
             "email" | "email-json" => {
                 if !records::valid_email(&endpoint) {
@@ -703,7 +705,10 @@ impl SnsEngine {
             token: None,
         };
         let mut sub = sub;
-        if matches!(sub.protocol.as_str(), "http" | "email" | "email-json") {
+        if matches!(
+            sub.protocol.as_str(),
+            "http" | "https" | "email" | "email-json"
+        ) {
             let token = format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
@@ -719,7 +724,7 @@ impl SnsEngine {
         // The retry policy reads the topic's attributes: release its lock first.
         drop(t);
         if let Some(token) = &sub.token {
-            if sub.protocol == "http" {
+            if sub.protocol.starts_with("http") {
                 self.send_confirmation(&sub, token, &ctx.host);
             } else {
                 self.record_confirmation_email(&sub, token, &ctx.host);
@@ -779,7 +784,7 @@ impl SnsEngine {
         if let Ok(topic) = self.topic(&sub.topic_arn) {
             lock(&topic).subscriptions.retain(|s| s.arn != arn);
         }
-        if sub.protocol == "http" && !sub.pending {
+        if sub.protocol.starts_with("http") && !sub.pending {
             self.send_unsubscribe_confirmation(&sub, &ctx.host);
         }
         Ok(())

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -74,6 +75,8 @@ pub struct Post {
 #[derive(Clone)]
 pub struct HttpDelivery {
     client: Client<HttpConnector, Full<Bytes>>,
+    /// For https endpoints (`None` if TLS could not be set up).
+    tls_client: Option<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -85,7 +88,23 @@ impl HttpDelivery {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        // https endpoints are verified against the Mozilla roots, as SNS requires a public CA.
+        let mut tls_connector = connector.clone();
+        tls_connector.enforce_http(false);
+        let tls_client = match hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+        {
+            Ok(b) => Some(
+                Client::builder(TokioExecutor::new())
+                    .build(b.https_only().enable_http1().wrap_connector(tls_connector)),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "TLS setup failed: SNS https deliveries will fail");
+                None
+            }
+        };
         HttpDelivery {
+            tls_client,
             client: Client::builder(TokioExecutor::new()).build(connector),
             clock,
         }
@@ -152,7 +171,15 @@ impl HttpDelivery {
             req = req.header(*k, v);
         }
         let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
-        match tokio::time::timeout(ATTEMPT_TIMEOUT, self.client.request(req)).await {
+        let sent = if url.starts_with("https://") {
+            match &self.tls_client {
+                Some(c) => c.request(req),
+                None => return Err("TLS is not available".to_string()),
+            }
+        } else {
+            self.client.request(req)
+        };
+        match tokio::time::timeout(ATTEMPT_TIMEOUT, sent).await {
             Ok(Ok(res)) => Ok(res.status().as_u16()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("timed out".to_string()),

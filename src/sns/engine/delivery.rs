@@ -349,7 +349,7 @@ impl SnsEngine {
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         match sub.protocol.as_str() {
             "sqs" => self.deliver_sqs(d, sub, raw),
-            "http" => self.deliver_http(d, sub, raw),
+            "http" | "https" => self.deliver_http(d, sub, raw),
             "lambda" => self.deliver_lambda(d, sub),
             "sms" => self.record(sub, Kind::Sms, Self::plain_record(d, sub, "PhoneNumber")),
             "application" => {

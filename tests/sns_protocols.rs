@@ -267,3 +267,122 @@ async fn https_deliveries_use_tls_and_a_failed_handshake_goes_to_the_dlq() {
         .unwrap_or_default();
     assert!(!error.is_empty());
 }
+
+#[tokio::test]
+async fn permissions_data_protection_and_sms_settings() {
+    let server = common::start().await;
+    let sns = common::sns(&server).await;
+    let topic = sns
+        .create_topic()
+        .name("perms")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    sns.add_permission()
+        .topic_arn(&topic)
+        .label("let-them-publish")
+        .aws_account_id("111111111111")
+        .action_name("Publish")
+        .send()
+        .await
+        .expect("add permission");
+    let err = sns
+        .add_permission()
+        .topic_arn(&topic)
+        .label("let-them-publish")
+        .aws_account_id("111111111111")
+        .action_name("Publish")
+        .send()
+        .await
+        .expect_err("same label twice");
+    assert_eq!(err.code(), Some("InvalidParameter"));
+    let policy = |attrs: Option<std::collections::HashMap<String, String>>| -> Value {
+        serde_json::from_str(attrs.expect("map").get("Policy").expect("policy")).expect("json")
+    };
+    let p = policy(
+        sns.get_topic_attributes()
+            .topic_arn(&topic)
+            .send()
+            .await
+            .expect("attrs")
+            .attributes,
+    );
+    let added = p["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .find(|s| s["Sid"] == "let-them-publish")
+        .expect("added statement")
+        .clone();
+    assert_eq!(added["Principal"]["AWS"], "arn:aws:iam::111111111111:root");
+    assert_eq!(added["Action"], "SNS:Publish");
+    sns.remove_permission()
+        .topic_arn(&topic)
+        .label("let-them-publish")
+        .send()
+        .await
+        .expect("remove");
+    let p = policy(
+        sns.get_topic_attributes()
+            .topic_arn(&topic)
+            .send()
+            .await
+            .expect("attrs")
+            .attributes,
+    );
+    assert_eq!(p["Statement"].as_array().map(Vec::len), Some(1));
+
+    let dpp = r#"{"Name":"p","Version":"2021-06-01","Statement":[]}"#;
+    sns.put_data_protection_policy()
+        .resource_arn(&topic)
+        .data_protection_policy(dpp)
+        .send()
+        .await
+        .expect("put dpp");
+    let got = sns
+        .get_data_protection_policy()
+        .resource_arn(&topic)
+        .send()
+        .await
+        .expect("get dpp");
+    assert_eq!(got.data_protection_policy(), Some(dpp));
+
+    sns.set_sms_attributes()
+        .attributes("DefaultSMSType", "Transactional")
+        .attributes("DefaultSenderID", "fogbank")
+        .send()
+        .await
+        .expect("set sms attributes");
+    let got = sns
+        .get_sms_attributes()
+        .attributes("DefaultSMSType")
+        .send()
+        .await
+        .expect("get sms attributes");
+    let a = got.attributes.expect("map");
+    assert_eq!(
+        a.get("DefaultSMSType").map(String::as_str),
+        Some("Transactional")
+    );
+    assert!(!a.contains_key("DefaultSenderID"));
+    let out = sns
+        .check_if_phone_number_is_opted_out()
+        .phone_number("+15555550100")
+        .send()
+        .await
+        .expect("check");
+    assert!(!out.is_opted_out());
+    sns.opt_in_phone_number()
+        .phone_number("+15555550100")
+        .send()
+        .await
+        .expect("opt in");
+    let none = sns
+        .list_phone_numbers_opted_out()
+        .send()
+        .await
+        .expect("list");
+    assert!(none.phone_numbers().is_empty());
+}

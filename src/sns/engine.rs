@@ -5,6 +5,7 @@
 //! has its own short-held mutex.
 
 mod delivery;
+mod extras;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -93,6 +94,8 @@ pub struct SnsEngine {
     lambda: OnceLock<Arc<dyn LambdaInvoker>>,
     /// What was sent to SMS, email, platform endpoints and Firehose.
     outbox: Outbox,
+    /// SMS attributes (SetSMSAttributes) by `account/region`.
+    sms_attributes: DashMap<String, BTreeMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,6 +113,24 @@ fn bool_attr(name: &str, v: &str) -> SnsResult<()> {
             "Attributes Reason: {name}: Invalid value [{v}]. Must be true or false."
         ))),
     }
+}
+
+/// The access policy a new topic gets.
+fn default_policy(arn: &str, account: &str) -> Value {
+    json!({
+        "Version": "2008-10-17",
+        "Id": "__default_policy_ID",
+        "Statement": [{
+            "Sid": "__default_statement_ID",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                       "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                       "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+            "Resource": arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account}},
+        }],
+    })
 }
 
 /// ISO-8601 UTC with milliseconds, e.g. `2012-05-02T00:54:06.655Z`.
@@ -266,6 +287,7 @@ impl SnsEngine {
         Arc::new(SnsEngine {
             lambda: OnceLock::new(),
             outbox: Outbox::default(),
+            sms_attributes: DashMap::new(),
             http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
@@ -479,21 +501,7 @@ impl SnsEngine {
         attrs.insert("DisplayName".to_string(), String::new());
         attrs.insert(
             "Policy".to_string(),
-            json!({
-                "Version": "2008-10-17",
-                "Id": "__default_policy_ID",
-                "Statement": [{
-                    "Sid": "__default_statement_ID",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "*"},
-                    "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
-                               "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
-                               "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-                    "Resource": t.arn,
-                    "Condition": {"StringEquals": {"AWS:SourceOwner": t.account}},
-                }],
-            })
-            .to_string(),
+            default_policy(&t.arn, &t.account).to_string(),
         );
         attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
         attrs.insert("SubscriptionsPending".to_string(), pending.to_string());
@@ -510,7 +518,11 @@ impl SnsEngine {
             attrs.insert("FifoTopic".to_string(), "true".to_string());
             attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
         }
-        for (k, v) in &t.attributes {
+        for (k, v) in t
+            .attributes
+            .iter()
+            .filter(|(k, _)| *k != "DataProtectionPolicy")
+        {
             attrs.insert(k.clone(), v.clone());
         }
         Ok(AttributesOutput { attributes: attrs })

@@ -390,3 +390,97 @@ async fn layers_are_importable_from_functions() {
         .expect("list");
     assert_eq!(versions.layer_versions().len(), 1);
 }
+
+#[tokio::test]
+async fn sns_publishes_invoke_subscribed_functions_with_the_sns_event() {
+    let server = common::start().await;
+    let sns = common::sns(&server).await;
+    let lambda = common::lambda(&server).await;
+    let out = std::env::temp_dir().join(format!(
+        "fogbank-sns-{}.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let out_s = out.to_string_lossy().into_owned();
+    python(
+        &lambda,
+        "on-sns",
+        "import json, os\n\ndef handler(event, context):\n    with open(os.environ['OUT'], 'w') as f:\n        json.dump(event, f)\n",
+        &[("OUT", &out_s)],
+        None,
+    )
+    .await;
+    let function_arn = lambda
+        .get_function()
+        .function_name("on-sns")
+        .send()
+        .await
+        .expect("function")
+        .configuration()
+        .and_then(|c| c.function_arn())
+        .expect("arn")
+        .to_string();
+    let topic = sns
+        .create_topic()
+        .name("to-lambda")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    let sub = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("lambda")
+        .endpoint(&function_arn)
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    let published = sns
+        .publish()
+        .topic_arn(&topic)
+        .message("hello lambda")
+        .message_attributes(
+            "color",
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("blue")
+                .build()
+                .expect("attr"),
+        )
+        .send()
+        .await
+        .expect("publish");
+    let event: Value = common::eventually("the function to record its event", || {
+        let out = out.clone();
+        async move {
+            std::fs::read_to_string(&out)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+        }
+    })
+    .await;
+    let record = &event["Records"][0];
+    assert_eq!(record["EventSource"], "aws:sns");
+    assert_eq!(record["EventVersion"], "1.0");
+    assert_eq!(record["EventSubscriptionArn"], sub.as_str());
+    let s = &record["Sns"];
+    assert_eq!(s["Type"], "Notification");
+    assert_eq!(s["Message"], "hello lambda");
+    assert_eq!(s["MessageId"], published.message_id().expect("id"));
+    assert_eq!(s["TopicArn"], topic.as_str());
+    assert_eq!(s["Subject"], Value::Null);
+    assert_eq!(
+        s["MessageAttributes"]["color"],
+        json!({"Type": "String", "Value": "blue"})
+    );
+    assert!(
+        s["SigningCertUrl"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(".pem"))
+    );
+    assert!(s["UnsubscribeUrl"].is_string());
+    assert!(s["Signature"].as_str().is_some_and(|x| !x.is_empty()));
+    let _ = std::fs::remove_file(&out);
+}

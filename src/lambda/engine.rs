@@ -2070,3 +2070,9 @@ impl Drop for LambdaEngine {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
+
+impl crate::sns::LambdaInvoker for LambdaEngine {
+    fn invoke_async(&self, function_arn: &str, payload: Vec<u8>) -> Result<(), String> {
+        self.invoke_async_arn(function_arn, payload)
+    }
+}

@@ -52,6 +52,7 @@ impl AppState {
         let sns = SnsEngine::new(config.clock.clone(), sqs.clone());
         let lambda = LambdaEngine::new(config.lambda.clone(), sqs.clone());
         lambda.set_sns(&sns);
+        sns.set_lambda_invoker(lambda.clone());
         Arc::new(AppState {
             config,
             sqs,
@@ -71,6 +72,8 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/_fogbank/health", get(fogbank_health))
+        .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
+        .merge(sns_inspection_routes())
         .route(
             "/_localstack/health",
             get(localstack_health).head(localstack_health),
@@ -232,6 +235,113 @@ async fn reset(
     }
     tracing::info!(services = ?done, "state reset");
     axum::Json(json!({"reset": done})).into_response()
+}
+
+/// Inspection of what SNS sent where fogbank cannot deliver (LocalStack-compatible paths under
+/// `/_aws/sns/`, and the same plus email and Firehose under `/_fogbank/sns/`).
+fn sns_inspection_routes() -> Router<Arc<AppState>> {
+    use crate::sns::records::Kind;
+    let mut r = Router::new();
+    for prefix in ["/_aws/sns", "/_fogbank/sns"] {
+        for (path, kind) in [
+            ("sms-messages", Kind::Sms),
+            ("platform-endpoint-messages", Kind::Platform),
+            ("email-messages", Kind::Email),
+            ("firehose-messages", Kind::Firehose),
+        ] {
+            if prefix == "/_aws/sns" && matches!(kind, Kind::Email | Kind::Firehose) {
+                continue;
+            }
+            r = r.route(
+                &format!("{prefix}/{path}"),
+                get(move |s, q| sns_messages(s, q, kind, false))
+                    .delete(move |s, q| sns_messages(s, q, kind, true)),
+            );
+        }
+        r = r.route(
+            &format!("{prefix}/subscription-tokens/{{*arn}}"),
+            get(sns_subscription_token),
+        );
+    }
+    r
+}
+
+async fn sns_messages(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    kind: crate::sns::records::Kind,
+    delete: bool,
+) -> Response {
+    use crate::sns::records::Kind;
+    let (filter_param, field) = match kind {
+        Kind::Sms => ("phoneNumber", "sms_messages"),
+        Kind::Platform => ("endpointArn", "platform_endpoint_messages"),
+        Kind::Email => ("emailAddress", "email_messages"),
+        Kind::Firehose => ("deliveryStreamArn", "firehose_messages"),
+    };
+    let key = q.get(filter_param).map(String::as_str);
+    // An ARN filter names its own account and region.
+    let from_arn = key.and_then(crate::arn::parse_arn);
+    let account = from_arn
+        .as_ref()
+        .map(|a| a.account.to_string())
+        .or_else(|| q.get("accountId").cloned())
+        .unwrap_or_else(|| state.config.default_account.clone());
+    let region = from_arn
+        .as_ref()
+        .map(|a| a.region.to_string())
+        .or_else(|| q.get("region").cloned())
+        .unwrap_or_else(|| state.config.default_region.clone());
+    let outbox = state.sns.outbox();
+    if delete {
+        outbox.clear(kind, &account, &region, key);
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let messages = outbox.grouped(kind, &account, &region, key);
+    axum::Json(json!({ field: messages, "region": region })).into_response()
+}
+
+async fn sns_subscription_token(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(arn): axum::extract::Path<String>,
+) -> Response {
+    if crate::arn::parse_arn(&arn).is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "The provided SubscriptionARN is invalid", "subscription_arn": arn})),
+        )
+            .into_response();
+    }
+    match state.sns.subscription_token(&arn) {
+        Some(token) => {
+            axum::Json(json!({"subscription_token": token, "subscription_arn": arn})).into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "The provided SubscriptionARN is not found", "subscription_arn": arn})),
+        )
+            .into_response(),
+    }
+}
+
+/// The certificate whose key signs SNS messages (the envelopes' SigningCertURL).
+async fn sns_certificate() -> Response {
+    let pem = tokio::task::spawn_blocking(crate::sns::signing::certificate_pem)
+        .await
+        .ok()
+        .flatten();
+    match pem {
+        Some(pem) => (
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            pem.to_string(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the SNS signing key could not be generated",
+        )
+            .into_response(),
+    }
 }
 
 async fn localstack_health() -> Response {

@@ -28,6 +28,7 @@ const RULES: QueryRules = QueryRules {
     maps: &[
         ("Attributes", "Attributes", "key", "value"),
         ("MessageAttributes", "MessageAttributes", "Name", "Value"),
+        ("attributes", "attributes", "key", "value"),
     ],
     integers: &[],
     booleans: &["ReturnSubscriptionArn"],
@@ -306,6 +307,63 @@ fn dispatch(
                 w.close("Tags");
             })
         }
+        "AddPermission" => {
+            engine.add_permission(ctx, decode(p)?)?;
+            void
+        }
+        "RemovePermission" => {
+            engine.remove_permission(ctx, decode(p)?)?;
+            void
+        }
+        "PutDataProtectionPolicy" => {
+            engine.put_data_protection_policy(ctx, decode(p)?)?;
+            void
+        }
+        "GetDataProtectionPolicy" => {
+            let o = engine.get_data_protection_policy(ctx, decode(p)?)?;
+            Box::new(move |w| {
+                w.elem_opt("DataProtectionPolicy", o.as_deref());
+            })
+        }
+        "SetSMSAttributes" => {
+            engine.set_sms_attributes(ctx, decode(p)?)?;
+            void
+        }
+        "GetSMSAttributes" => {
+            // `attributes.member.N` here is a list of names (a map in SetSMSAttributes).
+            let names = p
+                .iter()
+                .filter(|(k, _)| {
+                    k.strip_prefix("attributes.")
+                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(|(_, v)| v.clone())
+                .collect();
+            let o = engine.get_sms_attributes(ctx, names)?;
+            Box::new(move |w| {
+                w.open("attributes");
+                for (k, v) in &o {
+                    w.open("entry")
+                        .elem("key", k)
+                        .elem("value", v)
+                        .close("entry");
+                }
+                w.close("attributes");
+            })
+        }
+        "CheckIfPhoneNumberIsOptedOut" => {
+            let o = engine.check_if_phone_number_is_opted_out(ctx, decode(p)?)?;
+            Box::new(move |w| {
+                w.elem("isOptedOut", if o { "true" } else { "false" });
+            })
+        }
+        "OptInPhoneNumber" => {
+            engine.opt_in_phone_number(ctx, decode(p)?)?;
+            void
+        }
+        "ListPhoneNumbersOptedOut" => Box::new(|w| {
+            w.open("phoneNumbers").close("phoneNumbers");
+        }),
         a if ACTIONS.contains(&a) => {
             return Err(SnsError::new(
                 SnsErrorCode::InvalidAction,

@@ -4,24 +4,30 @@
 //! next ReceiveMessage. Topics and subscriptions live in `DashMap`s keyed by ARN; each entry
 //! has its own short-held mutex.
 
+mod delivery;
+mod extras;
+
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::error::{SnsError, SnsErrorCode, SnsResult};
 use super::filter::{self, Candidate, FilterPolicy, Scope};
-use super::http::{HttpDelivery, RetryPolicy};
+use super::http::HttpDelivery;
+use super::lambda::{self, LambdaInvoker};
 use super::model::*;
+use super::records::{self, Kind, Outbox};
+use super::signing::{self, SignatureVersion};
 use crate::arn::{self, parse_arn};
 use crate::clock::{Clock, Millis};
 use crate::context::RequestContext;
 use crate::sqs::SqsEngine;
-use crate::sqs::model::{MessageAttributeValue as SqsAttr, SendMessageFields};
 
 /// Largest message (body plus attributes) SNS accepts by default.
 const MAX_MESSAGE_BYTES: usize = 262_144;
@@ -84,6 +90,12 @@ pub struct SnsEngine {
     topics: DashMap<String, Arc<Mutex<Topic>>>,
     /// Immutable snapshots: a change of attributes replaces the `Arc` here and in its topic.
     subscriptions: DashMap<String, Arc<Subscription>>,
+    /// Set once by the Lambda engine; Lambda subscriptions fail (to their DLQ) until then.
+    lambda: std::sync::RwLock<Option<Arc<dyn LambdaInvoker>>>,
+    /// What was sent to SMS, email, platform endpoints and Firehose.
+    outbox: Outbox,
+    /// SMS attributes (SetSMSAttributes) by `account/region`.
+    sms_attributes: DashMap<String, BTreeMap<String, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -101,6 +113,24 @@ fn bool_attr(name: &str, v: &str) -> SnsResult<()> {
             "Attributes Reason: {name}: Invalid value [{v}]. Must be true or false."
         ))),
     }
+}
+
+/// The access policy a new topic gets.
+fn default_policy(arn: &str, account: &str) -> Value {
+    json!({
+        "Version": "2008-10-17",
+        "Id": "__default_policy_ID",
+        "Statement": [{
+            "Sid": "__default_statement_ID",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                       "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                       "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+            "Resource": arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account}},
+        }],
+    })
 }
 
 /// ISO-8601 UTC with milliseconds, e.g. `2012-05-02T00:54:06.655Z`.
@@ -235,6 +265,9 @@ struct Delivery<'a> {
     message: &'a str,
     now: Millis,
     host: &'a str,
+    signature_version: SignatureVersion,
+    /// Signatures already made in this publish, by message (see `signed_notification`).
+    signatures: &'a RefCell<Vec<(String, String)>>,
 }
 
 /// A publish after validation.
@@ -250,7 +283,11 @@ struct Outgoing {
 impl SnsEngine {
     /// A new engine that delivers into `sqs`.
     pub fn new(clock: Arc<dyn Clock>, sqs: Arc<SqsEngine>) -> Arc<Self> {
+        signing::warm_up();
         Arc::new(SnsEngine {
+            lambda: std::sync::RwLock::new(None),
+            outbox: Outbox::default(),
+            sms_attributes: DashMap::new(),
             http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
@@ -259,8 +296,30 @@ impl SnsEngine {
         })
     }
 
+    /// Attach what Lambda subscriptions invoke: the server wires its Lambda engine; a later call
+    /// replaces it (tests substitute a double). Always true.
+    pub fn set_lambda_invoker(&self, invoker: Arc<dyn LambdaInvoker>) -> bool {
+        // Replaces the server's own Lambda engine (tests substitute a double).
+        let mut slot = self.lambda.write().unwrap_or_else(|p| p.into_inner());
+        slot.replace(invoker);
+        true
+    }
+
+    /// What was sent to SMS, email, platform endpoints and Firehose (inspection endpoints).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// The confirmation token of a subscription (`None` if unknown or it never had one).
+    pub fn subscription_token(&self, subscription_arn: &str) -> Option<String> {
+        self.subscriptions
+            .get(subscription_arn)
+            .and_then(|s| s.token.clone())
+    }
+
     /// Drop every topic and subscription.
     pub fn reset(&self) {
+        self.outbox.clear_all();
         self.topics.clear();
         self.subscriptions.clear();
     }
@@ -446,21 +505,7 @@ impl SnsEngine {
         attrs.insert("DisplayName".to_string(), String::new());
         attrs.insert(
             "Policy".to_string(),
-            json!({
-                "Version": "2008-10-17",
-                "Id": "__default_policy_ID",
-                "Statement": [{
-                    "Sid": "__default_statement_ID",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "*"},
-                    "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
-                               "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
-                               "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-                    "Resource": t.arn,
-                    "Condition": {"StringEquals": {"AWS:SourceOwner": t.account}},
-                }],
-            })
-            .to_string(),
+            default_policy(&t.arn, &t.account).to_string(),
         );
         attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
         attrs.insert("SubscriptionsPending".to_string(), pending.to_string());
@@ -477,7 +522,11 @@ impl SnsEngine {
             attrs.insert("FifoTopic".to_string(), "true".to_string());
             attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
         }
-        for (k, v) in &t.attributes {
+        for (k, v) in t
+            .attributes
+            .iter()
+            .filter(|(k, _)| *k != "DataProtectionPolicy")
+        {
             attrs.insert(k.clone(), v.clone());
         }
         Ok(AttributesOutput { attributes: attrs })
@@ -498,7 +547,7 @@ impl SnsEngine {
         Ok(())
     }
 
-    fn check_subscription_attribute(name: &str, value: &str) -> SnsResult<()> {
+    fn check_subscription_attribute(name: &str, value: &str, fifo_topic: bool) -> SnsResult<()> {
         match name {
             "RawMessageDelivery" => bool_attr(name, value),
             "FilterPolicyScope" => match value {
@@ -507,23 +556,33 @@ impl SnsEngine {
                     "FilterPolicyScope: Invalid filter policy scope, it must be either MessageAttributes or MessageBody",
                 )),
             },
-            "RedrivePolicy" | "DeliveryPolicy" if !value.is_empty() => {
-                match serde_json::from_str::<Value>(value) {
-                    Ok(Value::Object(o)) => {
-                        if name == "RedrivePolicy"
-                            && o.get("deadLetterTargetArn")
-                                .and_then(Value::as_str)
-                                .is_none_or(|a| parse_arn(a).is_none())
-                        {
-                            return Err(SnsError::invalid(
-                                "RedrivePolicy: deadLetterTargetArn is missing or invalid",
-                            ));
-                        }
-                        Ok(())
+            "RedrivePolicy" if !value.is_empty() => {
+                let target = match serde_json::from_str::<Value>(value) {
+                    Ok(Value::Object(o)) => o
+                        .get("deadLetterTargetArn")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    _ => {
+                        return Err(SnsError::invalid("RedrivePolicy: failed to parse JSON."));
                     }
-                    _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON."))),
+                };
+                let Some(parsed) = parse_arn(&target).filter(|a| a.service == "sqs") else {
+                    return Err(SnsError::invalid(
+                        "RedrivePolicy: deadLetterTargetArn is an invalid arn",
+                    ));
+                };
+                if fifo_topic && !parsed.resource.ends_with(".fifo") {
+                    return Err(SnsError::invalid(
+                        "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+                    ));
                 }
+                Ok(())
             }
+            "DeliveryPolicy" if !value.is_empty() => match serde_json::from_str::<Value>(value) {
+                Ok(Value::Object(_)) => Ok(()),
+                _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON."))),
+            },
             n if SUBSCRIPTION_SETTABLE.contains(&n) => Ok(()),
             _ => Err(SnsError::invalid("AttributeName")),
         }
@@ -563,10 +622,55 @@ impl SnsEngine {
                     ));
                 }
             }
-            "https" | "email" | "email-json" | "sms" | "application" | "lambda" | "firehose" => {
-                return Err(SnsError::invalid(format!(
-                    "Protocol Reason: fogbank does not deliver to {protocol} subscriptions yet (only sqs and http)"
-                )));
+            "lambda" => {
+                if !lambda::valid_function_arn(&endpoint) {
+                    return Err(SnsError::invalid("Lambda endpoint ARN"));
+                }
+            }
+            "https" => {
+                if !endpoint.starts_with("https://") {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: https endpoints must start with https://",
+                    ));
+                }
+            }
+            "email" | "email-json" => {
+                if !records::valid_email(&endpoint) {
+                    return Err(SnsError::invalid("Email address"));
+                }
+            }
+            "sms" => {
+                if !records::valid_phone_number(&endpoint, false) {
+                    return Err(SnsError::invalid(format!("SMS endpoint: {endpoint}")));
+                }
+            }
+            "application" => {
+                let ok = parse_arn(&endpoint)
+                    .is_some_and(|a| a.service == "sns" && a.resource.starts_with("endpoint/"));
+                if !ok {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: not a platform endpoint ARN",
+                    ));
+                }
+            }
+            "firehose" => {
+                let ok = parse_arn(&endpoint).is_some_and(|a| {
+                    a.service == "firehose" && a.resource.starts_with("deliverystream/")
+                });
+                if !ok {
+                    return Err(SnsError::invalid(
+                        "Endpoint Reason: not a Firehose delivery stream ARN",
+                    ));
+                }
+                if input
+                    .attributes
+                    .get("SubscriptionRoleArn")
+                    .is_none_or(|r| parse_arn(r).is_none_or(|a| a.service != "iam"))
+                {
+                    return Err(SnsError::invalid(
+                        "SubscriptionRoleArn Reason: a Firehose subscription needs the ARN of an IAM role",
+                    ));
+                }
             }
             _ => {
                 return Err(SnsError::invalid(format!(
@@ -574,11 +678,11 @@ impl SnsEngine {
                 )));
             }
         }
+        let fifo_topic = lock(&topic).fifo;
         for (k, v) in &input.attributes {
-            Self::check_subscription_attribute(k, v)?;
+            Self::check_subscription_attribute(k, v, fifo_topic)?;
         }
         let filter = Self::compile_filter(&input.attributes)?;
-        let fifo_topic = lock(&topic).fifo;
         if fifo_topic && protocol == "sqs" && !endpoint.ends_with(".fifo") {
             return Err(SnsError::invalid(
                 "Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints",
@@ -617,7 +721,10 @@ impl SnsEngine {
             token: None,
         };
         let mut sub = sub;
-        if sub.protocol == "http" {
+        if matches!(
+            sub.protocol.as_str(),
+            "http" | "https" | "email" | "email-json"
+        ) {
             let token = format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
@@ -633,7 +740,11 @@ impl SnsEngine {
         // The retry policy reads the topic's attributes: release its lock first.
         drop(t);
         if let Some(token) = &sub.token {
-            self.send_confirmation(&sub, token, &ctx.host);
+            if sub.protocol.starts_with("http") {
+                self.send_confirmation(&sub, token, &ctx.host);
+            } else {
+                self.record_confirmation_email(&sub, token, &ctx.host);
+            }
         }
         let subscription_arn = if pending && !input.return_subscription_arn {
             "pending confirmation".to_string()
@@ -641,74 +752,6 @@ impl SnsEngine {
             arn
         };
         Ok(SubscribeOutput { subscription_arn })
-    }
-
-    fn retry_policy(&self, sub: &Subscription) -> RetryPolicy {
-        let topic_policy = self
-            .topics
-            .get(&sub.topic_arn)
-            .and_then(|t| lock(&t).attributes.get("DeliveryPolicy").cloned());
-        let policy = sub
-            .attributes
-            .get("DeliveryPolicy")
-            .cloned()
-            .or(topic_policy);
-        RetryPolicy::from_delivery_policy(policy.as_deref())
-    }
-
-    fn sns_headers(
-        kind: &str,
-        message_id: &str,
-        sub: &Subscription,
-        raw: bool,
-    ) -> Vec<(&'static str, String)> {
-        let mut h = vec![
-            ("x-amz-sns-message-type", kind.to_string()),
-            ("x-amz-sns-message-id", message_id.to_string()),
-            ("x-amz-sns-topic-arn", sub.topic_arn.clone()),
-        ];
-        if kind != "SubscriptionConfirmation" {
-            h.push(("x-amz-sns-subscription-arn", sub.arn.clone()));
-        }
-        if raw {
-            h.push(("x-amz-sns-rawdelivery", "true".to_string()));
-        }
-        h
-    }
-
-    /// POST the SubscriptionConfirmation; its SubscribeURL is served by fogbank itself (a GET
-    /// of the query-protocol ConfirmSubscription action).
-    fn send_confirmation(&self, sub: &Subscription, token: &str, host: &str) {
-        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
-        let enc = |v: &str| {
-            percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
-        };
-        let body = json!({
-            "Type": "SubscriptionConfirmation",
-            "MessageId": message_id,
-            "Token": token,
-            "TopicArn": sub.topic_arn,
-            "Message": format!(
-                "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
-                sub.topic_arn
-            ),
-            "SubscribeURL": format!(
-                "http://{host}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
-                enc(&sub.topic_arn),
-                enc(token)
-            ),
-            "Timestamp": iso8601(self.clock.now_millis()),
-            "SignatureVersion": "1",
-            "Signature": "",
-            "SigningCertURL": format!("http://{host}/_fogbank/sns/SimpleNotificationService.pem"),
-        });
-        let headers = Self::sns_headers("SubscriptionConfirmation", &message_id, sub, false);
-        self.http.post(
-            sub.endpoint.clone(),
-            headers,
-            body.to_string(),
-            self.retry_policy(sub),
-        );
     }
 
     pub fn confirm_subscription(
@@ -748,7 +791,7 @@ impl SnsEngine {
         }
     }
 
-    pub fn unsubscribe(&self, _ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
+    pub fn unsubscribe(&self, ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
         let (_, sub) = self
             .subscriptions
@@ -757,25 +800,8 @@ impl SnsEngine {
         if let Ok(topic) = self.topic(&sub.topic_arn) {
             lock(&topic).subscriptions.retain(|s| s.arn != arn);
         }
-        if sub.protocol == "http" && !sub.pending {
-            let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
-            let body = json!({
-                "Type": "UnsubscribeConfirmation",
-                "MessageId": message_id,
-                "Token": sub.token,
-                "TopicArn": sub.topic_arn,
-                "Message": format!("You have chosen to deactivate subscription {}.", sub.arn),
-                "Timestamp": iso8601(self.clock.now_millis()),
-                "SignatureVersion": "1",
-                "Signature": "",
-            });
-            let headers = Self::sns_headers("UnsubscribeConfirmation", &message_id, &sub, false);
-            let once = RetryPolicy {
-                retries: 0,
-                delay_ms: 0,
-            };
-            self.http
-                .post(sub.endpoint.clone(), headers, body.to_string(), once);
+        if sub.protocol.starts_with("http") && !sub.pending {
+            self.send_unsubscribe_confirmation(&sub, &ctx.host);
         }
         Ok(())
     }
@@ -886,8 +912,8 @@ impl SnsEngine {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
         let name = require(input.attribute_name, "AttributeName")?;
         let value = input.attribute_value.unwrap_or_default();
-        Self::check_subscription_attribute(&name, &value)?;
         let current = self.subscription(&arn)?;
+        Self::check_subscription_attribute(&name, &value, current.topic_arn.ends_with(".fifo"))?;
         let mut s = (*current).clone();
         let mut attrs = s.attributes.clone();
         if value.is_empty()
@@ -983,13 +1009,16 @@ impl SnsEngine {
         entry: PublishEntry,
         host: &str,
     ) -> SnsResult<PublishOutput> {
-        let (fifo, content_dedup, topic_arn) = {
+        let (fifo, content_dedup, topic_arn, signature_version) = {
             let t = lock(topic);
             let cbd = t
                 .attributes
                 .get("ContentBasedDeduplication")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            (t.fifo, cbd, t.arn.clone())
+            let sv = SignatureVersion::from_attribute(
+                t.attributes.get("SignatureVersion").map(String::as_str),
+            );
+            (t.fifo, cbd, t.arn.clone(), sv)
         };
         let out = self.validate_publish(fifo, content_dedup, entry)?;
         let now = self.clock.now_millis();
@@ -1015,6 +1044,7 @@ impl SnsEngine {
             }
             (id, seq, t.subscriptions.clone())
         };
+        let signatures = RefCell::new(Vec::new());
         for sub in subs.iter().filter(|s| !s.pending) {
             let message = Self::message_for(&out, &sub.protocol);
             if let Some(f) = &sub.filter
@@ -1030,6 +1060,8 @@ impl SnsEngine {
                 message,
                 now,
                 host,
+                signature_version,
+                signatures: &signatures,
             };
             self.deliver(&d, sub);
         }
@@ -1081,119 +1113,24 @@ impl SnsEngine {
         }
     }
 
-    /// The JSON notification SNS sends to SQS (non-raw) and HTTP endpoints.
-    fn envelope(&self, d: &Delivery<'_>, sub: &Subscription) -> String {
-        let mut env = Map::new();
-        env.insert("Type".into(), json!("Notification"));
-        env.insert("MessageId".into(), json!(d.message_id));
-        if let Some(s) = d.sequence {
-            env.insert("SequenceNumber".into(), json!(format!("{s:020}")));
-        }
-        env.insert("TopicArn".into(), json!(d.topic_arn));
-        if let Some(s) = &d.out.subject {
-            env.insert("Subject".into(), json!(s));
-        }
-        env.insert("Message".into(), json!(d.message));
-        env.insert("Timestamp".into(), json!(iso8601(d.now)));
-        env.insert("SignatureVersion".into(), json!("1"));
-        env.insert("Signature".into(), json!(""));
-        env.insert(
-            "SigningCertURL".into(),
-            json!(format!(
-                "http://{}/_fogbank/sns/SimpleNotificationService.pem",
-                d.host
-            )),
-        );
-        env.insert(
-            "UnsubscribeURL".into(),
-            json!(format!(
-                "http://{}/?Action=Unsubscribe&SubscriptionArn={}",
-                d.host, sub.arn
-            )),
-        );
-        if !d.out.attributes.is_empty() {
-            let attrs: Map<String, Value> = d
-                .out
-                .attributes
-                .iter()
-                .map(|(k, v)| {
-                    let value = match &v.binary_value {
-                        Some(b) => STANDARD.encode(b),
-                        None => v.string_value.clone().unwrap_or_default(),
-                    };
-                    (k.clone(), json!({"Type": v.data_type, "Value": value}))
-                })
-                .collect();
-            env.insert("MessageAttributes".into(), Value::Object(attrs));
-        }
-        Value::Object(env).to_string()
-    }
-
-    fn deliver(&self, d: &Delivery<'_>, sub: &Subscription) {
-        let raw = sub
-            .attributes
-            .get("RawMessageDelivery")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        match sub.protocol.as_str() {
-            "sqs" => self.deliver_sqs(d, sub, raw),
-            "http" => {
-                let body = if raw {
-                    d.message.to_string()
-                } else {
-                    self.envelope(d, sub)
-                };
-                let headers = Self::sns_headers("Notification", d.message_id, sub, raw);
-                self.http
-                    .post(sub.endpoint.clone(), headers, body, self.retry_policy(sub));
-            }
-            other => tracing::warn!(protocol = other, "no delivery for this protocol"),
-        }
-    }
-
-    fn deliver_sqs(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {
-        let Some(queue) = self.sqs.queue_by_arn(&sub.endpoint) else {
-            tracing::warn!(subscription = %sub.arn, endpoint = %sub.endpoint, "SNS delivery target queue does not exist");
-            return;
-        };
-        let (body, attributes) = if raw {
-            let attrs = d
-                .out
-                .attributes
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        SqsAttr {
-                            data_type: v.data_type.clone(),
-                            string_value: v.string_value.clone(),
-                            binary_value: v.binary_value.clone(),
-                            ..Default::default()
-                        },
-                    )
-                })
-                .collect();
-            (d.message.to_string(), attrs)
-        } else {
-            (self.envelope(d, sub), BTreeMap::new())
-        };
-        let fields = SendMessageFields {
-            message_body: Some(body),
-            delay_seconds: None,
-            message_attributes: attributes,
-            message_system_attributes: BTreeMap::new(),
-            message_deduplication_id: d.out.dedup.clone().filter(|_| queue.is_fifo()),
-            message_group_id: d.out.group.clone(),
-        };
-        if let Err(e) = self.sqs.send_to_queue(&queue, fields) {
-            tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");
-        }
-    }
-
     pub fn publish(&self, ctx: &RequestContext, input: PublishInput) -> SnsResult<PublishOutput> {
-        if input.phone_number.is_some() && input.topic_arn.is_none() && input.target_arn.is_none() {
+        let targets = [&input.topic_arn, &input.target_arn, &input.phone_number]
+            .iter()
+            .filter(|t| t.is_some())
+            .count();
+        if targets > 1 {
             return Err(SnsError::invalid(
-                "PhoneNumber Reason: fogbank does not deliver SMS yet",
+                "Only one of TopicArn, TargetArn or PhoneNumber may be given",
             ));
+        }
+        if let Some(phone) = input.phone_number.clone() {
+            return self.publish_direct(ctx, Kind::Sms, phone, input);
+        }
+        if let Some(target) = input.target_arn.clone()
+            && parse_arn(&target)
+                .is_some_and(|a| a.service == "sns" && a.resource.starts_with("endpoint/"))
+        {
+            return self.publish_direct(ctx, Kind::Platform, target, input);
         }
         let arn = input
             .topic_arn

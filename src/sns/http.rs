@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -55,10 +56,27 @@ impl RetryPolicy {
     }
 }
 
+/// Makes the body of a POST (off the async threads: signing takes milliseconds).
+pub type BodyMaker = Box<dyn FnOnce() -> String + Send + 'static>;
+
+/// Called with the body and the last error once every attempt has failed.
+pub type GiveUp = Box<dyn FnOnce(String, String) + Send + 'static>;
+
+/// One delivery to an HTTP endpoint.
+pub struct Post {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: BodyMaker,
+    pub policy: RetryPolicy,
+    pub on_give_up: Option<GiveUp>,
+}
+
 /// The outbound HTTP client and the clock that paces retries.
 #[derive(Clone)]
 pub struct HttpDelivery {
     client: Client<HttpConnector, Full<Bytes>>,
+    /// For https endpoints (`None` if TLS could not be set up).
+    tls_client: Option<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -70,41 +88,75 @@ impl HttpDelivery {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        // https endpoints are verified against the Mozilla roots, as SNS requires a public CA.
+        let mut tls_connector = connector.clone();
+        tls_connector.enforce_http(false);
+        let tls_client = match hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+        {
+            Ok(b) => Some(
+                Client::builder(TokioExecutor::new())
+                    .build(b.https_only().enable_http1().wrap_connector(tls_connector)),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "TLS setup failed: SNS https deliveries will fail");
+                None
+            }
+        };
         HttpDelivery {
+            tls_client,
             client: Client::builder(TokioExecutor::new()).build(connector),
             clock,
         }
     }
 
-    /// POST `body` to `url` in the background, retrying per `policy` until a 2xx answer.
-    pub fn post(
-        &self,
-        url: String,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-        policy: RetryPolicy,
-    ) {
+    /// POST to `post.url` in the background, retrying per its policy until a 2xx answer; the
+    /// body is made (signed) on the blocking pool first, so the caller never waits for it.
+    /// When every attempt failed, `on_give_up` gets the body and the last error.
+    pub fn post(&self, post: Post) {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            tracing::warn!(%url, "no async runtime: SNS HTTP delivery skipped");
+            tracing::warn!(url = %post.url, "no async runtime: SNS HTTP delivery skipped");
             return;
         };
         let this = self.clone();
         handle.spawn(async move {
-            let body = Bytes::from(body);
+            let Post {
+                url,
+                headers,
+                body,
+                policy,
+                on_give_up,
+            } = post;
+            let body = match tokio::task::spawn_blocking(body).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(%url, error = %e, "SNS HTTP body could not be made");
+                    return;
+                }
+            };
+            let bytes = Bytes::from(body.clone());
+            let mut last_error = String::new();
             for attempt in 0..=policy.retries {
                 if attempt > 0 {
                     let at = this.clock.now_millis() + policy.delay_ms;
                     this.clock.sleep_until(at).await;
                 }
-                match this.attempt(&url, &headers, body.clone()).await {
+                match this.attempt(&url, &headers, bytes.clone()).await {
                     Ok(status) if (200..300).contains(&status) => return,
                     Ok(status) => {
-                        tracing::info!(%url, status, attempt, "SNS HTTP delivery refused")
+                        tracing::info!(%url, status, attempt, "SNS HTTP delivery refused");
+                        last_error = format!("HTTP status {status}");
                     }
-                    Err(e) => tracing::info!(%url, error = %e, attempt, "SNS HTTP delivery failed"),
+                    Err(e) => {
+                        tracing::info!(%url, error = %e, attempt, "SNS HTTP delivery failed");
+                        last_error = e;
+                    }
                 }
             }
             tracing::warn!(%url, "SNS HTTP delivery given up after {} retries", policy.retries);
+            if let Some(give_up) = on_give_up {
+                give_up(body, last_error);
+            }
         });
     }
 
@@ -119,7 +171,15 @@ impl HttpDelivery {
             req = req.header(*k, v);
         }
         let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
-        match tokio::time::timeout(ATTEMPT_TIMEOUT, self.client.request(req)).await {
+        let sent = if url.starts_with("https://") {
+            match &self.tls_client {
+                Some(c) => c.request(req),
+                None => return Err("TLS is not available".to_string()),
+            }
+        } else {
+            self.client.request(req)
+        };
+        match tokio::time::timeout(ATTEMPT_TIMEOUT, sent).await {
             Ok(Ok(res)) => Ok(res.status().as_u16()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("timed out".to_string()),

@@ -5,7 +5,11 @@ pub mod engine;
 pub mod error;
 pub mod filter;
 pub mod http;
+pub mod lambda;
 pub mod model;
+pub mod records;
+pub mod signing;
 
 pub use engine::SnsEngine;
 pub use error::{SnsError, SnsErrorCode};
+pub use lambda::LambdaInvoker;

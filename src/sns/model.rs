@@ -225,3 +225,39 @@ pub struct PublishBatchOutput {
 pub struct TagsOutput {
     pub tags: Vec<Tag>,
 }
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AddPermissionInput {
+    #[serde(rename = "TopicArn")]
+    pub topic_arn: Option<String>,
+    #[serde(rename = "Label")]
+    pub label: Option<String>,
+    #[serde(rename = "AWSAccountId", default)]
+    pub accounts: Vec<String>,
+    #[serde(rename = "ActionName", default)]
+    pub actions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DataProtectionPolicyInput {
+    #[serde(rename = "ResourceArn")]
+    pub resource_arn: Option<String>,
+    #[serde(rename = "DataProtectionPolicy")]
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SmsAttributesInput {
+    #[serde(rename = "attributes", alias = "Attributes", default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(rename = "attributes_names", alias = "AttributeNames", default)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PhoneNumberInput {
+    #[serde(rename = "phoneNumber")]
+    pub phone_number: Option<String>,
+    #[serde(rename = "nextToken")]
+    pub next_token: Option<String>,
+}

@@ -68,19 +68,34 @@ pub struct Received {
 pub async fn http_endpoint(
     fail_first: usize,
 ) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
+    http_endpoint_with(move |n| n >= fail_first).await
+}
+
+/// A recording endpoint that answers 200 to the first `ok_first` requests, then 500.
+pub async fn http_endpoint_failing_after(
+    ok_first: usize,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
+    http_endpoint_with(move |n| n < ok_first).await
+}
+
+/// A recording endpoint whose answer to the n-th request (from 0) is 200 when `ok(n)`, else 500.
+pub async fn http_endpoint_with(
+    ok: impl Fn(usize) -> bool + Clone + Send + Sync + 'static,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let seen = Arc::new(AtomicUsize::new(0));
     let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
         let tx = tx.clone();
         let seen = seen.clone();
+        let ok = ok.clone();
         async move {
             let n = seen.fetch_add(1, Ordering::SeqCst);
             let _ = tx.send(Received { headers, body });
-            if n < fail_first {
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR
-            } else {
+            if ok(n) {
                 axum::http::StatusCode::OK
+            } else {
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR
             }
         }
     });
@@ -142,4 +157,72 @@ pub async fn start_fast_retries() -> RunningServer {
     let mut config = Config::ephemeral();
     config.lambda.async_retry_delays = vec![std::time::Duration::from_millis(10)];
     server::spawn(config).await.expect("server starts")
+}
+
+/// AWS's string to sign, written independently of fogbank's (as the AWS SDK validators do).
+fn sns_string_to_sign(msg: &serde_json::Value) -> String {
+    let keys: &[&str] = if msg["Type"] == "Notification" {
+        &[
+            "Message",
+            "MessageId",
+            "Subject",
+            "Timestamp",
+            "TopicArn",
+            "Type",
+        ]
+    } else {
+        &[
+            "Message",
+            "MessageId",
+            "SubscribeURL",
+            "Timestamp",
+            "Token",
+            "TopicArn",
+            "Type",
+        ]
+    };
+    let mut s = String::new();
+    for k in keys {
+        if let Some(v) = msg.get(*k).and_then(|v| v.as_str()) {
+            s.push_str(&format!("{k}\n{v}\n"));
+        }
+    }
+    s
+}
+
+/// Verify an SNS JSON message's signature the way a subscriber does: fetch the certificate
+/// at SigningCertURL (or the Lambda event's SigningCertUrl), take its RSA key, check
+/// SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2) over the string to sign.
+pub async fn verify_sns_signature(msg: &serde_json::Value) -> Result<(), String> {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePublicKey;
+    use x509_cert::der::{DecodePem, Encode};
+    let url = msg
+        .get("SigningCertURL")
+        .or_else(|| msg.get("SigningCertUrl"))
+        .and_then(|v| v.as_str())
+        .ok_or("no SigningCertURL")?;
+    let pem = reqwest::get(url)
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let cert = x509_cert::Certificate::from_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|e| e.to_string())?;
+    let key = rsa::PublicKey::from_public_key_der(&spki).map_err(|e| e.to_string())?;
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(msg["Signature"].as_str().ok_or("no Signature")?)
+        .map_err(|e| e.to_string())?;
+    let text = sns_string_to_sign(msg);
+    let checked = match msg["SignatureVersion"].as_str() {
+        Some("1") => key.pkcs1v15_verify::<sha1::Sha1>(text.as_bytes(), &sig),
+        Some("2") => key.pkcs1v15_verify::<sha2::Sha256>(text.as_bytes(), &sig),
+        other => return Err(format!("unexpected SignatureVersion {other:?}")),
+    };
+    checked.map_err(|e| format!("signature does not verify: {e}"))
 }

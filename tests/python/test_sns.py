@@ -150,3 +150,49 @@ def test_invalid_sns_input(clients, queue_name):
             call()
         assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert e.value.response["Error"]["Code"] in ("InvalidParameter", "ParameterValueInvalid")
+
+
+def _string_to_sign(msg):
+    if msg["Type"] == "Notification":
+        keys = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    else:
+        keys = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    return "".join(f"{k}\n{msg[k]}\n" for k in keys if k in msg).encode()
+
+
+def _verify(msg):
+    """Verify an SNS message as a subscriber does: the key from the certificate at
+    SigningCertURL, SHA1withRSA for SignatureVersion 1, SHA256withRSA for 2."""
+    import urllib.request
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    with urllib.request.urlopen(msg["SigningCertURL"], timeout=10) as res:
+        cert = x509.load_pem_x509_certificate(res.read())
+    algorithm = {"1": hashes.SHA1(), "2": hashes.SHA256()}[msg["SignatureVersion"]]
+    cert.public_key().verify(
+        base64.b64decode(msg["Signature"]), _string_to_sign(msg), padding.PKCS1v15(), algorithm
+    )
+
+
+def test_envelope_signatures_verify_with_the_served_certificate(clients, queue_name):
+    from cryptography.exceptions import InvalidSignature
+
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    url, arn = queue(sqs, queue_name)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    for version in ["1", "2"]:
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue=version)
+        sns.publish(TopicArn=topic, Message=f"signed ünïcode\nv{version}", Subject="subject")
+        msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+        assert len(msgs) == 1
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=msgs[0]["ReceiptHandle"])
+        env = json.loads(msgs[0]["Body"])
+        assert env["SignatureVersion"] == version
+        _verify(env)
+        env["Subject"] = "forged"
+        with pytest.raises(InvalidSignature):
+            _verify(env)

@@ -1,0 +1,611 @@
+//! Delivery of one published message to one subscription (SQS in process, HTTP and Lambda in
+//! the background), the signed JSON messages SNS sends, and subscription dead-letter queues.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+
+use super::{Delivery, SnsEngine, Subscription, iso8601, lock};
+use crate::arn::parse_arn;
+use crate::context::RequestContext;
+use crate::sns::error::{SnsError, SnsResult};
+use crate::sns::http::{Post, RetryPolicy};
+use crate::sns::lambda;
+use crate::sns::model::{PublishInput, PublishOutput};
+use crate::sns::records::{self, Kind, Record};
+use crate::sns::signing::{self, SignatureVersion};
+use crate::sqs::SqsEngine;
+use crate::sqs::model::{MessageAttributeValue as SqsAttr, SendMessageFields};
+
+fn percent(v: &str) -> String {
+    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn cert_url(host: &str) -> String {
+    format!("http://{host}{}", signing::CERT_PATH)
+}
+
+fn string_attr(v: &str) -> SqsAttr {
+    SqsAttr {
+        data_type: "String".to_string(),
+        string_value: Some(v.to_string()),
+        ..Default::default()
+    }
+}
+
+/// A message that could not be delivered, on its way to the subscription's dead-letter queue.
+pub(super) struct DeadLetter {
+    /// `deadLetterTargetArn` of the subscription's RedrivePolicy.
+    pub target: String,
+    pub subscription_arn: String,
+    /// The message as it would have been delivered.
+    pub body: String,
+    /// SNS message attributes (raw deliveries keep them as SQS message attributes).
+    pub attributes: BTreeMap<String, SqsAttr>,
+    pub group: Option<String>,
+    pub dedup: Option<String>,
+}
+
+impl DeadLetter {
+    /// Store the message on the dead-letter queue with `ErrorCode`/`ErrorMessage`/`RequestID`
+    /// attributes (as far as SQS's 10-attribute limit allows).
+    pub fn send(mut self, sqs: &SqsEngine, error: &str) {
+        let Some(queue) = sqs.queue_by_arn(&self.target) else {
+            tracing::warn!(subscription = %self.subscription_arn, dlq = %self.target,
+                "SNS dead-letter queue does not exist: message dropped");
+            return;
+        };
+        let extra = [
+            ("ErrorCode", "DeliveryFailed".to_string()),
+            ("ErrorMessage", error.to_string()),
+            ("RequestID", uuid::Uuid::new_v4().hyphenated().to_string()),
+        ];
+        for (k, v) in extra {
+            if self.attributes.len() < 10 {
+                self.attributes
+                    .entry(k.to_string())
+                    .or_insert(string_attr(&v));
+            }
+        }
+        let fifo = queue.is_fifo();
+        let fields = SendMessageFields {
+            message_body: Some(self.body),
+            delay_seconds: None,
+            message_attributes: self.attributes,
+            message_system_attributes: BTreeMap::new(),
+            message_deduplication_id: if fifo {
+                self.dedup
+                    .or_else(|| Some(uuid::Uuid::new_v4().simple().to_string()))
+            } else {
+                None
+            },
+            message_group_id: if fifo {
+                self.group.or_else(|| Some("sns-dlq".to_string()))
+            } else {
+                self.group
+            },
+        };
+        match sqs.send_to_queue(&queue, fields) {
+            Ok(_) => tracing::info!(subscription = %self.subscription_arn, dlq = %self.target,
+                "SNS message moved to the subscription's dead-letter queue"),
+            Err(e) => tracing::warn!(subscription = %self.subscription_arn, error = %e,
+                "SNS dead-letter delivery failed"),
+        }
+    }
+}
+
+/// `deadLetterTargetArn` of a subscription's RedrivePolicy.
+pub(super) fn dead_letter_target(sub: &Subscription) -> Option<String> {
+    let policy = sub.attributes.get("RedrivePolicy")?;
+    let v: Value = serde_json::from_str(policy).ok()?;
+    v.get("deadLetterTargetArn")?.as_str().map(str::to_string)
+}
+
+impl SnsEngine {
+    pub(super) fn retry_policy(&self, sub: &Subscription) -> RetryPolicy {
+        let topic_policy = self
+            .topics
+            .get(&sub.topic_arn)
+            .and_then(|t| lock(&t).attributes.get("DeliveryPolicy").cloned());
+        let policy = sub
+            .attributes
+            .get("DeliveryPolicy")
+            .cloned()
+            .or(topic_policy);
+        RetryPolicy::from_delivery_policy(policy.as_deref())
+    }
+
+    /// The topic's `SignatureVersion` attribute.
+    pub(super) fn signature_version(&self, topic_arn: &str) -> SignatureVersion {
+        self.topics
+            .get(topic_arn)
+            .map(|t| {
+                SignatureVersion::from_attribute(
+                    lock(&t)
+                        .attributes
+                        .get("SignatureVersion")
+                        .map(String::as_str),
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    pub(super) fn sns_headers(
+        kind: &str,
+        message_id: &str,
+        sub: &Subscription,
+        raw: bool,
+    ) -> Vec<(&'static str, String)> {
+        let mut h = vec![
+            ("x-amz-sns-message-type", kind.to_string()),
+            ("x-amz-sns-message-id", message_id.to_string()),
+            ("x-amz-sns-topic-arn", sub.topic_arn.clone()),
+        ];
+        if kind != "SubscriptionConfirmation" {
+            h.push(("x-amz-sns-subscription-arn", sub.arn.clone()));
+        }
+        if raw {
+            h.push(("x-amz-sns-rawdelivery", "true".to_string()));
+        }
+        h
+    }
+
+    /// The SubscribeURL fogbank serves: a GET of the query-protocol ConfirmSubscription action.
+    fn subscribe_url(host: &str, topic_arn: &str, token: &str) -> String {
+        format!(
+            "http://{host}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
+            percent(topic_arn),
+            percent(token)
+        )
+    }
+
+    /// POST a signed SubscriptionConfirmation to an HTTP subscription.
+    pub(super) fn send_confirmation(&self, sub: &Subscription, token: &str, host: &str) {
+        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let message = format!(
+            "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+            sub.topic_arn
+        );
+        self.post_confirmation(
+            sub,
+            "SubscriptionConfirmation",
+            &message_id,
+            message,
+            token,
+            host,
+            self.retry_policy(sub),
+        );
+    }
+
+    /// POST a signed UnsubscribeConfirmation (once, no retries) after Unsubscribe.
+    pub(super) fn send_unsubscribe_confirmation(&self, sub: &Subscription, host: &str) {
+        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let message = format!(
+            "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+            sub.arn
+        );
+        let token = sub.token.clone().unwrap_or_default();
+        let once = RetryPolicy {
+            retries: 0,
+            delay_ms: 0,
+        };
+        self.post_confirmation(
+            sub,
+            "UnsubscribeConfirmation",
+            &message_id,
+            message,
+            &token,
+            host,
+            once,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn post_confirmation(
+        &self,
+        sub: &Subscription,
+        kind: &str,
+        message_id: &str,
+        message: String,
+        token: &str,
+        host: &str,
+        policy: RetryPolicy,
+    ) {
+        let mut body = Map::new();
+        body.insert("Type".into(), json!(kind));
+        body.insert("MessageId".into(), json!(message_id));
+        body.insert("Token".into(), json!(token));
+        body.insert("TopicArn".into(), json!(sub.topic_arn));
+        body.insert("Message".into(), json!(message));
+        body.insert(
+            "SubscribeURL".into(),
+            json!(Self::subscribe_url(host, &sub.topic_arn, token)),
+        );
+        body.insert("Timestamp".into(), json!(iso8601(self.clock.now_millis())));
+        body.insert("SigningCertURL".into(), json!(cert_url(host)));
+        let version = self.signature_version(&sub.topic_arn);
+        self.http.post(Post {
+            url: sub.endpoint.clone(),
+            headers: Self::sns_headers(kind, message_id, sub, false),
+            body: Box::new(move || {
+                signing::sign_json(&mut body, version);
+                Value::Object(body).to_string()
+            }),
+            policy,
+            on_give_up: None,
+        });
+    }
+
+    /// The unsigned JSON notification (SQS non-raw, HTTP, and the base of the Lambda event).
+    fn notification(d: &Delivery<'_>, sub: &Subscription) -> Map<String, Value> {
+        let mut env = Map::new();
+        env.insert("Type".into(), json!("Notification"));
+        env.insert("MessageId".into(), json!(d.message_id));
+        if let Some(s) = d.sequence {
+            env.insert("SequenceNumber".into(), json!(format!("{s:020}")));
+        }
+        env.insert("TopicArn".into(), json!(d.topic_arn));
+        if let Some(s) = &d.out.subject {
+            env.insert("Subject".into(), json!(s));
+        }
+        env.insert("Message".into(), json!(d.message));
+        env.insert("Timestamp".into(), json!(iso8601(d.now)));
+        env.insert("SigningCertURL".into(), json!(cert_url(d.host)));
+        env.insert(
+            "UnsubscribeURL".into(),
+            json!(format!(
+                "http://{}/?Action=Unsubscribe&SubscriptionArn={}",
+                d.host, sub.arn
+            )),
+        );
+        if !d.out.attributes.is_empty() {
+            let attrs: Map<String, Value> = d
+                .out
+                .attributes
+                .iter()
+                .map(|(k, v)| {
+                    let value = match &v.binary_value {
+                        Some(b) => STANDARD.encode(b),
+                        None => v.string_value.clone().unwrap_or_default(),
+                    };
+                    (k.clone(), json!({"Type": v.data_type, "Value": value}))
+                })
+                .collect();
+            env.insert("MessageAttributes".into(), Value::Object(attrs));
+        }
+        env
+    }
+
+    /// The signed notification, signing each distinct message of a publish only once (the
+    /// signed fields are the same for every subscription but the per-protocol message).
+    fn signed_notification(d: &Delivery<'_>, sub: &Subscription) -> String {
+        let mut env = Self::notification(d, sub);
+        let mut memo = d.signatures.borrow_mut();
+        let signature = match memo.iter().find(|(m, _)| m == d.message) {
+            Some((_, s)) => s.clone(),
+            None => {
+                signing::sign_json(&mut env, d.signature_version);
+                let s = env
+                    .get("Signature")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                memo.push((d.message.to_string(), s.clone()));
+                s
+            }
+        };
+        env.insert(
+            "SignatureVersion".into(),
+            json!(d.signature_version.as_str()),
+        );
+        env.insert("Signature".into(), json!(signature));
+        Value::Object(env).to_string()
+    }
+
+    fn sqs_attributes(d: &Delivery<'_>) -> BTreeMap<String, SqsAttr> {
+        d.out
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    SqsAttr {
+                        data_type: v.data_type.clone(),
+                        string_value: v.string_value.clone(),
+                        binary_value: v.binary_value.clone(),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn dead_letter(
+        d: &Delivery<'_>,
+        sub: &Subscription,
+        body: String,
+        raw: bool,
+    ) -> Option<DeadLetter> {
+        Some(DeadLetter {
+            target: dead_letter_target(sub)?,
+            subscription_arn: sub.arn.clone(),
+            body,
+            attributes: if raw {
+                Self::sqs_attributes(d)
+            } else {
+                BTreeMap::new()
+            },
+            group: d.out.group.clone(),
+            dedup: d.out.dedup.clone(),
+        })
+    }
+
+    pub(super) fn deliver(&self, d: &Delivery<'_>, sub: &Subscription) {
+        let raw = sub
+            .attributes
+            .get("RawMessageDelivery")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        match sub.protocol.as_str() {
+            "sqs" => self.deliver_sqs(d, sub, raw),
+            "http" | "https" => self.deliver_http(d, sub, raw),
+            "lambda" => self.deliver_lambda(d, sub),
+            "sms" => self.record(sub, Kind::Sms, Self::plain_record(d, sub, "PhoneNumber")),
+            "application" => {
+                let mut f = Self::plain_record(d, sub, "TargetArn");
+                f.remove("SubscriptionArn");
+                self.record(sub, Kind::Platform, f)
+            }
+            "email" => self.record(sub, Kind::Email, Self::plain_record(d, sub, "EmailAddress")),
+            "email-json" | "firehose" => {
+                let mut f = Map::new();
+                let key = if sub.protocol == "firehose" {
+                    "DeliveryStreamArn"
+                } else {
+                    "EmailAddress"
+                };
+                f.insert(key.into(), json!(sub.endpoint));
+                f.insert("TopicArn".into(), json!(d.topic_arn));
+                f.insert("SubscriptionArn".into(), json!(sub.arn));
+                f.insert("MessageId".into(), json!(d.message_id));
+                let message = if raw {
+                    d.message.to_string()
+                } else {
+                    Self::signed_notification(d, sub)
+                };
+                f.insert("Message".into(), json!(message));
+                let kind = if sub.protocol == "firehose" {
+                    Kind::Firehose
+                } else {
+                    Kind::Email
+                };
+                self.record(sub, kind, f)
+            }
+            other => tracing::warn!(protocol = other, "no delivery for this protocol"),
+        }
+    }
+
+    /// The LocalStack-shaped record of a message sent to an SMS, email or platform endpoint.
+    fn plain_record(d: &Delivery<'_>, sub: &Subscription, key: &str) -> Map<String, Value> {
+        let mut f = Map::new();
+        f.insert(key.into(), json!(sub.endpoint));
+        f.insert("TopicArn".into(), json!(d.topic_arn));
+        f.insert("SubscriptionArn".into(), json!(sub.arn));
+        f.insert("MessageId".into(), json!(d.message_id));
+        f.insert("Message".into(), json!(d.message));
+        f.insert(
+            "MessageAttributes".into(),
+            Self::attributes_json(&d.out.attributes),
+        );
+        f.insert("MessageStructure".into(), Value::Null);
+        f.insert("Subject".into(), json!(d.out.subject));
+        f
+    }
+
+    fn attributes_json(attrs: &crate::sns::model::MessageAttributes) -> Value {
+        let m: Map<String, Value> = attrs
+            .iter()
+            .map(|(k, v)| {
+                let mut a = Map::new();
+                a.insert("DataType".into(), json!(v.data_type));
+                match &v.binary_value {
+                    Some(b) => a.insert("BinaryValue".into(), json!(STANDARD.encode(b))),
+                    None => a.insert("StringValue".into(), json!(v.string_value)),
+                };
+                (k.clone(), Value::Object(a))
+            })
+            .collect();
+        Value::Object(m)
+    }
+
+    fn record(&self, sub: &Subscription, kind: Kind, fields: Map<String, Value>) {
+        let region = parse_arn(&sub.topic_arn)
+            .map(|a| a.region.to_string())
+            .unwrap_or_default();
+        self.outbox.record(
+            kind,
+            Record {
+                account: sub.account.clone(),
+                region,
+                key: sub.endpoint.clone(),
+                fields,
+            },
+        );
+    }
+
+    /// Record the confirmation "email" of an email/email-json subscription (its token is also
+    /// served by the subscription-tokens inspection endpoint).
+    pub(super) fn record_confirmation_email(&self, sub: &Subscription, token: &str, host: &str) {
+        let mut f = Map::new();
+        f.insert("EmailAddress".into(), json!(sub.endpoint));
+        f.insert("TopicArn".into(), json!(sub.topic_arn));
+        f.insert("SubscriptionArn".into(), json!(sub.arn));
+        f.insert("Type".into(), json!("SubscriptionConfirmation"));
+        f.insert("Token".into(), json!(token));
+        f.insert(
+            "SubscribeURL".into(),
+            json!(Self::subscribe_url(host, &sub.topic_arn, token)),
+        );
+        f.insert(
+            "Message".into(),
+            json!(format!(
+                "You have chosen to subscribe to the topic: {}\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary)",
+                sub.topic_arn
+            )),
+        );
+        self.record(sub, Kind::Email, f);
+    }
+
+    /// Publish straight to a phone number (SMS) or a platform endpoint: validated like a topic
+    /// publish, then recorded.
+    pub(super) fn publish_direct(
+        &self,
+        ctx: &RequestContext,
+        kind: Kind,
+        target: String,
+        input: PublishInput,
+    ) -> SnsResult<PublishOutput> {
+        if kind == Kind::Sms && !records::valid_phone_number(&target, true) {
+            return Err(SnsError::invalid(format!(
+                "PhoneNumber Reason: {target} is not valid to publish to"
+            )));
+        }
+        let structure = input.message_structure.clone();
+        let out = self.validate_publish(false, false, input.into_entry())?;
+        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let mut f = Map::new();
+        match kind {
+            Kind::Sms => f.insert("PhoneNumber".into(), json!(target)),
+            _ => f.insert("TargetArn".into(), json!(target)),
+        };
+        f.insert("TopicArn".into(), Value::Null);
+        if kind == Kind::Sms {
+            f.insert("SubscriptionArn".into(), Value::Null);
+        }
+        f.insert("MessageId".into(), json!(message_id));
+        let protocol = if kind == Kind::Sms { "sms" } else { "default" };
+        let message = match &out.per_protocol {
+            Some(_) if kind == Kind::Platform => out.message.clone(),
+            _ => Self::message_for(&out, protocol).to_string(),
+        };
+        f.insert("Message".into(), json!(message));
+        f.insert(
+            "MessageAttributes".into(),
+            Self::attributes_json(&out.attributes),
+        );
+        f.insert("MessageStructure".into(), json!(structure));
+        f.insert("Subject".into(), json!(out.subject));
+        self.outbox.record(
+            kind,
+            Record {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                key: target,
+                fields: f,
+            },
+        );
+        Ok(PublishOutput {
+            message_id,
+            sequence_number: None,
+        })
+    }
+
+    fn deliver_http(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {
+        let version = d.signature_version;
+        let body: Box<dyn FnOnce() -> String + Send> = if raw {
+            let m = d.message.to_string();
+            Box::new(move || m)
+        } else {
+            let mut env = Self::notification(d, sub);
+            Box::new(move || {
+                signing::sign_json(&mut env, version);
+                Value::Object(env).to_string()
+            })
+        };
+        let on_give_up = Self::dead_letter(d, sub, String::new(), raw).map(|mut dl| {
+            let sqs = self.sqs.clone();
+            Box::new(move |body: String, error: String| {
+                dl.body = body;
+                dl.send(&sqs, &error);
+            }) as crate::sns::http::GiveUp
+        });
+        self.http.post(Post {
+            url: sub.endpoint.clone(),
+            headers: Self::sns_headers("Notification", d.message_id, sub, raw),
+            body,
+            policy: self.retry_policy(sub),
+            on_give_up,
+        });
+    }
+
+    /// Invoke the function asynchronously with the SNS event, in the background (signing takes
+    /// milliseconds); a refused invoke (or no Lambda engine) goes to the dead-letter queue.
+    fn deliver_lambda(&self, d: &Delivery<'_>, sub: &Subscription) {
+        let mut env = Self::notification(d, sub);
+        let version = d.signature_version;
+        let invoker = self
+            .lambda
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let function = sub.endpoint.clone();
+        let sub_arn = sub.arn.clone();
+        let dead = Self::dead_letter(d, sub, String::new(), false);
+        let sqs = self.sqs.clone();
+        let job = move || {
+            signing::sign_json(&mut env, version);
+            let payload = lambda::event(&sub_arn, &env).to_string().into_bytes();
+            let result = match &invoker {
+                Some(i) => i.invoke_async(&function, payload),
+                None => Err("no Lambda engine is attached to SNS".to_string()),
+            };
+            if let Err(e) = result {
+                tracing::warn!(subscription = %sub_arn, %function, error = %e, "SNS Lambda delivery failed");
+                if let Some(mut dl) = dead {
+                    dl.body = Value::Object(env).to_string();
+                    dl.send(&sqs, &e);
+                }
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn_blocking(job);
+            }
+            Err(_) => job(),
+        }
+    }
+
+    fn deliver_sqs(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {
+        let (body, attributes) = if raw {
+            (d.message.to_string(), Self::sqs_attributes(d))
+        } else {
+            (Self::signed_notification(d, sub), BTreeMap::new())
+        };
+        let Some(queue) = self.sqs.queue_by_arn(&sub.endpoint) else {
+            tracing::warn!(subscription = %sub.arn, endpoint = %sub.endpoint, "SNS delivery target queue does not exist");
+            if let Some(dl) = Self::dead_letter(d, sub, body, raw) {
+                dl.send(&self.sqs, "The SQS endpoint does not exist");
+            }
+            return;
+        };
+        let backup = sub
+            .attributes
+            .contains_key("RedrivePolicy")
+            .then(|| body.clone());
+        let fields = SendMessageFields {
+            message_body: Some(body),
+            delay_seconds: None,
+            message_attributes: attributes,
+            message_system_attributes: BTreeMap::new(),
+            message_deduplication_id: d.out.dedup.clone().filter(|_| queue.is_fifo()),
+            message_group_id: d.out.group.clone(),
+        };
+        if let Err(e) = self.sqs.send_to_queue(&queue, fields) {
+            tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");
+            if let Some(dl) = backup.and_then(|b| Self::dead_letter(d, sub, b, raw)) {
+                dl.send(&self.sqs, &e.to_string());
+            }
+        }
+    }
+}

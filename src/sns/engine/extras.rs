@@ -1,0 +1,195 @@
+//! The smaller SNS operations: topic permissions (Add/RemovePermission), data protection
+//! policies, and account SMS settings and opt-outs.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{SnsEngine, default_policy, lock, require};
+use crate::context::RequestContext;
+use crate::sns::error::{SnsError, SnsResult};
+use crate::sns::model::*;
+use crate::sns::records;
+
+/// SMS attribute names SetSMSAttributes accepts.
+const SMS_ATTRIBUTES: &[&str] = &[
+    "MonthlySpendLimit",
+    "DeliveryStatusIAMRole",
+    "DeliveryStatusSuccessSamplingRate",
+    "DefaultSenderID",
+    "DefaultSMSType",
+    "UsageReportS3Bucket",
+];
+
+impl SnsEngine {
+    fn topic_policy(
+        &self,
+        arn: &str,
+    ) -> SnsResult<(std::sync::Arc<std::sync::Mutex<super::Topic>>, Value)> {
+        let topic = self.topic(arn)?;
+        let policy = {
+            let t = lock(&topic);
+            t.attributes
+                .get("Policy")
+                .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                .unwrap_or_else(|| default_policy(&t.arn, &t.account))
+        };
+        Ok((topic, policy))
+    }
+
+    pub fn add_permission(
+        &self,
+        _ctx: &RequestContext,
+        input: AddPermissionInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        let label = require(input.label, "Label")?;
+        if input.accounts.is_empty() {
+            return Err(SnsError::invalid(
+                "AWSAccountId Reason: no value for required parameter",
+            ));
+        }
+        if input.actions.is_empty() {
+            return Err(SnsError::invalid(
+                "ActionName Reason: no value for required parameter",
+            ));
+        }
+        let (topic, mut policy) = self.topic_policy(&arn)?;
+        let statements = policy
+            .get_mut("Statement")
+            .and_then(Value::as_array_mut)
+            .ok_or_else(|| SnsError::invalid("Policy"))?;
+        if statements
+            .iter()
+            .any(|s| s.get("Sid").and_then(Value::as_str) == Some(label.as_str()))
+        {
+            return Err(SnsError::invalid("Statement already exists"));
+        }
+        let principals: Vec<String> = input
+            .accounts
+            .iter()
+            .map(|a| format!("arn:aws:iam::{a}:root"))
+            .collect();
+        let actions: Vec<String> = input.actions.iter().map(|a| format!("SNS:{a}")).collect();
+        statements.push(json!({
+            "Sid": label,
+            "Effect": "Allow",
+            "Principal": {"AWS": if principals.len() == 1 { json!(principals[0]) } else { json!(principals) }},
+            "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
+            "Resource": arn,
+        }));
+        lock(&topic)
+            .attributes
+            .insert("Policy".to_string(), policy.to_string());
+        Ok(())
+    }
+
+    pub fn remove_permission(
+        &self,
+        _ctx: &RequestContext,
+        input: AddPermissionInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.topic_arn, "TopicArn")?;
+        let label = require(input.label, "Label")?;
+        let (topic, mut policy) = self.topic_policy(&arn)?;
+        if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
+            statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(label.as_str()));
+        }
+        lock(&topic)
+            .attributes
+            .insert("Policy".to_string(), policy.to_string());
+        Ok(())
+    }
+
+    pub fn put_data_protection_policy(
+        &self,
+        _ctx: &RequestContext,
+        input: DataProtectionPolicyInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let policy = require(input.policy, "DataProtectionPolicy")?;
+        if !matches!(serde_json::from_str::<Value>(&policy), Ok(Value::Object(_))) {
+            return Err(SnsError::invalid(
+                "DataProtectionPolicy: failed to parse JSON.",
+            ));
+        }
+        let topic = self.topic(&arn)?;
+        lock(&topic)
+            .attributes
+            .insert("DataProtectionPolicy".to_string(), policy);
+        Ok(())
+    }
+
+    pub fn get_data_protection_policy(
+        &self,
+        _ctx: &RequestContext,
+        input: DataProtectionPolicyInput,
+    ) -> SnsResult<Option<String>> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.topic(&arn)?;
+        let policy = lock(&topic).attributes.get("DataProtectionPolicy").cloned();
+        Ok(policy)
+    }
+
+    pub fn set_sms_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: SmsAttributesInput,
+    ) -> SnsResult<()> {
+        for k in input.attributes.keys() {
+            if !SMS_ATTRIBUTES.contains(&k.as_str()) {
+                return Err(SnsError::invalid(format!(
+                    "attributes Reason: {k} is not a valid SMS attribute"
+                )));
+            }
+        }
+        let key = format!("{}/{}", ctx.account, ctx.region);
+        self.sms_attributes
+            .entry(key)
+            .or_default()
+            .extend(input.attributes);
+        Ok(())
+    }
+
+    pub fn get_sms_attributes(
+        &self,
+        ctx: &RequestContext,
+        names: Vec<String>,
+    ) -> SnsResult<BTreeMap<String, String>> {
+        let key = format!("{}/{}", ctx.account, ctx.region);
+        let all = self
+            .sms_attributes
+            .get(&key)
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|(k, _)| names.is_empty() || names.contains(k))
+            .collect())
+    }
+
+    /// fogbank never opts numbers out: every valid number is opted in.
+    pub fn check_if_phone_number_is_opted_out(
+        &self,
+        _ctx: &RequestContext,
+        input: PhoneNumberInput,
+    ) -> SnsResult<bool> {
+        let phone = require(input.phone_number, "phoneNumber")?;
+        if !records::valid_phone_number(&phone, false) {
+            return Err(SnsError::invalid("PhoneNumber"));
+        }
+        Ok(false)
+    }
+
+    pub fn opt_in_phone_number(
+        &self,
+        _ctx: &RequestContext,
+        input: PhoneNumberInput,
+    ) -> SnsResult<()> {
+        let phone = require(input.phone_number, "phoneNumber")?;
+        if !records::valid_phone_number(&phone, false) {
+            return Err(SnsError::invalid("PhoneNumber"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! SNS message signatures: an RSA 2048 key and a self-signed certificate generated once per
+//! process, SignatureVersion 1 (SHA1withRSA) and 2 (SHA256withRSA) over AWS's string to sign.
+//!
+//! Key generation runs on a background thread started with the engine, so it never slows the
+//! server's start; the first signature waits for it if it has not finished yet.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rsa::pkcs1v15::SigningKey;
+use rsa::sha2::Sha256;
+use rsa::{PrivateKey, PublicKey};
+use x509_cert::builder::{Builder, CertificateBuilder, profile};
+use x509_cert::der::EncodePem;
+use x509_cert::der::pem::LineEnding;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::SubjectPublicKeyInfo;
+use x509_cert::time::Validity;
+
+/// The process's signing key and the PEM certificate served at SigningCertURL.
+pub struct SigningIdentity {
+    key: PrivateKey,
+    certificate_pem: String,
+}
+
+static IDENTITY: OnceLock<Option<SigningIdentity>> = OnceLock::new();
+
+/// The path under which fogbank serves the certificate (the envelopes' SigningCertURL).
+pub const CERT_PATH: &str = "/_fogbank/sns/SimpleNotificationService.pem";
+
+/// Start generating the key pair in the background (idempotent, returns at once).
+pub fn warm_up() {
+    if IDENTITY.get().is_some() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("fogbank-sns-keygen".to_string())
+        .spawn(|| {
+            identity();
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start SNS key generation in the background");
+    }
+}
+
+/// The identity, generating it on this thread if no one has started (else waiting for it).
+/// `None` only if generation failed (logged once).
+pub fn identity() -> Option<&'static SigningIdentity> {
+    IDENTITY
+        .get_or_init(|| match SigningIdentity::generate() {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!(error = %e, "SNS signing key generation failed: messages go unsigned");
+                None
+            }
+        })
+        .as_ref()
+}
+
+/// The PEM certificate, generating the identity first if needed.
+pub fn certificate_pem() -> Option<&'static str> {
+    identity().map(|i| i.certificate_pem.as_str())
+}
+
+impl SigningIdentity {
+    fn generate() -> Result<Self, String> {
+        let key = PrivateKey::new(&mut getrandom::SysRng, 2048).map_err(|e| e.to_string())?;
+        let signer = SigningKey::<Sha256>::new(key.clone());
+        let spki =
+            SubjectPublicKeyInfo::from_key(&key.to_public_key()).map_err(|e| e.to_string())?;
+        let subject =
+            Name::from_str("CN=sns.amazonaws.com,O=fogbank,C=US").map_err(|e| e.to_string())?;
+        let profile = profile::cabf::Root::new(false, subject).map_err(|e| e.to_string())?;
+        let validity = Validity::from_now(Duration::from_secs(10 * 365 * 86_400))
+            .map_err(|e| e.to_string())?;
+        let serial = SerialNumber::from((uuid::Uuid::new_v4().as_u128() as u32) | 1);
+        let cert = CertificateBuilder::new(profile, serial, validity, spki)
+            .map_err(|e| e.to_string())?
+            .build::<_, rsa::pkcs1v15::Signature>(&signer)
+            .map_err(|e| e.to_string())?;
+        let certificate_pem = cert.to_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+        Ok(SigningIdentity {
+            key,
+            certificate_pem,
+        })
+    }
+
+    /// The public key (tests verify signatures with the one in the served certificate).
+    pub fn public_key(&self) -> PublicKey {
+        self.key.to_public_key()
+    }
+
+    /// Base64 of the RSA PKCS#1 v1.5 signature of `text`: SHA1 for version "1", SHA256 for "2".
+    pub fn sign(&self, version: SignatureVersion, text: &str) -> String {
+        let sig = match version {
+            SignatureVersion::V1 => self.key.pkcs1v15_sign::<sha1::Sha1>(text.as_bytes()),
+            SignatureVersion::V2 => self.key.pkcs1v15_sign::<Sha256>(text.as_bytes()),
+        };
+        match sig {
+            Ok(s) => STANDARD.encode(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "SNS message signing failed");
+                String::new()
+            }
+        }
+    }
+}
+
+/// A topic's `SignatureVersion` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureVersion {
+    /// SHA1withRSA (the default).
+    #[default]
+    V1,
+    /// SHA256withRSA.
+    V2,
+}
+
+impl SignatureVersion {
+    /// From the topic attribute (anything but "2" is version 1).
+    pub fn from_attribute(v: Option<&str>) -> Self {
+        match v {
+            Some("2") => SignatureVersion::V2,
+            _ => SignatureVersion::V1,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureVersion::V1 => "1",
+            SignatureVersion::V2 => "2",
+        }
+    }
+}
+
+/// AWS's string to sign for a JSON message (Notification, SubscriptionConfirmation or
+/// UnsubscribeConfirmation): each present field as `Name\nValue\n`, in byte order of the names.
+///
+/// Notification: Message, MessageId, Subject (only if present), Timestamp, TopicArn, Type.
+/// Confirmations: Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type.
+/// `SequenceNumber` is not signed: AWS's own SDK validators (Java, PHP, Ruby, JS) leave it out.
+pub fn string_to_sign(message: &serde_json::Map<String, serde_json::Value>) -> String {
+    let kind = message
+        .get("Type")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    let fields: &[&str] = if kind == "Notification" {
+        &[
+            "Message",
+            "MessageId",
+            "Subject",
+            "Timestamp",
+            "TopicArn",
+            "Type",
+        ]
+    } else {
+        &[
+            "Message",
+            "MessageId",
+            "SubscribeURL",
+            "Timestamp",
+            "Token",
+            "TopicArn",
+            "Type",
+        ]
+    };
+    let mut out = String::new();
+    for f in fields {
+        if let Some(v) = message.get(*f).and_then(serde_json::Value::as_str) {
+            out.push_str(f);
+            out.push('\n');
+            out.push_str(v);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Set `SignatureVersion` and `Signature` on a JSON message (a no-op signature when the key
+/// could not be generated).
+pub fn sign_json(
+    message: &mut serde_json::Map<String, serde_json::Value>,
+    version: SignatureVersion,
+) {
+    let signature = identity()
+        .map(|id| id.sign(version, &string_to_sign(message)))
+        .unwrap_or_default();
+    message.insert("SignatureVersion".into(), version.as_str().into());
+    message.insert("Signature".into(), signature.into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        match v {
+            serde_json::Value::Object(o) => o,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn notification_string_to_sign_has_subject_only_when_present() {
+        let m = obj(json!({
+            "Type": "Notification", "MessageId": "id", "TopicArn": "arn", "Message": "hi\nthere",
+            "Timestamp": "t", "SequenceNumber": "1", "UnsubscribeURL": "u",
+        }));
+        assert_eq!(
+            string_to_sign(&m),
+            "Message\nhi\nthere\nMessageId\nid\nTimestamp\nt\nTopicArn\narn\nType\nNotification\n"
+        );
+        let mut m = m;
+        m.insert("Subject".into(), json!("s"));
+        assert!(string_to_sign(&m).contains("MessageId\nid\nSubject\ns\nTimestamp\n"));
+    }
+
+    #[test]
+    fn confirmation_string_to_sign_has_token_and_subscribe_url() {
+        let m = obj(json!({
+            "Type": "SubscriptionConfirmation", "MessageId": "id", "Token": "tok", "TopicArn": "arn",
+            "Message": "m", "SubscribeURL": "url", "Timestamp": "t",
+        }));
+        assert_eq!(
+            string_to_sign(&m),
+            "Message\nm\nMessageId\nid\nSubscribeURL\nurl\nTimestamp\nt\nToken\ntok\nTopicArn\narn\nType\nSubscriptionConfirmation\n"
+        );
+    }
+
+    #[test]
+    fn signatures_verify_with_the_certificate_key() {
+        use rsa::pkcs8::DecodePublicKey;
+        use x509_cert::Certificate;
+        use x509_cert::der::{DecodePem, Encode};
+        let id = identity().expect("key generated");
+        let cert = Certificate::from_pem(id.certificate_pem.as_bytes()).expect("pem parses");
+        let spki = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .expect("spki");
+        let public = PublicKey::from_public_key_der(&spki).expect("rsa key");
+        let mut m = obj(
+            json!({"Type": "Notification", "MessageId": "i", "TopicArn": "a",
+            "Message": "m", "Timestamp": "t"}),
+        );
+        for v in [SignatureVersion::V1, SignatureVersion::V2] {
+            sign_json(&mut m, v);
+            let sig = STANDARD
+                .decode(m["Signature"].as_str().expect("sig"))
+                .expect("base64");
+            let text = string_to_sign(&m);
+            let ok = match v {
+                SignatureVersion::V1 => public.pkcs1v15_verify::<sha1::Sha1>(text.as_bytes(), &sig),
+                SignatureVersion::V2 => public.pkcs1v15_verify::<Sha256>(text.as_bytes(), &sig),
+            };
+            assert!(ok.is_ok(), "version {}", v.as_str());
+            assert_eq!(m["SignatureVersion"], v.as_str());
+        }
+        let tampered = string_to_sign(&m).replace("Message\nm", "Message\nx");
+        let sig = STANDARD
+            .decode(m["Signature"].as_str().expect("sig"))
+            .expect("base64");
+        assert!(
+            public
+                .pkcs1v15_verify::<Sha256>(tampered.as_bytes(), &sig)
+                .is_err()
+        );
+    }
+}

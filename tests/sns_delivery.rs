@@ -1,0 +1,521 @@
+//! SNS signatures (checked against the served certificate), Lambda subscriptions through a
+//! test double, and subscription dead-letter queues.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_sns::error::ProvideErrorMetadata;
+use aws_sdk_sqs::types::QueueAttributeName;
+use fogbank::sns::LambdaInvoker;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attrs")
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("arn");
+    (url, arn)
+}
+
+async fn topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
+    sns.create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn")
+}
+
+/// One message from `url`, waiting (long poll) up to 10 s.
+async fn receive_one(sqs: &aws_sdk_sqs::Client, url: &str) -> aws_sdk_sqs::types::Message {
+    let out = sqs
+        .receive_message()
+        .queue_url(url)
+        .wait_time_seconds(10)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive");
+    out.messages
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .expect("a message arrived")
+}
+
+async fn next(rx: &mut UnboundedReceiver<common::Received>) -> common::Received {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the endpoint received a request in time")
+        .expect("channel open")
+}
+
+#[tokio::test]
+async fn sqs_envelopes_carry_signatures_that_verify_for_both_versions() {
+    let server = common::start().await;
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = topic(&sns, "signed").await;
+    let (url, arn) = queue(&sqs, "signed-q").await;
+    sns.subscribe()
+        .topic_arn(&t)
+        .protocol("sqs")
+        .endpoint(&arn)
+        .send()
+        .await
+        .expect("subscribe");
+
+    sns.publish()
+        .topic_arn(&t)
+        .message("line one\nline \"two\" é")
+        .subject("greetings")
+        .send()
+        .await
+        .expect("publish");
+    let body = receive_one(&sqs, &url).await.body.expect("body");
+    let env: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(env["SignatureVersion"], "1");
+    assert!(
+        env["SigningCertURL"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/_fogbank/sns/SimpleNotificationService.pem"))
+    );
+    common::verify_sns_signature(&env)
+        .await
+        .expect("version 1 verifies");
+    let mut tampered = env.clone();
+    tampered["Message"] = serde_json::json!("something else");
+    assert!(common::verify_sns_signature(&tampered).await.is_err());
+
+    sns.set_topic_attributes()
+        .topic_arn(&t)
+        .attribute_name("SignatureVersion")
+        .attribute_value("2")
+        .send()
+        .await
+        .expect("set version 2");
+    sns.publish()
+        .topic_arn(&t)
+        .message("no subject")
+        .send()
+        .await
+        .expect("publish");
+    let mut bodies = Vec::new();
+    while bodies.len() < 2 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&url)
+            .wait_time_seconds(10)
+            .max_number_of_messages(10)
+            .visibility_timeout(60)
+            .send()
+            .await
+            .expect("receive");
+        bodies.extend(
+            out.messages
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|m| m.body),
+        );
+        if bodies.iter().any(|b| b.contains("no subject")) {
+            break;
+        }
+    }
+    let env: serde_json::Value = serde_json::from_str(
+        bodies
+            .iter()
+            .find(|b| b.contains("no subject"))
+            .expect("second message"),
+    )
+    .expect("json");
+    assert_eq!(env["SignatureVersion"], "2");
+    assert!(env.get("Subject").is_none());
+    common::verify_sns_signature(&env)
+        .await
+        .expect("version 2 verifies");
+
+    let pem = reqwest::get(format!(
+        "{}/_fogbank/sns/SimpleNotificationService.pem",
+        server.endpoint()
+    ))
+    .await
+    .expect("get pem")
+    .text()
+    .await
+    .expect("text");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+}
+
+#[tokio::test]
+async fn http_confirmations_notifications_and_unsubscribes_are_signed() {
+    let server = common::start().await;
+    let sns = common::sns(&server).await;
+    let t = topic(&sns, "signed-http").await;
+    let (endpoint, mut rx) = common::http_endpoint(0).await;
+    sns.subscribe()
+        .topic_arn(&t)
+        .protocol("http")
+        .endpoint(&endpoint)
+        .send()
+        .await
+        .expect("subscribe");
+    let confirmation: serde_json::Value =
+        serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    common::verify_sns_signature(&confirmation)
+        .await
+        .expect("confirmation verifies");
+    let arn = sns
+        .confirm_subscription()
+        .topic_arn(&t)
+        .token(confirmation["Token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("confirm")
+        .subscription_arn
+        .expect("arn");
+    sns.publish()
+        .topic_arn(&t)
+        .message("{\"k\":1}")
+        .subject("s")
+        .send()
+        .await
+        .expect("publish");
+    let note: serde_json::Value = serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    assert_eq!(note["Type"], "Notification");
+    common::verify_sns_signature(&note)
+        .await
+        .expect("notification verifies");
+    sns.unsubscribe()
+        .subscription_arn(&arn)
+        .send()
+        .await
+        .expect("unsubscribe");
+    let bye: serde_json::Value = serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    assert_eq!(bye["Type"], "UnsubscribeConfirmation");
+    assert!(bye["SubscribeURL"].as_str().is_some());
+    common::verify_sns_signature(&bye)
+        .await
+        .expect("unsubscribe confirmation verifies");
+}
+
+/// A Lambda engine double: records invokes; refuses them when `fail` is set.
+struct Recorder {
+    tx: UnboundedSender<(String, Vec<u8>)>,
+    fail: bool,
+}
+
+impl LambdaInvoker for Recorder {
+    fn invoke_async(&self, function_arn: &str, payload: Vec<u8>) -> Result<(), String> {
+        let _ = self.tx.send((function_arn.to_string(), payload));
+        if self.fail {
+            Err("Function not found".to_string())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test]
+async fn lambda_subscriptions_get_the_sns_event() {
+    let server = common::start().await;
+    let (tx, mut rx) = unbounded_channel();
+    assert!(
+        server
+            .state
+            .sns
+            .set_lambda_invoker(Arc::new(Recorder { tx, fail: false }))
+    );
+    let sns = common::sns(&server).await;
+    let t = topic(&sns, "to-lambda").await;
+    let function = "arn:aws:lambda:us-east-1:000000000000:function:handler";
+    let bad = sns
+        .subscribe()
+        .topic_arn(&t)
+        .protocol("lambda")
+        .endpoint("handler")
+        .send()
+        .await
+        .expect_err("not an ARN");
+    assert_eq!(bad.code(), Some("InvalidParameter"));
+    let sub = sns
+        .subscribe()
+        .topic_arn(&t)
+        .protocol("lambda")
+        .endpoint(function)
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    assert!(
+        sub.starts_with(&format!("{t}:")),
+        "confirmed at once: {sub}"
+    );
+    let published = sns
+        .publish()
+        .topic_arn(&t)
+        .message("to the function")
+        .message_attributes(
+            "color",
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("red")
+                .build()
+                .expect("attr"),
+        )
+        .send()
+        .await
+        .expect("publish");
+    let (arn, payload) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("invoked in time")
+        .expect("open");
+    assert_eq!(arn, function);
+    let event: serde_json::Value = serde_json::from_slice(&payload).expect("json");
+    let records = event["Records"].as_array().expect("records");
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!(r["EventSource"], "aws:sns");
+    assert_eq!(r["EventVersion"], "1.0");
+    assert_eq!(r["EventSubscriptionArn"], sub.as_str());
+    let s = &r["Sns"];
+    assert_eq!(s["Type"], "Notification");
+    assert_eq!(s["MessageId"], published.message_id().expect("id"));
+    assert_eq!(s["TopicArn"], t.as_str());
+    assert!(s["Subject"].is_null());
+    assert_eq!(s["Message"], "to the function");
+    assert_eq!(
+        s["MessageAttributes"]["color"],
+        serde_json::json!({"Type": "String", "Value": "red"})
+    );
+    assert!(
+        s["UnsubscribeUrl"]
+            .as_str()
+            .is_some_and(|u| u.contains(&sub))
+    );
+    assert!(s.get("SigningCertURL").is_none());
+    common::verify_sns_signature(s)
+        .await
+        .expect("the Lambda record's signature verifies");
+}
+
+#[tokio::test]
+async fn refused_lambda_invokes_go_to_the_subscription_dlq() {
+    let server = common::start().await;
+    let (tx, mut rx) = unbounded_channel();
+    server
+        .state
+        .sns
+        .set_lambda_invoker(Arc::new(Recorder { tx, fail: true }));
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = topic(&sns, "lambda-dlq").await;
+    let (dlq_url, dlq_arn) = queue(&sqs, "lambda-dlq").await;
+    let sub = sns
+        .subscribe()
+        .topic_arn(&t)
+        .protocol("lambda")
+        .endpoint("arn:aws:lambda:us-east-1:000000000000:function:gone")
+        .attributes(
+            "RedrivePolicy",
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}"}}"#),
+        )
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    sns.publish()
+        .topic_arn(&t)
+        .message("lost")
+        .send()
+        .await
+        .expect("publish");
+    let _ = rx.recv().await;
+    let m = receive_one(&sqs, &dlq_url).await;
+    let env: serde_json::Value = serde_json::from_str(m.body().expect("body")).expect("json");
+    assert_eq!(env["Type"], "Notification");
+    assert_eq!(env["Message"], "lost");
+    assert!(
+        env["UnsubscribeURL"]
+            .as_str()
+            .is_some_and(|u| u.contains(&sub))
+    );
+    let attrs = m.message_attributes.expect("attributes");
+    assert_eq!(
+        attrs
+            .get("ErrorMessage")
+            .and_then(|a| a.string_value.as_deref()),
+        Some("Function not found")
+    );
+    assert!(attrs.contains_key("RequestID"));
+}
+
+#[tokio::test]
+async fn failed_http_deliveries_go_to_the_subscription_dlq_after_the_retries() {
+    let server = common::start().await;
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = topic(&sns, "http-dlq").await;
+    let (dlq_url, dlq_arn) = queue(&sqs, "http-dlq").await;
+    // Confirmation succeeds (request 1); every later request fails.
+    let (endpoint, mut rx) = common::http_endpoint_failing_after(1).await;
+    let sub = sns
+        .subscribe()
+        .topic_arn(&t)
+        .protocol("http")
+        .endpoint(&endpoint)
+        .return_subscription_arn(true)
+        .attributes(
+            "DeliveryPolicy",
+            r#"{"healthyRetryPolicy":{"numRetries":1,"minDelayTarget":0}}"#,
+        )
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    let confirmation: serde_json::Value =
+        serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    sns.confirm_subscription()
+        .topic_arn(&t)
+        .token(confirmation["Token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("confirm");
+    sns.set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("RedrivePolicy")
+        .attribute_value(format!(r#"{{"deadLetterTargetArn":"{dlq_arn}"}}"#))
+        .send()
+        .await
+        .expect("set redrive policy");
+    sns.publish()
+        .topic_arn(&t)
+        .message("undeliverable")
+        .send()
+        .await
+        .expect("publish");
+    // The first attempt and one retry.
+    next(&mut rx).await;
+    next(&mut rx).await;
+    let m = receive_one(&sqs, &dlq_url).await;
+    let env: serde_json::Value = serde_json::from_str(m.body().expect("body")).expect("json");
+    assert_eq!(env["Message"], "undeliverable");
+    common::verify_sns_signature(&env)
+        .await
+        .expect("the dead letter is the signed notification");
+    let attrs = m.message_attributes.expect("attributes");
+    assert_eq!(
+        attrs
+            .get("ErrorMessage")
+            .and_then(|a| a.string_value.as_deref()),
+        Some("HTTP status 500")
+    );
+}
+
+#[tokio::test]
+async fn redrive_policies_are_validated() {
+    let server = common::start().await;
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = topic(&sns, "redrive-checks").await;
+    let (_, arn) = queue(&sqs, "redrive-target").await;
+    let sub = sns
+        .subscribe()
+        .topic_arn(&t)
+        .protocol("sqs")
+        .endpoint(&arn)
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("arn");
+    for (value, message) in [
+        (
+            "not json",
+            "Invalid parameter: RedrivePolicy: failed to parse JSON.",
+        ),
+        (
+            r#"{"deadLetterTargetArn":"nope"}"#,
+            "Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn",
+        ),
+        (
+            r#"{"deadLetterTargetArn":"arn:aws:sns:us-east-1:000000000000:t"}"#,
+            "Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn",
+        ),
+    ] {
+        let err = sns
+            .set_subscription_attributes()
+            .subscription_arn(&sub)
+            .attribute_name("RedrivePolicy")
+            .attribute_value(value)
+            .send()
+            .await
+            .expect_err(value);
+        assert_eq!(err.code(), Some("InvalidParameter"), "{value}");
+        assert_eq!(err.message(), Some(message), "{value}");
+    }
+    sns.set_subscription_attributes()
+        .subscription_arn(&sub)
+        .attribute_name("RedrivePolicy")
+        .attribute_value(format!(r#"{{"deadLetterTargetArn":"{arn}"}}"#))
+        .send()
+        .await
+        .expect("a queue ARN is accepted");
+    let fifo = sns
+        .create_topic()
+        .name("redrive.fifo")
+        .attributes("FifoTopic", "true")
+        .send()
+        .await
+        .expect("fifo topic")
+        .topic_arn
+        .expect("arn");
+    let (_, fifo_q) = {
+        let url = sqs
+            .create_queue()
+            .queue_name("redrive-q.fifo")
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .send()
+            .await
+            .expect("fifo queue")
+            .queue_url
+            .expect("url");
+        (
+            url,
+            "arn:aws:sqs:us-east-1:000000000000:redrive-q.fifo".to_string(),
+        )
+    };
+    let err = sns
+        .subscribe()
+        .topic_arn(&fifo)
+        .protocol("sqs")
+        .endpoint(&fifo_q)
+        .attributes(
+            "RedrivePolicy",
+            format!(r#"{{"deadLetterTargetArn":"{arn}"}}"#),
+        )
+        .send()
+        .await
+        .expect_err("standard DLQ for a FIFO topic");
+    assert_eq!(
+        err.message(),
+        Some(
+            "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+        )
+    );
+}

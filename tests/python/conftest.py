@@ -19,9 +19,19 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 QUERY_MODEL_DIR = pathlib.Path(__file__).resolve().parent / ".query-model"
 
 
+def binary_path():
+    """The release binary: $FOGBANK_BIN, else under $CARGO_TARGET_DIR, else target/."""
+    if os.environ.get("FOGBANK_BIN"):
+        return os.environ["FOGBANK_BIN"]
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+    if not target.is_absolute():
+        target = ROOT / target
+    return str(target / "release" / "fogbank")
+
+
 @pytest.fixture(scope="session")
 def endpoint():
-    binary = os.environ.get("FOGBANK_BIN", str(ROOT / "target" / "release" / "fogbank"))
+    binary = binary_path()
     proc = subprocess.Popen(
         [binary, "--port", "0", "--log-level", "warn,fogbank=info"],
         stdout=subprocess.DEVNULL,

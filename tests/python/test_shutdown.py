@@ -13,11 +13,11 @@ import zipfile
 
 import boto3
 
-from conftest import ROOT
+from conftest import binary_path
 
 
 def _start():
-    binary = os.environ.get("FOGBANK_BIN", str(ROOT / "target" / "release" / "fogbank"))
+    binary = binary_path()
     proc = subprocess.Popen([binary, "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = None
     deadline = time.time() + 10

@@ -316,8 +316,16 @@ fn environment(
         ("PYTHONPATH", python_path),
         ("PYTHONUNBUFFERED", "1".into()),
         (
+            // One bytecode cache shared by every environment: not the code directory, and not
+            // a fresh one per environment (that recompiles the standard library at every cold
+            // start).
             "PYTHONPYCACHEPREFIX",
-            tmp.join("pycache").to_string_lossy().into_owned(),
+            spec.tmp_root
+                .parent()
+                .unwrap_or(&spec.tmp_root)
+                .join("pycache")
+                .to_string_lossy()
+                .into_owned(),
         ),
         ("NODE_PATH", node_path),
         ("PATH", path),

@@ -1,7 +1,7 @@
 //! SQS event source mappings: pollers that receive from the in-process SQS engine, invoke the
 //! function synchronously with the SQS event, and delete what succeeded.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use super::engine::{LambdaEngine, last_modified, now_ms};
+use super::engine::{LambdaEngine, now_ms};
 use super::error::{LambdaError, LambdaResult};
 use super::model::EsmInput;
 use super::runtime::{Outcome, lock};
@@ -330,7 +330,6 @@ impl LambdaEngine {
             .map(|e| e.json(None))
             .collect();
         out.sort_by(|a, b| a["UUID"].as_str().cmp(&b["UUID"].as_str()));
-        let _ = last_modified;
         Ok(json!({"EventSourceMappings": out}))
     }
 }
@@ -529,7 +528,7 @@ async fn poll(engine: std::sync::Weak<LambdaEngine>, esm: Arc<Esm>) {
                     continue;
                 };
                 // FIFO: once a message of a group failed, the rest of that group stays too.
-                let mut stopped_groups: BTreeMap<String, ()> = BTreeMap::new();
+                let mut stopped_groups: HashSet<String> = HashSet::new();
                 for m in &kept {
                     let group = m
                         .attributes
@@ -537,13 +536,13 @@ async fn poll(engine: std::sync::Weak<LambdaEngine>, esm: Arc<Esm>) {
                         .find(|(k, _)| k == "MessageGroupId")
                         .map(|(_, v)| v.clone());
                     if let Some(g) = &group
-                        && stopped_groups.contains_key(g)
+                        && stopped_groups.contains(g)
                     {
                         continue;
                     }
                     if failed.contains(&m.message_id) {
                         if let Some(g) = group {
-                            stopped_groups.insert(g, ());
+                            stopped_groups.insert(g);
                         }
                         continue;
                     }

@@ -687,12 +687,14 @@ async fn read_lines<R: tokio::io::AsyncRead + Unpin>(pipe: R, shared: Arc<Shared
                 }
                 let line = String::from_utf8_lossy(&buf).into_owned();
                 let mut logs = lock(&shared.logs);
-                let rid = logs.request_id.clone();
-                if stderr {
-                    tracing::info!(target: "fogbank::lambda::logs", function = %shared.label, request_id = %rid, "{line}");
-                } else {
-                    tracing::info!(target: "fogbank::lambda::logs", function = %shared.label, request_id = %rid, "{line}");
-                }
+                let stream = if stderr { "stderr" } else { "stdout" };
+                tracing::info!(
+                    target: "fogbank::lambda::logs",
+                    function = %shared.label,
+                    request_id = %logs.request_id,
+                    stream,
+                    "{line}"
+                );
                 logs.push(line);
             }
         }

@@ -364,6 +364,85 @@ fn dispatch(
         "ListPhoneNumbersOptedOut" => Box::new(|w| {
             w.open("phoneNumbers").close("phoneNumbers");
         }),
+        "CreatePlatformApplication" => {
+            let i: PlatformInput = decode(p)?;
+            let arn = engine.create_platform_application(ctx, i.name, i.platform, i.attributes)?;
+            Box::new(move |w| {
+                w.elem("PlatformApplicationArn", &arn);
+            })
+        }
+        "GetPlatformApplicationAttributes" => {
+            let i: PlatformInput = decode(p)?;
+            let attrs = engine.get_platform_application_attributes(i.platform_application_arn)?;
+            Box::new(move |w| attributes_xml(w, &attrs))
+        }
+        "SetPlatformApplicationAttributes" => {
+            let i: PlatformInput = decode(p)?;
+            engine.set_platform_application_attributes(i.platform_application_arn, i.attributes)?;
+            void
+        }
+        "DeletePlatformApplication" => {
+            let i: PlatformInput = decode(p)?;
+            engine.delete_platform_application(i.platform_application_arn)?;
+            void
+        }
+        "ListPlatformApplications" => {
+            let i: PlatformInput = decode(p)?;
+            let (apps, next) = engine.list_platform_applications(ctx, i.next_token.as_deref());
+            Box::new(move |w| {
+                w.open("PlatformApplications");
+                for a in &apps {
+                    w.open("member").elem("PlatformApplicationArn", &a.arn);
+                    attributes_xml(w, &a.attributes);
+                    w.close("member");
+                }
+                w.close("PlatformApplications")
+                    .elem_opt("NextToken", next.as_deref());
+            })
+        }
+        "CreatePlatformEndpoint" => {
+            let i: PlatformInput = decode(p)?;
+            let arn = engine.create_platform_endpoint(
+                i.platform_application_arn,
+                i.token,
+                i.custom_user_data,
+                i.attributes,
+            )?;
+            Box::new(move |w| {
+                w.elem("EndpointArn", &arn);
+            })
+        }
+        "GetEndpointAttributes" => {
+            let i: PlatformInput = decode(p)?;
+            let attrs = engine.get_endpoint_attributes(i.endpoint_arn)?;
+            Box::new(move |w| attributes_xml(w, &attrs))
+        }
+        "SetEndpointAttributes" => {
+            let i: PlatformInput = decode(p)?;
+            engine.set_endpoint_attributes(i.endpoint_arn, i.attributes)?;
+            void
+        }
+        "DeleteEndpoint" => {
+            let i: PlatformInput = decode(p)?;
+            engine.delete_endpoint(i.endpoint_arn)?;
+            void
+        }
+        "ListEndpointsByPlatformApplication" => {
+            let i: PlatformInput = decode(p)?;
+            let (endpoints, next) = engine.list_endpoints_by_platform_application(
+                i.platform_application_arn,
+                i.next_token.as_deref(),
+            )?;
+            Box::new(move |w| {
+                w.open("Endpoints");
+                for e in &endpoints {
+                    w.open("member").elem("EndpointArn", &e.arn);
+                    attributes_xml(w, &e.attributes);
+                    w.close("member");
+                }
+                w.close("Endpoints").elem_opt("NextToken", next.as_deref());
+            })
+        }
         a if ACTIONS.contains(&a) => {
             return Err(SnsError::new(
                 SnsErrorCode::InvalidAction,

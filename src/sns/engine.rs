@@ -6,6 +6,7 @@
 
 mod delivery;
 mod extras;
+mod platform;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -96,6 +97,8 @@ pub struct SnsEngine {
     outbox: Outbox,
     /// SMS attributes (SetSMSAttributes) by `account/region`.
     sms_attributes: DashMap<String, BTreeMap<String, String>>,
+    /// Platform applications and their endpoints, by ARN.
+    platform: platform::Platforms,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -288,6 +291,7 @@ impl SnsEngine {
             lambda: std::sync::RwLock::new(None),
             outbox: Outbox::default(),
             sms_attributes: DashMap::new(),
+            platform: platform::Platforms::default(),
             http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
@@ -322,6 +326,7 @@ impl SnsEngine {
         self.outbox.clear_all();
         self.topics.clear();
         self.subscriptions.clear();
+        self.platform.clear();
     }
 
     fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
@@ -1130,6 +1135,7 @@ impl SnsEngine {
             && parse_arn(&target)
                 .is_some_and(|a| a.service == "sns" && a.resource.starts_with("endpoint/"))
         {
+            self.check_endpoint_publishable(&target)?;
             return self.publish_direct(ctx, Kind::Platform, target, input);
         }
         let arn = input

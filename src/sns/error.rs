@@ -19,6 +19,7 @@ pub enum SnsErrorCode {
     InvalidAction,
     MissingAction,
     ResourceNotFound,
+    EndpointDisabled,
 }
 
 impl SnsErrorCode {
@@ -40,6 +41,7 @@ impl SnsErrorCode {
             InvalidAction => "InvalidAction",
             MissingAction => "MissingAction",
             ResourceNotFound => "ResourceNotFound",
+            EndpointDisabled => "EndpointDisabled",
         }
     }
 

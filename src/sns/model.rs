@@ -261,3 +261,24 @@ pub struct PhoneNumberInput {
     #[serde(rename = "nextToken")]
     pub next_token: Option<String>,
 }
+
+/// The parameters of the platform application and endpoint actions (each uses a subset).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PlatformInput {
+    #[serde(rename = "Name")]
+    pub name: Option<String>,
+    #[serde(rename = "Platform")]
+    pub platform: Option<String>,
+    #[serde(rename = "Attributes", default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(rename = "PlatformApplicationArn")]
+    pub platform_application_arn: Option<String>,
+    #[serde(rename = "Token")]
+    pub token: Option<String>,
+    #[serde(rename = "CustomUserData")]
+    pub custom_user_data: Option<String>,
+    #[serde(rename = "EndpointArn")]
+    pub endpoint_arn: Option<String>,
+    #[serde(rename = "NextToken")]
+    pub next_token: Option<String>,
+}

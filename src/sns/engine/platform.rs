@@ -1,0 +1,319 @@
+//! Mobile push: platform applications and their endpoints (stored; a publish to an endpoint is
+//! recorded in the outbox, readable at `/_aws/sns/platform-endpoint-messages`).
+
+use std::collections::BTreeMap;
+
+use dashmap::DashMap;
+
+use super::SnsEngine;
+use crate::context::RequestContext;
+use crate::sns::error::{SnsError, SnsErrorCode, SnsResult};
+
+const PLATFORMS: &[&str] = &[
+    "ADM",
+    "APNS",
+    "APNS_SANDBOX",
+    "APNS_VOIP",
+    "APNS_VOIP_SANDBOX",
+    "MACOS",
+    "MACOS_SANDBOX",
+    "BAIDU",
+    "GCM",
+    "MPNS",
+    "WNS",
+];
+
+/// Attributes AWS never returns (they are secrets).
+const HIDDEN: &[&str] = &["PlatformCredential", "PlatformPrincipal"];
+
+#[derive(Debug, Clone)]
+struct App {
+    account: String,
+    region: String,
+    attributes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+struct Endpoint {
+    app: String,
+    attributes: BTreeMap<String, String>,
+}
+
+/// The stored applications and endpoints.
+#[derive(Default)]
+pub struct Platforms {
+    apps: DashMap<String, App>,
+    endpoints: DashMap<String, Endpoint>,
+}
+
+impl Platforms {
+    pub fn clear(&self) {
+        self.apps.clear();
+        self.endpoints.clear();
+    }
+}
+
+fn required(v: Option<String>, name: &str) -> SnsResult<String> {
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| SnsError::invalid(format!("{name} Reason: cannot be empty")))
+}
+
+fn page<T: Clone>(
+    items: &[(String, T)],
+    token: Option<&str>,
+) -> (Vec<(String, T)>, Option<String>) {
+    const PAGE: usize = 100;
+    let start = token
+        .and_then(|t| items.iter().position(|(k, _)| k.as_str() > t))
+        .unwrap_or(if token.is_some() { items.len() } else { 0 });
+    let out: Vec<_> = items.iter().skip(start).take(PAGE).cloned().collect();
+    let next = (start + PAGE < items.len())
+        .then(|| out.last().map(|(k, _)| k.clone()))
+        .flatten();
+    (out, next)
+}
+
+/// One application or endpoint in a list answer.
+pub struct Listed {
+    pub arn: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl SnsEngine {
+    pub fn create_platform_application(
+        &self,
+        ctx: &RequestContext,
+        name: Option<String>,
+        platform: Option<String>,
+        attributes: BTreeMap<String, String>,
+    ) -> SnsResult<String> {
+        let name = required(name, "Name")?;
+        let platform = required(platform, "Platform")?;
+        if name.len() > 256
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        {
+            return Err(SnsError::invalid(
+                "Name Reason: must contain only alphanumeric characters, hyphens, underscores, or periods, and be 1 to 256 characters long",
+            ));
+        }
+        if !PLATFORMS.contains(&platform.as_str()) {
+            return Err(SnsError::invalid(format!(
+                "Platform Reason: {platform} is not supported"
+            )));
+        }
+        let arn = format!(
+            "arn:aws:sns:{}:{}:app/{platform}/{name}",
+            ctx.region, ctx.account
+        );
+        let mut attributes = attributes;
+        attributes
+            .entry("Enabled".into())
+            .or_insert_with(|| "true".into());
+        self.platform
+            .apps
+            .entry(arn.clone())
+            .and_modify(|a| a.attributes.extend(attributes.clone()))
+            .or_insert(App {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                attributes,
+            });
+        Ok(arn)
+    }
+
+    fn app_arn(&self, arn: Option<String>) -> SnsResult<String> {
+        let arn = required(arn, "PlatformApplicationArn")?;
+        if self.platform.apps.contains_key(&arn) {
+            Ok(arn)
+        } else {
+            Err(SnsError::not_found("PlatformApplication"))
+        }
+    }
+
+    pub fn get_platform_application_attributes(
+        &self,
+        arn: Option<String>,
+    ) -> SnsResult<BTreeMap<String, String>> {
+        let arn = self.app_arn(arn)?;
+        Ok(self
+            .platform
+            .apps
+            .get(&arn)
+            .map(|a| {
+                a.attributes
+                    .iter()
+                    .filter(|(k, _)| !HIDDEN.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn set_platform_application_attributes(
+        &self,
+        arn: Option<String>,
+        attributes: BTreeMap<String, String>,
+    ) -> SnsResult<()> {
+        let arn = self.app_arn(arn)?;
+        if let Some(mut a) = self.platform.apps.get_mut(&arn) {
+            a.attributes.extend(attributes);
+        }
+        Ok(())
+    }
+
+    pub fn list_platform_applications(
+        &self,
+        ctx: &RequestContext,
+        token: Option<&str>,
+    ) -> (Vec<Listed>, Option<String>) {
+        let mut all: Vec<(String, BTreeMap<String, String>)> = self
+            .platform
+            .apps
+            .iter()
+            .filter(|a| a.account == ctx.account && a.region == ctx.region)
+            .map(|a| {
+                let visible = a
+                    .attributes
+                    .iter()
+                    .filter(|(k, _)| !HIDDEN.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                (a.key().clone(), visible)
+            })
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let (items, next) = page(&all, token);
+        let listed = items
+            .into_iter()
+            .map(|(arn, attributes)| Listed { arn, attributes })
+            .collect();
+        (listed, next)
+    }
+
+    pub fn delete_platform_application(&self, arn: Option<String>) -> SnsResult<()> {
+        let arn = required(arn, "PlatformApplicationArn")?;
+        self.platform.apps.remove(&arn);
+        self.platform.endpoints.retain(|_, e| e.app != arn);
+        Ok(())
+    }
+
+    pub fn create_platform_endpoint(
+        &self,
+        app: Option<String>,
+        token: Option<String>,
+        custom_user_data: Option<String>,
+        attributes: BTreeMap<String, String>,
+    ) -> SnsResult<String> {
+        let app = self.app_arn(app)?;
+        let token = required(token, "Token")?;
+        let mut attributes = attributes;
+        attributes.insert("Token".into(), token.clone());
+        attributes
+            .entry("Enabled".into())
+            .or_insert_with(|| "true".into());
+        if let Some(d) = custom_user_data {
+            attributes.insert("CustomUserData".into(), d);
+        }
+        // The same token on the same application is the same endpoint (idempotent), unless
+        // the attributes differ.
+        let existing = self
+            .platform
+            .endpoints
+            .iter()
+            .find(|e| e.app == app && e.attributes.get("Token") == Some(&token))
+            .map(|e| (e.key().clone(), e.attributes.clone()));
+        if let Some((arn, attrs)) = existing {
+            if attrs == attributes {
+                return Ok(arn);
+            }
+            return Err(SnsError::invalid(format!(
+                "Token Reason: Endpoint {arn} already exists with the same Token, but different attributes."
+            )));
+        }
+        let rest = app.split_once(":app/").map(|(_, r)| r).unwrap_or("");
+        let prefix = app.split_once(":app/").map(|(p, _)| p).unwrap_or("");
+        let arn = format!(
+            "{prefix}:endpoint/{rest}/{}",
+            uuid::Uuid::new_v4().hyphenated()
+        );
+        self.platform
+            .endpoints
+            .insert(arn.clone(), Endpoint { app, attributes });
+        Ok(arn)
+    }
+
+    pub fn get_endpoint_attributes(
+        &self,
+        arn: Option<String>,
+    ) -> SnsResult<BTreeMap<String, String>> {
+        let arn = required(arn, "EndpointArn")?;
+        self.platform
+            .endpoints
+            .get(&arn)
+            .map(|e| e.attributes.clone())
+            .ok_or_else(|| SnsError::not_found("Endpoint"))
+    }
+
+    pub fn set_endpoint_attributes(
+        &self,
+        arn: Option<String>,
+        attributes: BTreeMap<String, String>,
+    ) -> SnsResult<()> {
+        let arn = required(arn, "EndpointArn")?;
+        let mut e = self
+            .platform
+            .endpoints
+            .get_mut(&arn)
+            .ok_or_else(|| SnsError::not_found("Endpoint"))?;
+        e.attributes.extend(attributes);
+        Ok(())
+    }
+
+    pub fn delete_endpoint(&self, arn: Option<String>) -> SnsResult<()> {
+        let arn = required(arn, "EndpointArn")?;
+        self.platform.endpoints.remove(&arn);
+        Ok(())
+    }
+
+    pub fn list_endpoints_by_platform_application(
+        &self,
+        app: Option<String>,
+        token: Option<&str>,
+    ) -> SnsResult<(Vec<Listed>, Option<String>)> {
+        let app = self.app_arn(app)?;
+        let mut all: Vec<(String, BTreeMap<String, String>)> = self
+            .platform
+            .endpoints
+            .iter()
+            .filter(|e| e.app == app)
+            .map(|e| (e.key().clone(), e.attributes.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let (items, next) = page(&all, token);
+        Ok((
+            items
+                .into_iter()
+                .map(|(arn, attributes)| Listed { arn, attributes })
+                .collect(),
+            next,
+        ))
+    }
+
+    /// A publish to an endpoint needs the endpoint to exist and be enabled.
+    pub(super) fn check_endpoint_publishable(&self, arn: &str) -> SnsResult<()> {
+        let e = self
+            .platform
+            .endpoints
+            .get(arn)
+            .ok_or_else(|| SnsError::not_found("Endpoint"))?;
+        if e.attributes.get("Enabled").map(String::as_str) == Some("false") {
+            return Err(SnsError::new(
+                SnsErrorCode::EndpointDisabled,
+                "Endpoint is disabled",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -7,6 +7,7 @@
 //! FIFO queues live in `sqs_json_fifo.rs`, dead-letter queues and move tasks in
 //! `sqs_json_dlq.rs`.
 
+#[macro_use]
 mod common;
 
 use std::collections::{HashMap, HashSet};
@@ -24,45 +25,6 @@ use fogbank::clock::{Clock, ManualClock};
 
 const ACCOUNT: &str = "000000000000";
 const MIB: usize = 1_048_576;
-
-/// Asserts a modelled error: the SDK's typed variant (`$is`) and the legacy code that the
-/// SDK took from `x-amzn-query-error`. Evaluates to the HTTP status.
-macro_rules! expect_service_error {
-    ($res:expr, $is:ident, $code:expr) => {{
-        let err = match $res {
-            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
-            Err(e) => e,
-        };
-        let code = err.code().map(str::to_owned);
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        let service = err.into_service_error();
-        assert_eq!(
-            code.as_deref(),
-            Some($code),
-            "error code; error: {service:?}"
-        );
-        assert!(
-            service.$is(),
-            "expected the typed variant {}; got {service:?}",
-            stringify!($is)
-        );
-        status
-    }};
-}
-
-/// Asserts an unmodelled error by its code (e.g. `InvalidParameterValue`). Evaluates to the
-/// HTTP status.
-macro_rules! expect_error_code {
-    ($res:expr, $code:expr) => {{
-        let err = match $res {
-            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
-            Err(e) => e,
-        };
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        assert_eq!(err.code(), Some($code), "error code; error: {err:?}");
-        status
-    }};
-}
 
 // ---------------------------------------------------------------------------------------
 // helpers

@@ -2,6 +2,7 @@
 //! official Rust SDK: RedrivePolicy / maxReceiveCount, ListDeadLetterSourceQueues, and
 //! Start/List/CancelMessageMoveTask.
 
+#[macro_use]
 mod common;
 
 use std::collections::{HashMap, HashSet};
@@ -15,43 +16,6 @@ use aws_sdk_sqs::types::{
 };
 
 const ACCOUNT: &str = "000000000000";
-
-/// Asserts a modelled error: typed variant and legacy code. Evaluates to the HTTP status.
-macro_rules! expect_service_error {
-    ($res:expr, $is:ident, $code:expr) => {{
-        let err = match $res {
-            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
-            Err(e) => e,
-        };
-        let code = err.code().map(str::to_owned);
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        let service = err.into_service_error();
-        assert_eq!(
-            code.as_deref(),
-            Some($code),
-            "error code; error: {service:?}"
-        );
-        assert!(
-            service.$is(),
-            "expected the typed variant {}; got {service:?}",
-            stringify!($is)
-        );
-        status
-    }};
-}
-
-/// Asserts an unmodelled error by its code. Evaluates to the HTTP status.
-macro_rules! expect_error_code {
-    ($res:expr, $code:expr) => {{
-        let err = match $res {
-            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
-            Err(e) => e,
-        };
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        assert_eq!(err.code(), Some($code), "error code; error: {err:?}");
-        status
-    }};
-}
 
 /// Asserts that an invalid attribute value was rejected as an invalid value. AWS reports
 /// redrive-policy problems as an invalid parameter/attribute value; either code is accepted.

@@ -2,6 +2,7 @@
 //! MessageGroupId and deduplication rules, ordering, in-flight group locking, sequence
 //! numbers and ReceiveRequestAttemptId, with the manual clock for every time window.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashMap;
@@ -15,20 +16,6 @@ use aws_sdk_sqs::types::{
 };
 
 const ACCOUNT: &str = "000000000000";
-
-/// Asserts an error by its code (legacy code from `x-amzn-query-error`). Evaluates to the
-/// HTTP status.
-macro_rules! expect_error_code {
-    ($res:expr, $code:expr) => {{
-        let err = match $res {
-            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
-            Err(e) => e,
-        };
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        assert_eq!(err.code(), Some($code), "error code; error: {err:?}");
-        status
-    }};
-}
 
 // ---------------------------------------------------------------------------------------
 // helpers

@@ -436,6 +436,18 @@ impl LambdaEngine {
         Ok((f, qualifier))
     }
 
+    /// A function and its qualifier, from the name (`name:qualifier`) and the `Qualifier`
+    /// parameter, which must agree.
+    fn qualified(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
+        let (f, from_name) = self.function(ctx, raw)?;
+        Ok((f, Self::qualifier(from_name, qualifier)?))
+    }
+
     /// The qualifier from the path and the `Qualifier` parameter, which must agree.
     fn qualifier(from_name: Option<String>, param: Option<String>) -> LambdaResult<Option<String>> {
         match (from_name, param) {
@@ -717,8 +729,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
         let (v, _) = Self::version_of(&f, q.as_deref())?;
         let mut out = json!({
@@ -743,8 +754,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<FunctionConfiguration> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
         Ok(Self::version_of(&f, q.as_deref())?.0.config.clone())
     }
@@ -802,8 +812,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<()> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let key = lock(&f).arn.clone();
         match q.as_deref() {
             None => {
@@ -1174,8 +1183,7 @@ impl LambdaEngine {
         qualifier: Option<String>,
         input: AddPermissionInput,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let sid = input.statement_id.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'statementId' failed to satisfy constraint: Member must not be null")
         })?;
@@ -1241,8 +1249,7 @@ impl LambdaEngine {
         qualifier: Option<String>,
         revision_id: Option<&str>,
     ) -> LambdaResult<()> {
-        let (f, q) = self.function(ctx, name)?;
-        Self::qualifier(q, qualifier)?;
+        let (f, _) = self.qualified(ctx, name, qualifier)?;
         let mut f = lock(&f);
         Self::check_revision(revision_id, &f.policy_revision)?;
         let before = f.policy.len();
@@ -1262,8 +1269,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.function(ctx, name)?;
-        Self::qualifier(q, qualifier)?;
+        let (f, _) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
         if f.policy.is_empty() {
             return Err(LambdaError::not_found(
@@ -1369,8 +1375,8 @@ impl LambdaEngine {
         input: EventInvokeConfigInput,
         merge: bool,
     ) -> LambdaResult<EventInvokeConfig> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?.unwrap_or_else(|| "$LATEST".into());
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let q = q.unwrap_or_else(|| "$LATEST".into());
         let retries = check_range(input.maximum_retry_attempts, "maximumRetryAttempts", 0, 2)?;
         let age = check_range(
             input.maximum_event_age_in_seconds,
@@ -1416,8 +1422,8 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<EventInvokeConfig> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?.unwrap_or_else(|| "$LATEST".into());
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let q = q.unwrap_or_else(|| "$LATEST".into());
         let f = lock(&f);
         f.invoke_configs.get(&q).cloned().ok_or_else(|| {
             LambdaError::not_found(format!(
@@ -1433,8 +1439,8 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<()> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?.unwrap_or_else(|| "$LATEST".into());
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let q = q.unwrap_or_else(|| "$LATEST".into());
         let mut f = lock(&f);
         let arn = f.arn.clone();
         f.invoke_configs.remove(&q).map(|_| ()).ok_or_else(|| {
@@ -1516,8 +1522,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Target> {
-        let (f, q) = self.function(ctx, name)?;
-        let q = Self::qualifier(q, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
         let (version, executed) = Self::version_of(&f, q.as_deref())?;
         Ok(Target {

@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests: a server on an OS-chosen port and SDK clients.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::sync::Arc;
 
@@ -7,6 +7,45 @@ use aws_credential_types::Credentials;
 use fogbank::clock::ManualClock;
 use fogbank::config::Config;
 use fogbank::server::{self, RunningServer};
+
+/// Asserts a modelled error: the SDK's typed variant (`$is`) and the legacy code that the
+/// SDK took from `x-amzn-query-error`. Evaluates to the HTTP status.
+macro_rules! expect_service_error {
+    ($res:expr, $is:ident, $code:expr) => {{
+        let err = match $res {
+            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
+            Err(e) => e,
+        };
+        let code = err.code().map(str::to_owned);
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let service = err.into_service_error();
+        assert_eq!(
+            code.as_deref(),
+            Some($code),
+            "error code; error: {service:?}"
+        );
+        assert!(
+            service.$is(),
+            "expected the typed variant {}; got {service:?}",
+            stringify!($is)
+        );
+        status
+    }};
+}
+
+/// Asserts an unmodelled error by its code (e.g. `InvalidParameterValue`). Evaluates to the
+/// HTTP status.
+macro_rules! expect_error_code {
+    ($res:expr, $code:expr) => {{
+        let err = match $res {
+            Ok(out) => panic!("expected {} but the call succeeded: {out:?}", $code),
+            Err(e) => e,
+        };
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        assert_eq!(err.code(), Some($code), "error code; error: {err:?}");
+        status
+    }};
+}
 
 /// Start a server on 127.0.0.1:0 with the system clock.
 pub async fn start() -> RunningServer {

@@ -1,7 +1,7 @@
 //! Delivery to HTTP subscription endpoints: one background task per POST, retried on the
 //! engine's clock so that a slow or unreachable endpoint never blocks Subscribe or Publish.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -75,37 +75,48 @@ pub struct Post {
 #[derive(Clone)]
 pub struct HttpDelivery {
     client: Client<HttpConnector, Full<Bytes>>,
-    /// For https endpoints (`None` if TLS could not be set up).
-    tls_client: Option<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
+    /// For https endpoints, built on the first https delivery (loading the TLS stack and the
+    /// Mozilla roots costs idle memory most users never need); `None` if TLS could not be set up.
+    tls_client: Arc<OnceLock<Option<TlsClient>>>,
     clock: Arc<dyn Clock>,
 }
 
 /// How long one attempt may take before it counts as failed (as on AWS).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 
+type TlsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+fn connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    connector
+}
+
+/// The https client: endpoints are verified against the Mozilla roots, as SNS requires a
+/// certificate from a public CA.
+fn tls_client() -> Option<TlsClient> {
+    let mut tls_connector = connector();
+    tls_connector.enforce_http(false);
+    match hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
+    {
+        Ok(b) => Some(
+            Client::builder(TokioExecutor::new())
+                .build(b.https_only().enable_http1().wrap_connector(tls_connector)),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "TLS setup failed: SNS https deliveries will fail");
+            None
+        }
+    }
+}
+
 impl HttpDelivery {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        // https endpoints are verified against the Mozilla roots, as SNS requires a public CA.
-        let mut tls_connector = connector.clone();
-        tls_connector.enforce_http(false);
-        let tls_client = match hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
-        {
-            Ok(b) => Some(
-                Client::builder(TokioExecutor::new())
-                    .build(b.https_only().enable_http1().wrap_connector(tls_connector)),
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "TLS setup failed: SNS https deliveries will fail");
-                None
-            }
-        };
         HttpDelivery {
-            tls_client,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            tls_client: Arc::new(OnceLock::new()),
+            client: Client::builder(TokioExecutor::new()).build(connector()),
             clock,
         }
     }
@@ -172,7 +183,7 @@ impl HttpDelivery {
         }
         let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
         let sent = if url.starts_with("https://") {
-            match &self.tls_client {
+            match self.tls_client.get_or_init(tls_client) {
                 Some(c) => c.request(req),
                 None => return Err("TLS is not available".to_string()),
             }

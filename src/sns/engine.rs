@@ -7,6 +7,9 @@
 mod delivery;
 mod extras;
 mod platform;
+mod sandbox;
+
+pub use sandbox::VERIFICATION_FAILED_STATUS;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -99,6 +102,8 @@ pub struct SnsEngine {
     sms_attributes: DashMap<String, BTreeMap<String, String>>,
     /// Platform applications and their endpoints, by ARN.
     platform: platform::Platforms,
+    /// SMS sandbox destination numbers, by account and region.
+    sandbox: sandbox::Sandbox,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -292,6 +297,7 @@ impl SnsEngine {
             outbox: Outbox::default(),
             sms_attributes: DashMap::new(),
             platform: platform::Platforms::default(),
+            sandbox: sandbox::Sandbox::default(),
             http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
@@ -327,6 +333,7 @@ impl SnsEngine {
         self.topics.clear();
         self.subscriptions.clear();
         self.platform.clear();
+        self.sandbox.clear();
     }
 
     fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
@@ -657,6 +664,7 @@ impl SnsEngine {
                         "Endpoint Reason: not a platform endpoint ARN",
                     ));
                 }
+                self.check_endpoint_exists(&endpoint)?;
             }
             "firehose" => {
                 let ok = parse_arn(&endpoint).is_some_and(|a| {

@@ -302,7 +302,13 @@ async fn sandbox_numbers_page_and_are_scoped_and_reset() {
     let other = aws_sdk_sns::Client::new(&common::sdk_config(&server, "test", "eu-west-1").await);
     assert!(statuses(&other).await.is_empty());
 
-    // The reset endpoint empties the sandbox.
+    sns.set_sms_attributes()
+        .attributes("DefaultSMSType", "Transactional")
+        .send()
+        .await
+        .expect("sms attributes");
+
+    // The reset endpoint empties the sandbox (and forgets the SMS settings).
     let res = reqwest::Client::new()
         .post(format!("{}/_fogbank/reset?service=sns", server.endpoint()))
         .send()
@@ -310,6 +316,8 @@ async fn sandbox_numbers_page_and_are_scoped_and_reset() {
         .expect("reset");
     assert_eq!(res.status().as_u16(), 200);
     assert!(statuses(&sns).await.is_empty());
+    let attrs = sns.get_sms_attributes().send().await.expect("get");
+    assert!(attrs.attributes().is_none_or(|a| a.is_empty()), "{attrs:?}");
     expect_service_error!(
         sns.verify_sms_sandbox_phone_number()
             .phone_number(&phones[0])

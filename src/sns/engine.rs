@@ -327,9 +327,10 @@ impl SnsEngine {
             .and_then(|s| s.token.clone())
     }
 
-    /// Drop every topic and subscription.
+    /// Drop every topic, subscription, platform application, SMS setting and sandbox number.
     pub fn reset(&self) {
         self.outbox.clear_all();
+        self.sms_attributes.clear();
         self.topics.clear();
         self.subscriptions.clear();
         self.platform.clear();

@@ -52,8 +52,30 @@ async fn recorded_protocols_validate_their_endpoints_and_show_what_was_sent() {
         assert_eq!(err.code(), Some("InvalidParameter"), "{protocol}");
     }
     subscribe("sms", "+15555550100").send().await.expect("sms");
-    let endpoint_arn = "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/0d3e8d5c";
-    subscribe("application", endpoint_arn)
+    // An application subscription needs an existing platform endpoint.
+    let app = sns
+        .create_platform_application()
+        .name("app")
+        .platform("GCM")
+        .send()
+        .await
+        .expect("platform application")
+        .platform_application_arn
+        .expect("arn");
+    let endpoint_arn = sns
+        .create_platform_endpoint()
+        .platform_application_arn(&app)
+        .token("device-token")
+        .send()
+        .await
+        .expect("platform endpoint")
+        .endpoint_arn
+        .expect("arn");
+    let endpoint_arn = endpoint_arn.as_str();
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("application")
+        .endpoint(endpoint_arn)
         .send()
         .await
         .expect("application");

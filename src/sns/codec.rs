@@ -30,7 +30,7 @@ const RULES: QueryRules = QueryRules {
         ("MessageAttributes", "MessageAttributes", "Name", "Value"),
         ("attributes", "attributes", "key", "value"),
     ],
-    integers: &[],
+    integers: &["MaxResults"],
     booleans: &["ReturnSubscriptionArn"],
 };
 
@@ -145,8 +145,12 @@ pub fn error_reply(e: &SnsError, rid: &str) -> Reply {
         .open("Error")
         .elem("Type", fault)
         .elem("Code", e.code.code())
-        .elem("Message", &e.message)
-        .close("Error")
+        .elem("Message", &e.message);
+    if e.code == SnsErrorCode::VerificationException {
+        // A required member of the modelled exception.
+        w.elem("Status", super::engine::VERIFICATION_FAILED_STATUS);
+    }
+    w.close("Error")
         .elem("RequestId", rid)
         .close("ErrorResponse");
     Reply::xml(e.code.status(), w.finish())
@@ -441,6 +445,44 @@ fn dispatch(
                     w.close("member");
                 }
                 w.close("Endpoints").elem_opt("NextToken", next.as_deref());
+            })
+        }
+        "GetSMSSandboxAccountStatus" => {
+            let in_sandbox = engine.get_sms_sandbox_account_status(ctx);
+            Box::new(move |w| {
+                w.elem("IsInSandbox", if in_sandbox { "true" } else { "false" });
+            })
+        }
+        "CreateSMSSandboxPhoneNumber" => {
+            engine.create_sms_sandbox_phone_number(ctx, decode(p)?)?;
+            void
+        }
+        "VerifySMSSandboxPhoneNumber" => {
+            engine.verify_sms_sandbox_phone_number(ctx, decode(p)?)?;
+            void
+        }
+        "DeleteSMSSandboxPhoneNumber" => {
+            engine.delete_sms_sandbox_phone_number(ctx, decode(p)?)?;
+            void
+        }
+        "ListSMSSandboxPhoneNumbers" => {
+            let (numbers, next) = engine.list_sms_sandbox_phone_numbers(ctx, decode(p)?)?;
+            Box::new(move |w| {
+                w.open("PhoneNumbers");
+                for n in &numbers {
+                    w.open("member")
+                        .elem("PhoneNumber", &n.phone_number)
+                        .elem("Status", n.status)
+                        .close("member");
+                }
+                w.close("PhoneNumbers")
+                    .elem_opt("NextToken", next.as_deref());
+            })
+        }
+        "ListOriginationNumbers" => {
+            engine.list_origination_numbers(ctx, decode(p)?)?;
+            Box::new(|w| {
+                w.open("PhoneNumbers").close("PhoneNumbers");
             })
         }
         a if ACTIONS.contains(&a) => {

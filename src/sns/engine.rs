@@ -7,6 +7,9 @@
 mod delivery;
 mod extras;
 mod platform;
+mod sandbox;
+
+pub use sandbox::VERIFICATION_FAILED_STATUS;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -99,6 +102,8 @@ pub struct SnsEngine {
     sms_attributes: DashMap<String, BTreeMap<String, String>>,
     /// Platform applications and their endpoints, by ARN.
     platform: platform::Platforms,
+    /// SMS sandbox destination numbers, by account and region.
+    sandbox: sandbox::Sandbox,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -291,6 +296,7 @@ impl SnsEngine {
             outbox: Outbox::default(),
             sms_attributes: DashMap::new(),
             platform: platform::Platforms::default(),
+            sandbox: sandbox::Sandbox::default(),
             http: HttpDelivery::new(clock.clone()),
             clock,
             sqs,
@@ -320,12 +326,14 @@ impl SnsEngine {
             .and_then(|s| s.token.clone())
     }
 
-    /// Drop every topic and subscription.
+    /// Drop every topic, subscription, platform application, SMS setting and sandbox number.
     pub fn reset(&self) {
         self.outbox.clear_all();
+        self.sms_attributes.clear();
         self.topics.clear();
         self.subscriptions.clear();
         self.platform.clear();
+        self.sandbox.clear();
     }
 
     fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
@@ -659,6 +667,7 @@ impl SnsEngine {
                         "Endpoint Reason: not a platform endpoint ARN",
                     ));
                 }
+                self.check_endpoint_exists(&endpoint)?;
             }
             "firehose" => {
                 let ok = parse_arn(&endpoint).is_some_and(|a| {

@@ -20,6 +20,13 @@ pub enum SnsErrorCode {
     MissingAction,
     ResourceNotFound,
     EndpointDisabled,
+    /// A wrong one-time password (VerifySMSSandboxPhoneNumber); the model gives no code, so
+    /// the shape name is the code.
+    VerificationException,
+    /// A request that breaks a constraint of the SMS sandbox (e.g. too many numbers).
+    UserError,
+    /// A request parameter out of its modelled range (ListOriginationNumbers).
+    ValidationException,
 }
 
 impl SnsErrorCode {
@@ -42,6 +49,9 @@ impl SnsErrorCode {
             MissingAction => "MissingAction",
             ResourceNotFound => "ResourceNotFound",
             EndpointDisabled => "EndpointDisabled",
+            VerificationException => "VerificationException",
+            UserError => "UserError",
+            ValidationException => "ValidationException",
         }
     }
 

@@ -282,3 +282,18 @@ pub struct PlatformInput {
     #[serde(rename = "NextToken")]
     pub next_token: Option<String>,
 }
+
+/// The parameters of the SMS sandbox and origination-number actions (each uses a subset).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SandboxInput {
+    #[serde(rename = "PhoneNumber")]
+    pub phone_number: Option<String>,
+    #[serde(rename = "LanguageCode")]
+    pub language_code: Option<String>,
+    #[serde(rename = "OneTimePassword")]
+    pub one_time_password: Option<String>,
+    #[serde(rename = "NextToken")]
+    pub next_token: Option<String>,
+    #[serde(rename = "MaxResults")]
+    pub max_results: Option<i64>,
+}

@@ -196,3 +196,59 @@ def test_envelope_signatures_verify_with_the_served_certificate(clients, queue_n
         env["Subject"] = "forged"
         with pytest.raises(InvalidSignature):
             _verify(env)
+
+
+def test_sms_sandbox_verification_with_the_recorded_password(endpoint):
+    import urllib.parse
+    import urllib.request
+
+    region = "eu-central-1"  # a region of its own: the sandbox holds at most ten numbers
+    sns = boto3.client("sns", endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+    assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is True
+    phone = "+15555550142"
+    sns.create_sms_sandbox_phone_number(PhoneNumber=phone, LanguageCode="fr-FR")
+    numbers = sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
+    assert {"PhoneNumber": phone, "Status": "Pending"} in numbers
+
+    query = urllib.parse.urlencode({"phoneNumber": phone, "region": region})
+    with urllib.request.urlopen(f"{endpoint}/_aws/sns/sms-messages?{query}", timeout=10) as res:
+        sent = json.load(res)["sms_messages"][phone]
+    otp = sent[-1]["OneTimePassword"]
+    assert otp in sent[-1]["Message"]
+
+    with pytest.raises(sns.exceptions.VerificationException) as e:
+        sns.verify_sms_sandbox_phone_number(PhoneNumber=phone, OneTimePassword="99999999" if otp != "99999999" else "11111111")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert e.value.response["Error"]["Code"] == "VerificationException"
+
+    sns.verify_sms_sandbox_phone_number(PhoneNumber=phone, OneTimePassword=otp)
+    numbers = sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
+    assert {"PhoneNumber": phone, "Status": "Verified"} in numbers
+    sns.delete_sms_sandbox_phone_number(PhoneNumber=phone)
+    with pytest.raises(sns.exceptions.ResourceNotFoundException) as e:
+        sns.delete_sms_sandbox_phone_number(PhoneNumber=phone)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_sms_sandbox_bad_input_and_origination_numbers(clients):
+    sns, _ = clients
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.create_sms_sandbox_phone_number(PhoneNumber="+15555550142", LanguageCode="xx-XX")
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.create_sms_sandbox_phone_number(PhoneNumber="5555550142")
+    with pytest.raises(sns.exceptions.ResourceNotFoundException):
+        sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550143", OneTimePassword="123456")
+    assert sns.list_origination_numbers()["PhoneNumbers"] == []
+    assert sns.list_origination_numbers(MaxResults=30)["PhoneNumbers"] == []
+
+
+def test_application_subscription_needs_an_existing_endpoint(clients, queue_name):
+    sns, _ = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    app = sns.create_platform_application(Name=queue_name, Platform="GCM", Attributes={})["PlatformApplicationArn"]
+    endpoint_arn = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="t-" + queue_name)["EndpointArn"]
+    sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint_arn)
+    sns.delete_endpoint(EndpointArn=endpoint_arn)
+    with pytest.raises(sns.exceptions.InvalidParameterException) as e:
+        sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint_arn)
+    assert e.value.response["Error"]["Message"] == f"Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint {endpoint_arn}"

@@ -301,6 +301,18 @@ impl SnsEngine {
         ))
     }
 
+    /// Subscribe with the `application` protocol needs the endpoint to exist (AWS answers
+    /// InvalidParameter, not NotFound).
+    pub(super) fn check_endpoint_exists(&self, arn: &str) -> SnsResult<()> {
+        if self.platform.endpoints.contains_key(arn) {
+            Ok(())
+        } else {
+            Err(SnsError::invalid(format!(
+                "Endpoint Reason: Endpoint does not exist for endpoint {arn}"
+            )))
+        }
+    }
+
     /// A publish to an endpoint needs the endpoint to exist and be enabled.
     pub(super) fn check_endpoint_publishable(&self, arn: &str) -> SnsResult<()> {
         let e = self

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every fogbank test: Rust unit and integration tests, then the Python boto3 suite
-# against the release binary. Needs a Rust toolchain and python3; creates .venv/ on first use.
+# Runs every fogbank test: Rust unit and integration tests, then the Python boto3 suite and the
+# JavaScript (AWS SDK v3) suite against the release binary. Needs a Rust toolchain, python3, node
+# and npm; creates .venv/ and tests/js/node_modules/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,3 +38,14 @@ PY
 fi
 
 "$venv/bin/python" -m pytest -q tests/python
+
+# The AWS SDK for JavaScript v3 suite (node:test), against the same release binary. `npm ci`
+# reinstalls the locked versions whenever package-lock.json changes (stamped like the venv).
+js=tests/js
+js_stamp="$js/node_modules/.package-lock.sha256"
+want=$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$js_stamp" 2>/dev/null || true)" != "$want" ]; then
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$js_stamp"
+fi
+(cd "$js" && npm test --silent)

@@ -519,3 +519,66 @@ async fn redrive_policies_are_validated() {
         )
     );
 }
+
+#[tokio::test]
+async fn fifo_topics_deliver_to_standard_queues_too() {
+    // AWS lets standard queues subscribe to FIFO topics (best-effort ordering, no dedup id).
+    let server = common::start().await;
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = sns
+        .create_topic()
+        .name("mixed.fifo")
+        .attributes("FifoTopic", "true")
+        .attributes("ContentBasedDeduplication", "true")
+        .send()
+        .await
+        .expect("fifo topic")
+        .topic_arn
+        .expect("arn");
+    let (url, arn) = queue(&sqs, "standard-of-fifo").await;
+    for raw in ["true", "false"] {
+        sns.subscribe()
+            .topic_arn(&t)
+            .protocol("sqs")
+            .endpoint(&arn)
+            .attributes("RawMessageDelivery", raw)
+            .send()
+            .await
+            .expect("a standard queue may subscribe to a FIFO topic");
+        sns.publish()
+            .topic_arn(&t)
+            .message(format!("raw={raw}"))
+            .message_group_id("g")
+            .send()
+            .await
+            .expect("publish");
+        let m = receive_one(&sqs, &url).await;
+        let body = m.body.expect("body");
+        if raw == "true" {
+            assert_eq!(body, "raw=true");
+        } else {
+            let env: serde_json::Value = serde_json::from_str(&body).expect("envelope");
+            assert_eq!(env["Message"], "raw=false");
+            assert_eq!(env["TopicArn"], t.as_str());
+        }
+        sqs.delete_message()
+            .queue_url(&url)
+            .receipt_handle(m.receipt_handle.expect("handle"))
+            .send()
+            .await
+            .expect("delete");
+        let subs = sns
+            .list_subscriptions_by_topic()
+            .topic_arn(&t)
+            .send()
+            .await
+            .expect("list");
+        for s in subs.subscriptions.unwrap_or_default() {
+            sns.unsubscribe()
+                .subscription_arn(s.subscription_arn.expect("arn"))
+                .send()
+                .await
+                .expect("unsubscribe");
+        }
+    }
+}

@@ -698,12 +698,8 @@ impl SnsEngine {
         for (k, v) in &input.attributes {
             Self::check_subscription_attribute(k, v, fifo_topic)?;
         }
+        // FIFO topics deliver to FIFO and, best-effort ordered, to standard SQS queues.
         let filter = Self::compile_filter(&input.attributes)?;
-        if fifo_topic && protocol == "sqs" && !endpoint.ends_with(".fifo") {
-            return Err(SnsError::invalid(
-                "Invalid parameter: Endpoint Reason: FIFO SNS Topics currently only support FIFO SQS Queues as endpoints",
-            ));
-        }
         let mut t = lock(&topic);
         for s in &t.subscriptions {
             {

@@ -113,6 +113,81 @@ impl Conn {
         let body = res.into_body().collect().await.map_err(io_err)?.to_bytes();
         Ok((status, body))
     }
+
+    /// One consumer step: a ReceiveMessage (`receive` is its JSON body), then one
+    /// DeleteMessageBatch of whatever came, checked to have deleted them all. Returns how many
+    /// messages were consumed (0 when the poll came back empty) and the requests made. Only the
+    /// receipt handles are decoded, so the client spends as little of the shared CPU as it can.
+    async fn receive_and_delete(&mut self, url: &str, receive: &Bytes) -> io::Result<(usize, u64)> {
+        let (status, body) = self.post("ReceiveMessage", receive.clone()).await?;
+        if status != 200 {
+            return Err(io_err(format!("ReceiveMessage answered {status}")));
+        }
+        let received: Received<'_> = serde_json::from_slice(&body).map_err(io_err)?;
+        let n = received.messages.len();
+        if n == 0 {
+            return Ok((0, 1));
+        }
+        let entries: Vec<DeleteEntry<'_>> = received
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| DeleteEntry {
+                id: ENTRY_IDS[i % ENTRY_IDS.len()],
+                receipt_handle: &m.receipt_handle,
+            })
+            .collect();
+        let batch = serde_json::to_vec(&DeleteBatch {
+            queue_url: url,
+            entries,
+        })
+        .map_err(io_err)?;
+        let (status, body) = self.post("DeleteMessageBatch", Bytes::from(batch)).await?;
+        let deleted: Deleted = serde_json::from_slice(&body).map_err(io_err)?;
+        if status != 200 || deleted.successful.len() != n {
+            return Err(io_err(format!(
+                "DeleteMessageBatch answered {status} with {} of {n} deleted",
+                deleted.successful.len()
+            )));
+        }
+        Ok((n, 2))
+    }
+}
+
+const ENTRY_IDS: [&str; 10] = ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"];
+
+#[derive(serde::Deserialize)]
+struct Received<'a> {
+    #[serde(rename = "Messages", borrow, default)]
+    messages: Vec<ReceivedMessage<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReceivedMessage<'a> {
+    #[serde(rename = "ReceiptHandle", borrow)]
+    receipt_handle: std::borrow::Cow<'a, str>,
+}
+
+#[derive(serde::Serialize)]
+struct DeleteBatch<'a> {
+    #[serde(rename = "QueueUrl")]
+    queue_url: &'a str,
+    #[serde(rename = "Entries")]
+    entries: Vec<DeleteEntry<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct DeleteEntry<'a> {
+    #[serde(rename = "Id")]
+    id: &'a str,
+    #[serde(rename = "ReceiptHandle")]
+    receipt_handle: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Deleted {
+    #[serde(rename = "Successful", default)]
+    successful: Vec<serde::de::IgnoredAny>,
 }
 
 /// Latency samples (nanoseconds) and request counts of one run.
@@ -195,6 +270,13 @@ async fn noop_server() -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
+/// The JSON body of the consumers' ReceiveMessage: up to 10 messages, 1 s long poll.
+fn receive_body(url: &str) -> Bytes {
+    Bytes::from(
+        json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}).to_string(),
+    )
+}
+
 async fn create_queue(addr: SocketAddr, name: &str) -> io::Result<String> {
     let mut c = Conn::open(addr).await?;
     let (status, body) = c.sqs("CreateQueue", &json!({ "QueueName": name })).await?;
@@ -259,38 +341,22 @@ async fn pipeline(
         );
         tasks.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await?;
-            let receive = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1});
+            let receive = receive_body(&url);
             loop {
-                if !producing.load(Ordering::SeqCst) && deleted.load(Ordering::SeqCst) >= sent.load(Ordering::SeqCst) {
+                if !producing.load(Ordering::SeqCst)
+                    && deleted.load(Ordering::SeqCst) >= sent.load(Ordering::SeqCst)
+                {
                     return Ok::<(), io::Error>(());
                 }
-                let (status, body) = c.sqs("ReceiveMessage", &receive).await?;
-                requests.fetch_add(1, Ordering::Relaxed);
-                if status != 200 {
-                    return Err(io_err(format!("ReceiveMessage answered {status}")));
-                }
-                let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
-                let Some(msgs) = v["Messages"].as_array().filter(|m| !m.is_empty()) else {
+                let (n, made) = c.receive_and_delete(&url, &receive).await?;
+                requests.fetch_add(made, Ordering::Relaxed);
+                if n == 0 {
                     if !producing.load(Ordering::SeqCst) {
                         return Ok(());
                     }
                     continue;
-                };
-                let entries: Vec<Value> = msgs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| json!({"Id": format!("m{i}"), "ReceiptHandle": m["ReceiptHandle"]}))
-                    .collect();
-                let (status, body) = c
-                    .sqs("DeleteMessageBatch", &json!({"QueueUrl": url, "Entries": entries}))
-                    .await?;
-                requests.fetch_add(1, Ordering::Relaxed);
-                let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
-                let ok = v["Successful"].as_array().map_or(0, Vec::len);
-                if status != 200 || ok != msgs.len() {
-                    return Err(io_err(format!("DeleteMessageBatch answered {status} with {ok} deleted")));
                 }
-                deleted.fetch_add(ok as u64, Ordering::SeqCst);
+                deleted.fetch_add(n as u64, Ordering::SeqCst);
                 last.fetch_max(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
             }
         }));
@@ -341,6 +407,8 @@ fn xml_text(body: &[u8], tag: &str) -> Option<String> {
 struct FanOut {
     publishes: f64,
     deliveries: f64,
+    /// Messages per non-empty ReceiveMessage of the consumers.
+    per_receive: f64,
     lost: u64,
     visible_p50_us: f64,
     visible_p99_us: f64,
@@ -389,6 +457,7 @@ async fn fan_out(
     let publishers = (connections / 2).max(1);
     let published = Arc::new(AtomicU64::new(0));
     let delivered = Arc::new(AtomicU64::new(0));
+    let receives = Arc::new(AtomicU64::new(0));
     let last = Arc::new(AtomicU64::new(0));
     let producing = Arc::new(AtomicBool::new(true));
     let start = Instant::now();
@@ -409,33 +478,28 @@ async fn fan_out(
     }
     let mut consumers = Vec::new();
     for url in &urls {
-        let (url, delivered, producing, last) = (
+        let (url, delivered, producing, last, receives) = (
             url.clone(),
             delivered.clone(),
             producing.clone(),
             last.clone(),
+            receives.clone(),
         );
         consumers.push(tokio::spawn(async move {
             let mut c = Conn::open(addr).await?;
             let mut mine = 0u64;
-            let receive = json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1});
+            let receive = receive_body(&url);
             loop {
-                let (_, body) = c.sqs("ReceiveMessage", &receive).await?;
-                let v: Value = serde_json::from_slice(&body).map_err(io_err)?;
-                let Some(msgs) = v["Messages"].as_array().filter(|m| !m.is_empty()) else {
+                let (n, _) = c.receive_and_delete(&url, &receive).await?;
+                if n == 0 {
                     if !producing.load(Ordering::SeqCst) {
                         return Ok::<u64, io::Error>(mine);
                     }
                     continue;
-                };
-                let entries: Vec<Value> = msgs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| json!({"Id": format!("m{i}"), "ReceiptHandle": m["ReceiptHandle"]}))
-                    .collect();
-                c.sqs("DeleteMessageBatch", &json!({"QueueUrl": url, "Entries": entries})).await?;
-                mine += msgs.len() as u64;
-                delivered.fetch_add(msgs.len() as u64, Ordering::Relaxed);
+                }
+                mine += n as u64;
+                receives.fetch_add(1, Ordering::Relaxed);
+                delivered.fetch_add(n as u64, Ordering::Relaxed);
                 last.fetch_max(start.elapsed().as_nanos() as u64, Ordering::SeqCst);
             }
         }));
@@ -490,6 +554,8 @@ async fn fan_out(
     Ok(FanOut {
         publishes: sent as f64 / publish_secs,
         deliveries: delivered.load(Ordering::SeqCst) as f64 / drain_secs,
+        per_receive: delivered.load(Ordering::SeqCst) as f64
+            / receives.load(Ordering::SeqCst).max(1) as f64,
         lost,
         visible_p50_us: run.percentile_us(0.5),
         visible_p99_us: run.percentile_us(0.99),
@@ -634,6 +700,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let pipe_frac = median(&|r| r.pipe_rps / r.ceiling.rate() * 100.0);
     let fan_publishes = median(&|r| r.fan.publishes);
     let fan_deliveries = median(&|r| r.fan.deliveries);
+    let fan_per_receive = median(&|r| r.fan.per_receive);
     let fan_frac = median(&|r| r.fan.publishes / r.ceiling.rate() * 100.0);
     let fan_p50 = median(&|r| r.fan.visible_p50_us);
     let fan_p99 = median(&|r| r.fan.visible_p99_us);
@@ -766,6 +833,10 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     println!(
         "{:<44} {:>14.0} {:>18}",
         "SNS deliveries/s (drained by consumers)", fan_deliveries, "-"
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "SNS messages per consumer receive", fan_per_receive, "-"
     );
     println!(
         "{:<44} {:>14} {:>18}",

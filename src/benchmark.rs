@@ -414,15 +414,16 @@ struct FanOut {
     visible_p99_us: f64,
 }
 
-/// Publish to a topic with `subscribers` raw SQS subscriptions while consumers drain every
-/// queue; then time publish-to-visible at concurrency 1.
+/// Publish to a topic with `subscribers` SQS subscriptions (raw, or the default signed JSON
+/// envelope) while consumers drain every queue; then time publish-to-visible at concurrency 1.
 async fn fan_out(
     addr: SocketAddr,
     connections: usize,
     duration: Duration,
     body: &str,
     subscribers: usize,
-    tag: usize,
+    raw: bool,
+    tag: &str,
 ) -> io::Result<FanOut> {
     let mut c = Conn::open(addr).await?;
     let (status, resp) = c
@@ -439,7 +440,7 @@ async fn fan_out(
         let arn = format!("arn:aws:sqs:us-east-1:000000000000:bench-fanout-{tag}-{i}");
         let (status, _) = c
             .form(format!(
-                "Action=Subscribe&Version=2010-03-31&TopicArn={}&Protocol=sqs&Endpoint={}&Attributes.entry.1.key=RawMessageDelivery&Attributes.entry.1.value=true",
+                "Action=Subscribe&Version=2010-03-31&TopicArn={}&Protocol=sqs&Endpoint={}&Attributes.entry.1.key=RawMessageDelivery&Attributes.entry.1.value={raw}",
                 enc(&topic),
                 enc(&arn)
             ))
@@ -673,7 +674,16 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         let send = closed_loop(server.addr, n, duration, "SendMessage", send_body.clone()).await?;
         let (pipe_rps, pipe_mps, lost) =
             pipeline(server.addr, n, duration, &body_text, round).await?;
-        let fan = fan_out(server.addr, n, duration, &body_text, 4, round).await?;
+        let fan = fan_out(
+            server.addr,
+            n,
+            duration,
+            &body_text,
+            4,
+            true,
+            &round.to_string(),
+        )
+        .await?;
         rounds.push(Round {
             ceiling,
             send,
@@ -684,6 +694,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         });
     }
     let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
+    let signed = fan_out(server.addr, n, duration, &body_text, 4, false, "signed").await?;
     let lambda_figures = lambda::measure(server.addr).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
@@ -705,7 +716,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let fan_p50 = median(&|r| r.fan.visible_p50_us);
     let fan_p99 = median(&|r| r.fan.visible_p99_us);
     let lost: u64 = rounds.iter().map(|r| r.lost).sum();
-    let fan_lost: u64 = rounds.iter().map(|r| r.fan.lost).sum();
+    let fan_lost: u64 = rounds.iter().map(|r| r.fan.lost).sum::<u64>() + signed.lost;
     let mut send = Run::default();
     for r in &mut rounds {
         send.samples.append(&mut r.send.samples);
@@ -833,6 +844,14 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     println!(
         "{:<44} {:>14.0} {:>18}",
         "SNS deliveries/s (drained by consumers)", fan_deliveries, "-"
+    );
+    println!(
+        "{:<44} {:>14.0} {:>18}",
+        "SNS publishes/s, signed envelopes (1 run)", signed.publishes, "-"
+    );
+    println!(
+        "{:<44} {:>14.1} {:>18}",
+        "  signed publish-to-visible p50 µs (c=1)", signed.visible_p50_us, "-"
     );
     println!(
         "{:<44} {:>14.1} {:>18}",

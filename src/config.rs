@@ -28,6 +28,9 @@ pub struct Config {
     /// Strict SigV4 mode: the accepted access keys and their secrets. `None` = signatures are
     /// not checked (the default, as in every other emulator).
     pub strict_auth: Option<Arc<HashMap<String, String>>>,
+    /// CA certificates (DER) that SNS https deliveries trust besides the public Mozilla roots
+    /// (`--sns-ca-file`), for local https endpoints with a private or mkcert CA.
+    pub https_extra_roots: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             clock: Arc::new(SystemClock),
             lambda: LambdaSettings::default(),
             strict_auth: None,
+            https_extra_roots: Arc::new(Vec::new()),
         }
     }
 }

@@ -83,6 +83,11 @@ struct Cli {
     #[arg(long, env = "FOGBANK_CONFIG")]
     config: Option<std::path::PathBuf>,
 
+    /// PEM file of CA certificates that SNS https deliveries trust besides the public roots
+    /// (e.g. mkcert's root CA, for an https endpoint with a local certificate).
+    #[arg(long = "sns-ca-file", env = "FOGBANK_SNS_CA_FILE")]
+    sns_ca_file: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -172,11 +177,22 @@ fn main() -> ExitCode {
             .collect(),
         ..fogbank::lambda::LambdaSettings::default()
     };
+    let https_extra_roots = match &cli.sns_ca_file {
+        None => Vec::new(),
+        Some(path) => match fogbank::sns::http::load_ca_file(path) {
+            Ok(certs) => certs,
+            Err(e) => {
+                eprintln!("fogbank: --sns-ca-file: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let config = Config {
         listen,
         default_region: cli.region.clone(),
         default_account: cli.account.clone(),
         lambda,
+        https_extra_roots: std::sync::Arc::new(https_extra_roots),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -9,7 +9,7 @@ use std::time::Duration;
 use aws_sdk_sns::error::ProvideErrorMetadata;
 use aws_sdk_sqs::types::QueueAttributeName;
 use fogbank::sns::LambdaInvoker;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
     let url = sqs
@@ -60,12 +60,7 @@ async fn receive_one(sqs: &aws_sdk_sqs::Client, url: &str) -> aws_sdk_sqs::types
         .expect("a message arrived")
 }
 
-async fn next(rx: &mut UnboundedReceiver<common::Received>) -> common::Received {
-    tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .expect("the endpoint received a request in time")
-        .expect("channel open")
-}
+use common::next_request as next;
 
 #[tokio::test]
 async fn sqs_envelopes_carry_signatures_that_verify_for_both_versions() {

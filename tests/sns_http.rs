@@ -6,14 +6,8 @@ mod common;
 use std::time::Duration;
 
 use aws_sdk_sns::error::ProvideErrorMetadata;
-use tokio::sync::mpsc::UnboundedReceiver;
 
-async fn next(rx: &mut UnboundedReceiver<common::Received>) -> common::Received {
-    tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .expect("the endpoint received a request in time")
-        .expect("channel open")
-}
+use common::next_request as next;
 
 fn header<'a>(r: &'a common::Received, name: &str) -> &'a str {
     r.headers

@@ -291,6 +291,61 @@ async fn https_deliveries_use_tls_and_a_failed_handshake_goes_to_the_dlq() {
 }
 
 #[tokio::test]
+async fn https_deliveries_reach_an_endpoint_whose_ca_is_trusted() {
+    let (endpoint, cert, mut rx) = common::https_endpoint().await;
+    let config = fogbank::config::Config {
+        https_extra_roots: std::sync::Arc::new(vec![cert]),
+        ..fogbank::config::Config::ephemeral()
+    };
+    let server = fogbank::server::spawn(config).await.expect("server starts");
+    let sns = common::sns(&server).await;
+    let topic = sns
+        .create_topic()
+        .name("tls-ok")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("https")
+        .endpoint(&endpoint)
+        .send()
+        .await
+        .expect("subscribe");
+    let confirmation = common::next_request(&mut rx).await;
+    assert_eq!(
+        confirmation.headers["x-amz-sns-message-type"],
+        "SubscriptionConfirmation"
+    );
+    let body: Value = serde_json::from_str(&confirmation.body).expect("json");
+    common::verify_sns_signature(&body)
+        .await
+        .expect("signed confirmation");
+    let confirmed = reqwest::get(body["SubscribeURL"].as_str().expect("SubscribeURL"))
+        .await
+        .expect("GET SubscribeURL");
+    assert_eq!(confirmed.status().as_u16(), 200);
+    sns.publish()
+        .topic_arn(&topic)
+        .message("over tls")
+        .send()
+        .await
+        .expect("publish");
+    let notification = common::next_request(&mut rx).await;
+    assert_eq!(
+        notification.headers["x-amz-sns-message-type"],
+        "Notification"
+    );
+    let body: Value = serde_json::from_str(&notification.body).expect("json");
+    assert_eq!(body["Message"], "over tls");
+    common::verify_sns_signature(&body)
+        .await
+        .expect("signed notification");
+}
+
+#[tokio::test]
 async fn permissions_data_protection_and_sms_settings() {
     let server = common::start().await;
     let sns = common::sns(&server).await;

@@ -49,7 +49,11 @@ impl AppState {
     /// New state (and engines) from a config.
     pub fn new(config: Config) -> Arc<Self> {
         let sqs = SqsEngine::new(config.clock.clone());
-        let sns = SnsEngine::new(config.clock.clone(), sqs.clone());
+        let sns = SnsEngine::new(
+            config.clock.clone(),
+            sqs.clone(),
+            config.https_extra_roots.clone(),
+        );
         let lambda = LambdaEngine::new(config.lambda.clone(), sqs.clone());
         lambda.set_sns(&sns);
         sns.set_lambda_invoker(lambda.clone());

@@ -290,14 +290,19 @@ struct Outgoing {
 
 impl SnsEngine {
     /// A new engine that delivers into `sqs`.
-    pub fn new(clock: Arc<dyn Clock>, sqs: Arc<SqsEngine>) -> Arc<Self> {
+    /// A new engine that delivers into `sqs`; https deliveries also trust `extra_roots`.
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        sqs: Arc<SqsEngine>,
+        extra_roots: crate::sns::http::ExtraRoots,
+    ) -> Arc<Self> {
         Arc::new(SnsEngine {
             lambda: std::sync::RwLock::new(None),
             outbox: Outbox::default(),
             sms_attributes: DashMap::new(),
             platform: platform::Platforms::default(),
             sandbox: sandbox::Sandbox::default(),
-            http: HttpDelivery::new(clock.clone()),
+            http: HttpDelivery::new(clock.clone(), extra_roots),
             clock,
             sqs,
             topics: DashMap::new(),

@@ -2,6 +2,9 @@
 //! engine's clock so that a slow or unreachable endpoint never blocks Subscribe or Publish.
 
 use std::sync::{Arc, OnceLock};
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -78,6 +81,7 @@ pub struct HttpDelivery {
     /// For https endpoints, built on the first https delivery (loading the TLS stack and the
     /// Mozilla roots costs idle memory most users never need); `None` if TLS could not be set up.
     tls_client: Arc<OnceLock<Option<TlsClient>>>,
+    extra_roots: ExtraRoots,
     clock: Arc<dyn Clock>,
 }
 
@@ -93,17 +97,50 @@ fn connector() -> HttpConnector {
     connector
 }
 
+/// Extra trusted CA certificates, as DER.
+pub type ExtraRoots = Arc<Vec<CertificateDer<'static>>>;
+
+/// Read the CA certificates of a PEM file (for `--sns-ca-file`); an error if there are none.
+pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read CA certificates from {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("no CA certificate in {}", path.display()));
+    }
+    Ok(certs)
+}
+
 /// The https client: endpoints are verified against the Mozilla roots, as SNS requires a
-/// certificate from a public CA.
-fn tls_client() -> Option<TlsClient> {
+/// certificate from a public CA, plus any CA the user added with `--sns-ca-file`.
+fn tls_client(extra: &[CertificateDer<'static>]) -> Option<TlsClient> {
     let mut tls_connector = connector();
     tls_connector.enforce_http(false);
-    match hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
-    {
-        Ok(b) => Some(
-            Client::builder(TokioExecutor::new())
-                .build(b.https_only().enable_http1().wrap_connector(tls_connector)),
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let (added, ignored) = roots.add_parsable_certificates(extra.iter().cloned());
+    if ignored > 0 {
+        tracing::warn!(
+            added,
+            ignored,
+            "some extra CA certificates could not be used"
+        );
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map(|b| b.with_root_certificates(roots).with_no_client_auth());
+    match config {
+        Ok(config) => Some(
+            Client::builder(TokioExecutor::new()).build(
+                hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(config)
+                    .https_only()
+                    .enable_http1()
+                    .wrap_connector(tls_connector),
+            ),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "TLS setup failed: SNS https deliveries will fail");
@@ -113,9 +150,10 @@ fn tls_client() -> Option<TlsClient> {
 }
 
 impl HttpDelivery {
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    pub fn new(clock: Arc<dyn Clock>, extra_roots: ExtraRoots) -> Self {
         HttpDelivery {
             tls_client: Arc::new(OnceLock::new()),
+            extra_roots,
             client: Client::builder(TokioExecutor::new()).build(connector()),
             clock,
         }
@@ -183,7 +221,10 @@ impl HttpDelivery {
         }
         let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
         let sent = if url.starts_with("https://") {
-            match self.tls_client.get_or_init(tls_client) {
+            match self
+                .tls_client
+                .get_or_init(|| tls_client(&self.extra_roots))
+            {
                 Some(c) => c.request(req),
                 None => return Err("TLS is not available".to_string()),
             }
@@ -201,6 +242,33 @@ impl HttpDelivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ca_files_need_at_least_one_certificate() {
+        let dir = std::env::temp_dir().join(format!("fogbank-ca-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let missing = dir.join("missing.pem");
+        assert!(load_ca_file(&missing).is_err());
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").expect("write");
+        assert!(
+            load_ca_file(&empty)
+                .unwrap_err()
+                .contains("no CA certificate")
+        );
+        let two = dir.join("two.pem");
+        let pem = |name: &str| {
+            rcgen::generate_simple_self_signed(vec![name.to_string()])
+                .expect("cert")
+                .cert
+                .pem()
+        };
+        std::fs::write(&two, pem("a.test") + &pem("b.test")).expect("write");
+        let certs = load_ca_file(&two).expect("two certificates");
+        assert_eq!(certs.len(), 2);
+        assert!(tls_client(&certs).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn delivery_policy_overrides_the_default_retries() {

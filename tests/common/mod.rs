@@ -121,6 +121,71 @@ pub async fn http_endpoint_failing_after(
 pub async fn http_endpoint_with(
     ok: impl Fn(usize) -> bool + Clone + Send + Sync + 'static,
 ) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
+    let (app, rx) = recording_app(ok);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), rx)
+}
+
+/// The next request a recording endpoint received (waiting up to 10 s).
+pub async fn next_request(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Received>) -> Received {
+    tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the endpoint received a request in time")
+        .expect("channel open")
+}
+
+/// A recording https endpoint on 127.0.0.1 (always 200) with a fresh self-signed certificate
+/// for 127.0.0.1; returns its URL, the certificate (DER, to trust it) and the receiver.
+pub async fn https_endpoint() -> (
+    String,
+    rustls::pki_types::CertificateDer<'static>,
+    tokio::sync::mpsc::UnboundedReceiver<Received>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::service::TowerToHyperService;
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("certificate");
+    let cert = generated.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(generated.signing_key.serialize_der().into());
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocols")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.clone()], key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let (app, rx) = recording_app(|_| true);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                if let Ok(stream) = acceptor.accept(tcp).await {
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app))
+                        .await;
+                }
+            });
+        }
+    });
+    (format!("https://{addr}/hook"), cert, rx)
+}
+
+/// A router that records every request and answers the n-th (from 0) 200 when `ok(n)`, else 500.
+fn recording_app(
+    ok: impl Fn(usize) -> bool + Clone + Send + Sync + 'static,
+) -> (axum::Router, tokio::sync::mpsc::UnboundedReceiver<Received>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let seen = Arc::new(AtomicUsize::new(0));
@@ -138,14 +203,7 @@ pub async fn http_endpoint_with(
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}/hook"), rx)
+    (app, rx)
 }
 
 /// A Lambda client (REST-JSON) for the default account and us-east-1.

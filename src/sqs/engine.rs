@@ -46,6 +46,14 @@ const SYSTEM_ATTRIBUTE_NAMES: &[&str] = &[
     "DeadLetterQueueSourceArn",
 ];
 
+/// What one look into a queue found for a ReceiveMessage.
+enum Taken {
+    Messages(Vec<Received>),
+    /// Nothing receivable; the time at which something may become visible.
+    Nothing(Option<Millis>),
+    QueueDeleted,
+}
+
 /// A queue: identity plus its locked state and the notifier that wakes long polls.
 #[derive(Debug)]
 pub struct Queue {
@@ -1147,20 +1155,12 @@ impl SqsEngine {
             (vt_ms, wait_ms, max_receive, dlq)
         };
         let deadline = start + wait_ms;
-        loop {
-            let notified = q.notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let shutdown = self.shutdown_notify.notified();
-            tokio::pin!(shutdown);
-            shutdown.as_mut().enable();
-
-            let now = self.now();
+        let take = |now: Millis| -> Taken {
             let mut moved = Vec::new();
-            let (received, next_wake, deleted) = {
+            let taken = {
                 let mut state = q.lock();
                 if state.deleted {
-                    (Vec::new(), None, true)
+                    Taken::QueueDeleted
                 } else {
                     let replay = attempt
                         .as_deref()
@@ -1177,32 +1177,51 @@ impl SqsEngine {
                             r
                         }
                     };
-                    let next = if received.is_empty() {
-                        state.next_wakeup(now)
+                    if received.is_empty() {
+                        Taken::Nothing(state.next_wakeup(now))
                     } else {
-                        None
-                    };
-                    (received, next, false)
+                        Taken::Messages(received)
+                    }
                 }
             };
             if let (Some(dlq), false) = (&dlq, moved.is_empty()) {
                 self.redrive(&q, dlq, moved);
             }
-            if !received.is_empty() {
-                let messages = received
-                    .into_iter()
-                    .map(|r| {
-                        self.render_message(&q, r, &system_names, &input.message_attribute_names)
-                    })
-                    .collect();
-                return Ok(ReceiveMessageOutput { messages });
+            taken
+        };
+        let render = |received: Vec<_>| ReceiveMessageOutput {
+            messages: received
+                .into_iter()
+                .map(|r| self.render_message(&q, r, &system_names, &input.message_attribute_names))
+                .collect(),
+        };
+        loop {
+            // Fast path: messages are there, no waiter is registered.
+            match take(self.now()) {
+                Taken::Messages(r) => return Ok(render(r)),
+                Taken::QueueDeleted => return Err(SqsError::queue_does_not_exist()),
+                Taken::Nothing(_) => {}
             }
-            if deleted {
-                return Err(SqsError::queue_does_not_exist());
-            }
+            let now = self.now();
             if now >= deadline || self.shutting_down.load(Ordering::SeqCst) {
                 return Ok(ReceiveMessageOutput::default());
             }
+            // Register for wake-ups, then look again: a message stored in between is seen
+            // now, and any later one notifies us.
+            let notified = q.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let shutdown = self.shutdown_notify.notified();
+            tokio::pin!(shutdown);
+            shutdown.as_mut().enable();
+            if self.shutting_down.load(Ordering::SeqCst) {
+                return Ok(ReceiveMessageOutput::default());
+            }
+            let next_wake = match take(now) {
+                Taken::Messages(r) => return Ok(render(r)),
+                Taken::QueueDeleted => return Err(SqsError::queue_does_not_exist()),
+                Taken::Nothing(next) => next,
+            };
             let wake_at = next_wake.map_or(deadline, |w| w.min(deadline));
             tokio::select! {
                 _ = &mut notified => {}

@@ -232,3 +232,111 @@ async fn failed_notifications_are_retried_on_the_delivery_policy_schedule() {
     assert_eq!(raw.body, "raw body");
     assert_eq!(header(&raw, "x-amz-sns-rawdelivery"), "true");
 }
+
+/// An endpoint that accepts connections and reads requests but never answers; it reports each
+/// accepted connection.
+async fn silent_endpoint() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let _ = tx.send(());
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while matches!(tcp.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    (format!("http://{addr}/silent"), rx)
+}
+
+#[tokio::test]
+async fn endpoints_that_never_answer_block_neither_subscribe_nor_publish() {
+    let server = common::start().await;
+    let base = server.endpoint();
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let (silent, mut connections) = silent_endpoint().await;
+    let topic = sns
+        .create_topic()
+        .name("silent")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    // A guard, not a timing assertion: each call must return while the endpoint hangs.
+    let guard = Duration::from_secs(5);
+    let sub = tokio::time::timeout(
+        guard,
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("http")
+            .endpoint(&silent)
+            .return_subscription_arn(true)
+            .send(),
+    )
+    .await
+    .expect("Subscribe returned while the endpoint hangs")
+    .expect("subscribe")
+    .subscription_arn
+    .expect("arn");
+    tokio::time::timeout(Duration::from_secs(10), connections.recv())
+        .await
+        .expect("the confirmation was attempted")
+        .expect("open");
+    let token: serde_json::Value =
+        reqwest::get(format!("{base}/_aws/sns/subscription-tokens/{sub}"))
+            .await
+            .expect("tokens")
+            .json()
+            .await
+            .expect("json");
+    sns.confirm_subscription()
+        .topic_arn(&topic)
+        .token(token["subscription_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("confirm");
+    let url = sqs
+        .create_queue()
+        .queue_name("beside-silent")
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:000000000000:beside-silent")
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .expect("sqs subscribe");
+    tokio::time::timeout(
+        guard,
+        sns.publish()
+            .topic_arn(&topic)
+            .message("still flows")
+            .send(),
+    )
+    .await
+    .expect("Publish returned while the endpoint hangs")
+    .expect("publish");
+    // The queue has it at once, and the silent endpoint was sent the notification too.
+    let got = sqs
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("receive");
+    assert_eq!(got.messages()[0].body(), Some("still flows"));
+    tokio::time::timeout(Duration::from_secs(10), connections.recv())
+        .await
+        .expect("the notification was attempted")
+        .expect("open");
+}

@@ -72,6 +72,12 @@ impl ManualClock {
     pub fn set(&self, to: Millis) {
         self.now.send_modify(|t| *t = (*t).max(to));
     }
+
+    /// How many sleeps on this clock are pending (a parked long poll is one): tests await this
+    /// to know a request is waiting, instead of pausing for a while.
+    pub fn sleepers(&self) -> usize {
+        self.now.receiver_count()
+    }
 }
 
 impl Clock for ManualClock {
@@ -98,6 +104,7 @@ mod tests {
     async fn manual_clock_wakes_sleepers_when_advanced_past_deadline() {
         let clock = ManualClock::new(1_000);
         let sleep = clock.sleep_until(1_500);
+        assert_eq!(clock.sleepers(), 1);
         let handle = tokio::spawn(sleep);
         clock.advance(Duration::from_millis(400));
         tokio::task::yield_now().await;
@@ -108,5 +115,6 @@ mod tests {
             .expect("sleeper woke")
             .expect("task ok");
         assert_eq!(clock.now_millis(), 1_500);
+        assert_eq!(clock.sleepers(), 0);
     }
 }

@@ -1837,8 +1837,7 @@ async fn long_poll_returns_as_soon_as_a_message_is_sent() {
             .await
             .expect("long poll")
     });
-    // Give the long poll a chance to park first (the outcome does not depend on it).
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    common::parked(&clock).await;
     assert!(!poll.is_finished(), "nothing to return yet");
     let (sc, surl) = (c.clone(), url.clone());
     let sender = tokio::spawn(async move { send(&sc, &surl, "wake up").await });
@@ -1873,7 +1872,7 @@ async fn queue_receive_message_wait_time_makes_receives_long_polls() {
             .expect("receive")
     });
     // Under the manual clock the wait never runs out by itself: only a send ends it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    common::parked(&clock).await;
     assert!(
         !poll.is_finished(),
         "the receive waits (queue default 20 s)"
@@ -1915,7 +1914,7 @@ async fn long_poll_ends_empty_when_its_wait_time_passes_on_the_clock() {
             .await
             .expect("receive")
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    common::parked(&clock).await;
     assert!(!poll.is_finished(), "nothing to return yet");
     let out = advance_until_finished(&clock, poll).await;
     assert!(out.messages().is_empty());
@@ -1942,7 +1941,7 @@ async fn long_poll_wakes_when_a_delayed_message_becomes_visible() {
             .await
             .expect("receive")
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    common::parked(&clock).await;
     assert!(!poll.is_finished(), "the message is still delayed");
     clock.advance(Duration::from_secs(10));
     let out = tokio::time::timeout(Duration::from_secs(5), poll)

@@ -231,6 +231,15 @@ pub fn zip_of(files: &[(&str, &str, u32)]) -> Vec<u8> {
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/lambda-role";
 
 /// Wait (polling, bounded) until `check` returns `Some`.
+/// Wait until a request is parked on the manual clock (e.g. a long poll waiting for messages).
+#[allow(dead_code)]
+pub async fn parked(clock: &ManualClock) {
+    eventually("a request parked on the clock", || async {
+        (clock.sleepers() > 0).then_some(())
+    })
+    .await
+}
+
 pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,

@@ -577,3 +577,168 @@ async fn fifo_topics_deliver_to_standard_queues_too() {
         }
     }
 }
+
+const SIGNED_KEYS: [&str; 9] = [
+    "Type",
+    "MessageId",
+    "TopicArn",
+    "Message",
+    "Timestamp",
+    "SignatureVersion",
+    "Signature",
+    "SigningCertURL",
+    "UnsubscribeURL",
+];
+
+async fn receive_and_delete(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    let m = receive_one(sqs, url).await;
+    sqs.delete_message()
+        .queue_url(url)
+        .receipt_handle(m.receipt_handle.expect("handle"))
+        .send()
+        .await
+        .expect("delete");
+    m.body.expect("body")
+}
+
+#[tokio::test]
+async fn sqs_envelopes_are_written_in_aws_key_order_and_layout() {
+    let server = common::start().await;
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = topic(&sns, "layout").await;
+    let (url, arn) = queue(&sqs, "layout-q").await;
+    sns.subscribe()
+        .topic_arn(&t)
+        .protocol("sqs")
+        .endpoint(&arn)
+        .send()
+        .await
+        .expect("subscribe");
+
+    // No Subject, no attributes: neither key appears.
+    sns.publish()
+        .topic_arn(&t)
+        .message("plain \"quoted\"\nsecond line é / \\ {\"k\":[1]}")
+        .send()
+        .await
+        .expect("publish");
+    let body = receive_and_delete(&sqs, &url).await;
+    let env: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body, common::sns_aws_layout(&env, &SIGNED_KEYS));
+    assert!(body.starts_with("{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : \""));
+    assert!(body.ends_with("\"\n}"), "{body}");
+    common::verify_sns_signature(&env)
+        .await
+        .expect("signature verifies");
+
+    // Subject after TopicArn; MessageAttributes last, one compact object per line.
+    let attr = |t: &str, v: &str| {
+        aws_sdk_sns::types::MessageAttributeValue::builder()
+            .data_type(t)
+            .string_value(v)
+            .build()
+            .expect("attr")
+    };
+    sns.publish()
+        .topic_arn(&t)
+        .message("with extras")
+        .subject("greetings")
+        .message_attributes("color", attr("String", "red"))
+        .message_attributes("count", attr("Number", "5"))
+        .message_attributes("tags", attr("String.Array", "[\"a\",\"b\"]"))
+        .message_attributes(
+            "blob",
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("Binary")
+                .binary_value(aws_sdk_sns::primitives::Blob::new(vec![0u8, 1, 2]))
+                .build()
+                .expect("attr"),
+        )
+        .send()
+        .await
+        .expect("publish");
+    let body = receive_and_delete(&sqs, &url).await;
+    let env: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let keys = [
+        "Type",
+        "MessageId",
+        "TopicArn",
+        "Subject",
+        "Message",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertURL",
+        "UnsubscribeURL",
+        "MessageAttributes",
+    ];
+    assert_eq!(body, common::sns_aws_layout(&env, &keys));
+    assert!(
+        body.ends_with(
+            "\",\n  \"MessageAttributes\" : {\n    \"blob\" : {\"Type\":\"Binary\",\"Value\":\"AAEC\"},\n    \"color\" : {\"Type\":\"String\",\"Value\":\"red\"},\n    \"count\" : {\"Type\":\"Number\",\"Value\":\"5\"},\n    \"tags\" : {\"Type\":\"String.Array\",\"Value\":\"[\\\"a\\\",\\\"b\\\"]\"}\n  }\n}"
+        ),
+        "{body}"
+    );
+    assert_eq!(env["Subject"], "greetings");
+    common::verify_sns_signature(&env)
+        .await
+        .expect("signature with Subject verifies");
+}
+
+#[tokio::test]
+async fn fifo_envelopes_carry_the_sequence_number_and_no_signature() {
+    // AWS's FIFO topics put SequenceNumber after MessageId and do not sign: no
+    // SignatureVersion, Signature or SigningCertURL (aws/aws-sdk-net#3000).
+    let server = common::start().await;
+    let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
+    let t = sns
+        .create_topic()
+        .name("layout.fifo")
+        .attributes("FifoTopic", "true")
+        .attributes("ContentBasedDeduplication", "true")
+        .send()
+        .await
+        .expect("fifo topic")
+        .topic_arn
+        .expect("arn");
+    let url = sqs
+        .create_queue()
+        .queue_name("layout-q.fifo")
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("fifo queue")
+        .queue_url
+        .expect("url");
+    sns.subscribe()
+        .topic_arn(&t)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:000000000000:layout-q.fifo")
+        .send()
+        .await
+        .expect("subscribe");
+    let published = sns
+        .publish()
+        .topic_arn(&t)
+        .message("in order")
+        .subject("s")
+        .message_group_id("g")
+        .send()
+        .await
+        .expect("publish");
+    let body = receive_and_delete(&sqs, &url).await;
+    let env: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let keys = [
+        "Type",
+        "MessageId",
+        "SequenceNumber",
+        "TopicArn",
+        "Subject",
+        "Message",
+        "Timestamp",
+        "UnsubscribeURL",
+    ];
+    assert_eq!(body, common::sns_aws_layout(&env, &keys));
+    assert_eq!(env["SequenceNumber"].as_str(), published.sequence_number());
+    assert_eq!(env["SequenceNumber"].as_str().map(str::len), Some(20));
+}

@@ -340,3 +340,105 @@ async fn endpoints_that_never_answer_block_neither_subscribe_nor_publish() {
         .expect("the notification was attempted")
         .expect("open");
 }
+
+#[tokio::test]
+async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout() {
+    let server = common::start().await;
+    let sns = common::sns(&server).await;
+    let (endpoint, mut rx) = common::http_endpoint(0).await;
+    let topic = sns
+        .create_topic()
+        .name("hooks-layout")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint(&endpoint)
+        .send()
+        .await
+        .expect("subscribe");
+    let confirmation = next(&mut rx).await.body;
+    let body: serde_json::Value = serde_json::from_str(&confirmation).expect("json");
+    let keys = [
+        "Type",
+        "MessageId",
+        "Token",
+        "TopicArn",
+        "Message",
+        "SubscribeURL",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertURL",
+    ];
+    assert_eq!(confirmation, common::sns_aws_layout(&body, &keys));
+    assert!(
+        confirmation.starts_with("{\n  \"Type\" : \"SubscriptionConfirmation\",\n"),
+        "{confirmation}"
+    );
+    common::verify_sns_signature(&body)
+        .await
+        .expect("confirmation verifies");
+    let arn = sns
+        .confirm_subscription()
+        .topic_arn(&topic)
+        .token(body["Token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("confirm")
+        .subscription_arn
+        .expect("arn");
+
+    sns.publish()
+        .topic_arn(&topic)
+        .message("over http")
+        .send()
+        .await
+        .expect("publish");
+    let note = next(&mut rx).await.body;
+    let env: serde_json::Value = serde_json::from_str(&note).expect("json");
+    let keys = [
+        "Type",
+        "MessageId",
+        "TopicArn",
+        "Message",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertURL",
+        "UnsubscribeURL",
+    ];
+    assert_eq!(note, common::sns_aws_layout(&env, &keys));
+    common::verify_sns_signature(&env)
+        .await
+        .expect("notification verifies");
+
+    sns.unsubscribe()
+        .subscription_arn(&arn)
+        .send()
+        .await
+        .expect("unsubscribe");
+    let bye = next(&mut rx).await.body;
+    let body: serde_json::Value = serde_json::from_str(&bye).expect("json");
+    let keys = [
+        "Type",
+        "MessageId",
+        "Token",
+        "TopicArn",
+        "Message",
+        "SubscribeURL",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertURL",
+    ];
+    assert_eq!(bye, common::sns_aws_layout(&body, &keys));
+    assert_eq!(body["Type"], "UnsubscribeConfirmation");
+    common::verify_sns_signature(&body)
+        .await
+        .expect("unsubscribe confirmation verifies");
+}

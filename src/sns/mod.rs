@@ -2,6 +2,7 @@
 
 pub mod codec;
 pub mod engine;
+pub mod envelope;
 pub mod error;
 pub mod filter;
 pub mod http;

@@ -205,100 +205,17 @@ impl SignatureVersion {
     }
 }
 
-/// AWS's string to sign for a JSON message (Notification, SubscriptionConfirmation or
-/// UnsubscribeConfirmation): each present field as `Name\nValue\n`, in byte order of the names.
-///
-/// Notification: Message, MessageId, Subject (only if present), Timestamp, TopicArn, Type.
-/// Confirmations: Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type.
-/// `SequenceNumber` is not signed: AWS's own SDK validators (Java, PHP, Ruby, JS) leave it out.
-pub fn string_to_sign(message: &serde_json::Map<String, serde_json::Value>) -> String {
-    let kind = message
-        .get("Type")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("");
-    let fields: &[&str] = if kind == "Notification" {
-        &[
-            "Message",
-            "MessageId",
-            "Subject",
-            "Timestamp",
-            "TopicArn",
-            "Type",
-        ]
-    } else {
-        &[
-            "Message",
-            "MessageId",
-            "SubscribeURL",
-            "Timestamp",
-            "Token",
-            "TopicArn",
-            "Type",
-        ]
-    };
-    let mut out = String::new();
-    for f in fields {
-        if let Some(v) = message.get(*f).and_then(serde_json::Value::as_str) {
-            out.push_str(f);
-            out.push('\n');
-            out.push_str(v);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Set `SignatureVersion` and `Signature` on a JSON message (a no-op signature when the key
-/// could not be generated).
-pub fn sign_json(
-    message: &mut serde_json::Map<String, serde_json::Value>,
-    version: SignatureVersion,
-) {
-    let signature = identity()
-        .map(|id| id.sign(version, &string_to_sign(message)))
-        .unwrap_or_default();
-    message.insert("SignatureVersion".into(), version.as_str().into());
-    message.insert("Signature".into(), signature.into());
+/// The base64 signature of `text` (AWS's string to sign, see `sns::envelope`) with the
+/// process's key; empty when the key could not be generated.
+pub fn sign(version: SignatureVersion, text: &str) -> String {
+    identity()
+        .map(|id| id.sign(version, text))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-        match v {
-            serde_json::Value::Object(o) => o,
-            _ => serde_json::Map::new(),
-        }
-    }
-
-    #[test]
-    fn notification_string_to_sign_has_subject_only_when_present() {
-        let m = obj(json!({
-            "Type": "Notification", "MessageId": "id", "TopicArn": "arn", "Message": "hi\nthere",
-            "Timestamp": "t", "SequenceNumber": "1", "UnsubscribeURL": "u",
-        }));
-        assert_eq!(
-            string_to_sign(&m),
-            "Message\nhi\nthere\nMessageId\nid\nTimestamp\nt\nTopicArn\narn\nType\nNotification\n"
-        );
-        let mut m = m;
-        m.insert("Subject".into(), json!("s"));
-        assert!(string_to_sign(&m).contains("MessageId\nid\nSubject\ns\nTimestamp\n"));
-    }
-
-    #[test]
-    fn confirmation_string_to_sign_has_token_and_subscribe_url() {
-        let m = obj(json!({
-            "Type": "SubscriptionConfirmation", "MessageId": "id", "Token": "tok", "TopicArn": "arn",
-            "Message": "m", "SubscribeURL": "url", "Timestamp": "t",
-        }));
-        assert_eq!(
-            string_to_sign(&m),
-            "Message\nm\nMessageId\nid\nSubscribeURL\nurl\nTimestamp\nt\nToken\ntok\nTopicArn\narn\nType\nSubscriptionConfirmation\n"
-        );
-    }
 
     #[test]
     fn signatures_verify_with_the_certificate_key() {
@@ -313,27 +230,19 @@ mod tests {
             .to_der()
             .expect("spki");
         let public = PublicKey::from_public_key_der(&spki).expect("rsa key");
-        let mut m = obj(
-            json!({"Type": "Notification", "MessageId": "i", "TopicArn": "a",
-            "Message": "m", "Timestamp": "t"}),
-        );
+        let text = "Message\nm\nMessageId\ni\nTimestamp\nt\nTopicArn\na\nType\nNotification\n";
         for v in [SignatureVersion::V1, SignatureVersion::V2] {
-            sign_json(&mut m, v);
-            let sig = STANDARD
-                .decode(m["Signature"].as_str().expect("sig"))
-                .expect("base64");
-            let text = string_to_sign(&m);
+            let sig = STANDARD.decode(sign(v, text)).expect("base64");
             let ok = match v {
                 SignatureVersion::V1 => public.pkcs1v15_verify::<sha1::Sha1>(text.as_bytes(), &sig),
                 SignatureVersion::V2 => public.pkcs1v15_verify::<Sha256>(text.as_bytes(), &sig),
             };
             assert!(ok.is_ok(), "version {}", v.as_str());
-            assert_eq!(m["SignatureVersion"], v.as_str());
         }
-        let tampered = string_to_sign(&m).replace("Message\nm", "Message\nx");
         let sig = STANDARD
-            .decode(m["Signature"].as_str().expect("sig"))
+            .decode(sign(SignatureVersion::V2, text))
             .expect("base64");
+        let tampered = text.replace("Message\nm", "Message\nx");
         assert!(
             public
                 .pkcs1v15_verify::<Sha256>(tampered.as_bytes(), &sig)

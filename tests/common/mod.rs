@@ -332,3 +332,41 @@ pub async fn verify_sns_signature(msg: &serde_json::Value) -> Result<(), String>
     };
     checked.map_err(|e| format!("signature does not verify: {e}"))
 }
+
+/// What an SNS JSON message (SQS envelope, HTTP body) looks like as AWS writes it, rebuilt
+/// from its parsed values and the expected key order: `{\n  "Key" : "value",\n  ...\n}`, with
+/// message attributes one per line as `"name" : {"Type":"String","Value":"v"}`. Panics if the
+/// message has keys that `keys` does not list (or lacks some it does).
+pub fn sns_aws_layout(msg: &serde_json::Value, keys: &[&str]) -> String {
+    let obj = msg.as_object().expect("a JSON object");
+    let mut present: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let mut expected = keys.to_vec();
+    present.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(present, expected, "the message's keys");
+    let quote = |s: &str| serde_json::to_string(s).expect("string");
+    let mut out = String::from("{");
+    for (i, k) in keys.iter().enumerate() {
+        out.push_str(if i == 0 { "\n  " } else { ",\n  " });
+        out.push_str(&quote(k));
+        out.push_str(" : ");
+        if *k == "MessageAttributes" {
+            out.push('{');
+            let attrs = obj[*k].as_object().expect("attributes");
+            for (j, (name, a)) in attrs.iter().enumerate() {
+                out.push_str(if j == 0 { "\n    " } else { ",\n    " });
+                out.push_str(&format!(
+                    "{} : {{\"Type\":{},\"Value\":{}}}",
+                    quote(name),
+                    quote(a["Type"].as_str().expect("Type")),
+                    quote(a["Value"].as_str().expect("Value"))
+                ));
+            }
+            out.push_str("\n  }");
+        } else {
+            out.push_str(&quote(obj[*k].as_str().expect("a string value")));
+        }
+    }
+    out.push_str("\n}");
+    out
+}

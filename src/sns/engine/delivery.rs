@@ -1,6 +1,7 @@
 //! Delivery of one published message to one subscription (SQS in process, HTTP and Lambda in
 //! the background), the signed JSON messages SNS sends, and subscription dead-letter queues.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -10,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{Delivery, SnsEngine, Subscription, iso8601, lock};
 use crate::arn::parse_arn;
 use crate::context::RequestContext;
+use crate::sns::envelope::{Confirmation, ConfirmationKind, Notification, Signed};
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::http::{Post, RetryPolicy};
 use crate::sns::lambda;
@@ -170,7 +172,7 @@ impl SnsEngine {
         );
         self.post_confirmation(
             sub,
-            "SubscriptionConfirmation",
+            ConfirmationKind::Subscription,
             &message_id,
             message,
             token,
@@ -193,7 +195,7 @@ impl SnsEngine {
         };
         self.post_confirmation(
             sub,
-            "UnsubscribeConfirmation",
+            ConfirmationKind::Unsubscribe,
             &message_id,
             message,
             &token,
@@ -206,102 +208,84 @@ impl SnsEngine {
     fn post_confirmation(
         &self,
         sub: &Subscription,
-        kind: &str,
+        kind: ConfirmationKind,
         message_id: &str,
         message: String,
         token: &str,
         host: &str,
         policy: RetryPolicy,
     ) {
-        let mut body = Map::new();
-        body.insert("Type".into(), json!(kind));
-        body.insert("MessageId".into(), json!(message_id));
-        body.insert("Token".into(), json!(token));
-        body.insert("TopicArn".into(), json!(sub.topic_arn));
-        body.insert("Message".into(), json!(message));
-        body.insert(
-            "SubscribeURL".into(),
-            json!(Self::subscribe_url(host, &sub.topic_arn, token)),
-        );
-        body.insert("Timestamp".into(), json!(iso8601(self.clock.now_millis())));
-        body.insert("SigningCertURL".into(), json!(cert_url(host)));
+        let confirmation = Confirmation {
+            kind,
+            message_id: message_id.to_string(),
+            token: token.to_string(),
+            topic_arn: sub.topic_arn.clone(),
+            message,
+            subscribe_url: Self::subscribe_url(host, &sub.topic_arn, token),
+            timestamp: iso8601(self.clock.now_millis()),
+            signing_cert_url: cert_url(host),
+        };
         let version = self.signature_version(&sub.topic_arn);
         self.http.post(Post {
             url: sub.endpoint.clone(),
-            headers: Self::sns_headers(kind, message_id, sub, false),
+            headers: Self::sns_headers(kind.as_str(), message_id, sub, false),
             body: Box::new(move || {
-                signing::sign_json(&mut body, version);
-                Value::Object(body).to_string()
+                let signature = signing::sign(version, &confirmation.string_to_sign());
+                confirmation.to_json(Signed {
+                    version,
+                    signature: &signature,
+                })
             }),
             policy,
             on_give_up: None,
         });
     }
 
-    /// The unsigned JSON notification (SQS non-raw, HTTP, and the base of the Lambda event).
-    fn notification(d: &Delivery<'_>, sub: &Subscription) -> Map<String, Value> {
-        let mut env = Map::new();
-        env.insert("Type".into(), json!("Notification"));
-        env.insert("MessageId".into(), json!(d.message_id));
-        if let Some(s) = d.sequence {
-            env.insert("SequenceNumber".into(), json!(format!("{s:020}")));
-        }
-        env.insert("TopicArn".into(), json!(d.topic_arn));
-        if let Some(s) = &d.out.subject {
-            env.insert("Subject".into(), json!(s));
-        }
-        env.insert("Message".into(), json!(d.message));
-        env.insert("Timestamp".into(), json!(iso8601(d.now)));
-        env.insert("SigningCertURL".into(), json!(cert_url(d.host)));
-        env.insert(
-            "UnsubscribeURL".into(),
-            json!(format!(
+    /// The notification of `d` for `sub` (SQS non-raw, HTTP, email-json, Firehose, Lambda).
+    fn notification<'a>(d: &Delivery<'a>, sub: &Subscription) -> Notification<'a> {
+        Notification {
+            message_id: Cow::Borrowed(d.message_id),
+            sequence_number: d.sequence,
+            topic_arn: Cow::Borrowed(d.topic_arn),
+            subject: d.out.subject.as_deref().map(Cow::Borrowed),
+            message: Cow::Borrowed(d.message),
+            timestamp: iso8601(d.now),
+            signing_cert_url: cert_url(d.host),
+            unsubscribe_url: format!(
                 "http://{}/?Action=Unsubscribe&SubscriptionArn={}",
                 d.host, sub.arn
-            )),
-        );
-        if !d.out.attributes.is_empty() {
-            let attrs: Map<String, Value> = d
-                .out
-                .attributes
-                .iter()
-                .map(|(k, v)| {
-                    let value = match &v.binary_value {
-                        Some(b) => STANDARD.encode(b),
-                        None => v.string_value.clone().unwrap_or_default(),
-                    };
-                    (k.clone(), json!({"Type": v.data_type, "Value": value}))
-                })
-                .collect();
-            env.insert("MessageAttributes".into(), Value::Object(attrs));
+            ),
+            attributes: Cow::Borrowed(&d.out.attributes),
         }
-        env
     }
 
-    /// The signed notification, signing each distinct message of a publish only once (the
-    /// signed fields are the same for every subscription but the per-protocol message).
+    /// The notification's body, signed (unless the topic is FIFO) once per distinct message
+    /// of a publish: the signed fields are the same for every subscription but the
+    /// per-protocol message.
     fn signed_notification(d: &Delivery<'_>, sub: &Subscription) -> String {
-        let mut env = Self::notification(d, sub);
+        let n = Self::notification(d, sub);
+        if !n.is_signed() {
+            return n.to_json(None);
+        }
         let mut memo = d.signatures.borrow_mut();
-        let signature = match memo.iter().find(|(m, _)| m == d.message) {
-            Some((_, s)) => s.clone(),
+        let i = match memo.iter().position(|(m, _)| m == d.message) {
+            Some(i) => i,
             None => {
-                signing::sign_json(&mut env, d.signature_version);
-                let s = env
-                    .get("Signature")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                memo.push((d.message.to_string(), s.clone()));
-                s
+                let s = signing::sign(d.signature_version, &n.string_to_sign());
+                memo.push((d.message.to_string(), s));
+                memo.len() - 1
             }
         };
-        env.insert(
-            "SignatureVersion".into(),
-            json!(d.signature_version.as_str()),
-        );
-        env.insert("Signature".into(), json!(signature));
-        Value::Object(env).to_string()
+        n.to_json(Some(Signed {
+            version: d.signature_version,
+            signature: &memo[i].1,
+        }))
+    }
+
+    /// Sign `n` (in the background deliveries, HTTP and Lambda) unless AWS would not.
+    fn sign_notification(n: &Notification<'_>, version: SignatureVersion) -> Option<String> {
+        n.is_signed()
+            .then(|| signing::sign(version, &n.string_to_sign()))
     }
 
     fn sqs_attributes(d: &Delivery<'_>) -> BTreeMap<String, SqsAttr> {
@@ -517,10 +501,14 @@ impl SnsEngine {
             let m = d.message.to_string();
             Box::new(move || m)
         } else {
-            let mut env = Self::notification(d, sub);
+            let n = Self::notification(d, sub).into_owned();
             Box::new(move || {
-                signing::sign_json(&mut env, version);
-                Value::Object(env).to_string()
+                let signature = Self::sign_notification(&n, version);
+                n.to_json(
+                    signature
+                        .as_deref()
+                        .map(|signature| Signed { version, signature }),
+                )
             })
         };
         let on_give_up = Self::dead_letter(d, sub, String::new(), raw).map(|mut dl| {
@@ -542,7 +530,7 @@ impl SnsEngine {
     /// Invoke the function asynchronously with the SNS event, in the background (signing takes
     /// milliseconds); a refused invoke (or no Lambda engine) goes to the dead-letter queue.
     fn deliver_lambda(&self, d: &Delivery<'_>, sub: &Subscription) {
-        let mut env = Self::notification(d, sub);
+        let n = Self::notification(d, sub).into_owned();
         let version = d.signature_version;
         let invoker = self
             .lambda
@@ -554,8 +542,11 @@ impl SnsEngine {
         let dead = Self::dead_letter(d, sub, String::new(), false);
         let sqs = self.sqs.clone();
         let job = move || {
-            signing::sign_json(&mut env, version);
-            let payload = lambda::event(&sub_arn, &env).to_string().into_bytes();
+            let signature = Self::sign_notification(&n, version);
+            let signed = signature
+                .as_deref()
+                .map(|signature| Signed { version, signature });
+            let payload = lambda::event(&sub_arn, &n, signed);
             let result = match &invoker {
                 Some(i) => i.invoke_async(&function, payload),
                 None => Err("no Lambda engine is attached to SNS".to_string()),
@@ -563,7 +554,7 @@ impl SnsEngine {
             if let Err(e) = result {
                 tracing::warn!(subscription = %sub_arn, %function, error = %e, "SNS Lambda delivery failed");
                 if let Some(mut dl) = dead {
-                    dl.body = Value::Object(env).to_string();
+                    dl.body = n.to_json(signed);
                     dl.send(&sqs, &e);
                 }
             }

@@ -742,3 +742,47 @@ async fn fifo_envelopes_carry_the_sequence_number_and_no_signature() {
     assert_eq!(env["SequenceNumber"].as_str(), published.sequence_number());
     assert_eq!(env["SequenceNumber"].as_str().map(str::len), Some(20));
 }
+
+#[tokio::test]
+async fn fifo_topics_refuse_subscriptions_other_than_sqs() {
+    let server = common::start().await;
+    let sns = common::sns(&server).await;
+    let topic = sns
+        .create_topic()
+        .name("only-queues.fifo")
+        .attributes("FifoTopic", "true")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    for (protocol, endpoint) in [
+        ("sms", "+15555550100"),
+        ("http", "http://127.0.0.1:9/hook"),
+        ("lambda", "arn:aws:lambda:us-east-1:000000000000:function:f"),
+    ] {
+        let err = sns
+            .subscribe()
+            .topic_arn(&topic)
+            .protocol(protocol)
+            .endpoint(endpoint)
+            .send()
+            .await
+            .expect_err("FIFO topics take SQS subscriptions only");
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let err = err.into_service_error();
+        assert!(err.is_invalid_parameter_exception(), "{err:?}");
+        assert_eq!(status, Some(400));
+        assert_eq!(
+            aws_sdk_sns::error::ProvideErrorMetadata::message(&err),
+            Some(format!("Invalid parameter: Invalid protocol type: {protocol}").as_str())
+        );
+    }
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .expect("list");
+    assert!(subs.subscriptions().is_empty());
+}

@@ -700,6 +700,12 @@ impl SnsEngine {
             }
         }
         let fifo_topic = lock(&topic).fifo;
+        // FIFO topics deliver to SQS queues only; AWS names the refused protocol.
+        if fifo_topic && protocol != "sqs" {
+            return Err(SnsError::invalid(format!(
+                "Invalid protocol type: {protocol}"
+            )));
+        }
         for (k, v) in &input.attributes {
             Self::check_subscription_attribute(k, v, fifo_topic)?;
         }

@@ -33,15 +33,7 @@ async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
     (url, arn)
 }
 
-async fn topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
-    sns.create_topic()
-        .name(name)
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn")
-}
+use common::create_topic as topic;
 
 /// One message from `url`, waiting (long poll) up to 10 s.
 async fn receive_one(sqs: &aws_sdk_sqs::Client, url: &str) -> aws_sdk_sqs::types::Message {
@@ -578,18 +570,6 @@ async fn fifo_topics_deliver_to_standard_queues_too() {
     }
 }
 
-const SIGNED_KEYS: [&str; 9] = [
-    "Type",
-    "MessageId",
-    "TopicArn",
-    "Message",
-    "Timestamp",
-    "SignatureVersion",
-    "Signature",
-    "SigningCertURL",
-    "UnsubscribeURL",
-];
-
 async fn receive_and_delete(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
     let m = receive_one(sqs, url).await;
     sqs.delete_message()
@@ -624,7 +604,10 @@ async fn sqs_envelopes_are_written_in_aws_key_order_and_layout() {
         .expect("publish");
     let body = receive_and_delete(&sqs, &url).await;
     let env: serde_json::Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(body, common::sns_aws_layout(&env, &SIGNED_KEYS));
+    assert_eq!(
+        body,
+        common::sns_aws_layout(&env, &common::NOTIFICATION_KEYS)
+    );
     assert!(body.starts_with("{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : \""));
     assert!(body.ends_with("\"\n}"), "{body}");
     common::verify_sns_signature(&env)

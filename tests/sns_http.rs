@@ -21,14 +21,7 @@ async fn http_subscription_is_confirmed_by_its_subscribe_url_then_notified() {
     let server = common::start().await;
     let sns = common::sns(&server).await;
     let (endpoint, mut rx) = common::http_endpoint(0).await;
-    let topic = sns
-        .create_topic()
-        .name("hooks")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "hooks").await;
     let sub = sns
         .subscribe()
         .topic_arn(&topic)
@@ -132,14 +125,7 @@ async fn failed_notifications_are_retried_on_the_delivery_policy_schedule() {
     let sns = common::sns(&server).await;
     // The confirmation succeeds; the first notification attempt fails once.
     let (endpoint, mut rx) = common::http_endpoint(0).await;
-    let topic = sns
-        .create_topic()
-        .name("retry")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "retry").await;
     let sub = sns
         .subscribe()
         .topic_arn(&topic)
@@ -260,14 +246,7 @@ async fn endpoints_that_never_answer_block_neither_subscribe_nor_publish() {
     let base = server.endpoint();
     let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
     let (silent, mut connections) = silent_endpoint().await;
-    let topic = sns
-        .create_topic()
-        .name("silent")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "silent").await;
     // A guard, not a timing assertion: each call must return while the endpoint hangs.
     let guard = Duration::from_secs(5);
     let sub = tokio::time::timeout(
@@ -346,14 +325,7 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
     let server = common::start().await;
     let sns = common::sns(&server).await;
     let (endpoint, mut rx) = common::http_endpoint(0).await;
-    let topic = sns
-        .create_topic()
-        .name("hooks-layout")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "hooks-layout").await;
     sns.subscribe()
         .topic_arn(&topic)
         .protocol("http")
@@ -363,18 +335,7 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
         .expect("subscribe");
     let confirmation = next(&mut rx).await.body;
     let body: serde_json::Value = serde_json::from_str(&confirmation).expect("json");
-    let keys = [
-        "Type",
-        "MessageId",
-        "Token",
-        "TopicArn",
-        "Message",
-        "SubscribeURL",
-        "Timestamp",
-        "SignatureVersion",
-        "Signature",
-        "SigningCertURL",
-    ];
+    let keys = common::CONFIRMATION_KEYS;
     assert_eq!(confirmation, common::sns_aws_layout(&body, &keys));
     assert!(
         confirmation.starts_with("{\n  \"Type\" : \"SubscriptionConfirmation\",\n"),
@@ -401,17 +362,7 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
         .expect("publish");
     let note = next(&mut rx).await.body;
     let env: serde_json::Value = serde_json::from_str(&note).expect("json");
-    let keys = [
-        "Type",
-        "MessageId",
-        "TopicArn",
-        "Message",
-        "Timestamp",
-        "SignatureVersion",
-        "Signature",
-        "SigningCertURL",
-        "UnsubscribeURL",
-    ];
+    let keys = common::NOTIFICATION_KEYS;
     assert_eq!(note, common::sns_aws_layout(&env, &keys));
     common::verify_sns_signature(&env)
         .await
@@ -424,18 +375,7 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
         .expect("unsubscribe");
     let bye = next(&mut rx).await.body;
     let body: serde_json::Value = serde_json::from_str(&bye).expect("json");
-    let keys = [
-        "Type",
-        "MessageId",
-        "Token",
-        "TopicArn",
-        "Message",
-        "SubscribeURL",
-        "Timestamp",
-        "SignatureVersion",
-        "Signature",
-        "SigningCertURL",
-    ];
+    let keys = common::CONFIRMATION_KEYS;
     assert_eq!(bye, common::sns_aws_layout(&body, &keys));
     assert_eq!(body["Type"], "UnsubscribeConfirmation");
     common::verify_sns_signature(&body)

@@ -17,14 +17,7 @@ async fn recorded_protocols_validate_their_endpoints_and_show_what_was_sent() {
     let server = common::start().await;
     let base = server.endpoint();
     let sns = common::sns(&server).await;
-    let topic = sns
-        .create_topic()
-        .name("recorded")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "recorded").await;
     let subscribe = |protocol: &'static str, endpoint: &'static str| {
         sns.subscribe()
             .topic_arn(&topic)
@@ -215,14 +208,7 @@ async fn https_deliveries_use_tls_and_a_failed_handshake_goes_to_the_dlq() {
     let server = common::start().await;
     let base = server.endpoint();
     let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
-    let topic = sns
-        .create_topic()
-        .name("tls")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "tls").await;
     let dlq_url = sqs
         .create_queue()
         .queue_name("tls-dlq")
@@ -299,14 +285,7 @@ async fn https_deliveries_reach_an_endpoint_whose_ca_is_trusted() {
     };
     let server = fogbank::server::spawn(config).await.expect("server starts");
     let sns = common::sns(&server).await;
-    let topic = sns
-        .create_topic()
-        .name("tls-ok")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "tls-ok").await;
     sns.subscribe()
         .topic_arn(&topic)
         .protocol("https")
@@ -349,14 +328,7 @@ async fn https_deliveries_reach_an_endpoint_whose_ca_is_trusted() {
 async fn permissions_data_protection_and_sms_settings() {
     let server = common::start().await;
     let sns = common::sns(&server).await;
-    let topic = sns
-        .create_topic()
-        .name("perms")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "perms").await;
     sns.add_permission()
         .topic_arn(&topic)
         .label("let-them-publish")

@@ -32,14 +32,7 @@ async fn queue_arn(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
 async fn publish_reaches_a_subscribed_queue_at_once_with_the_envelope() {
     let server = common::start().await;
     let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
-    let topic = sns
-        .create_topic()
-        .name("events")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "events").await;
     assert_eq!(topic, "arn:aws:sns:us-east-1:000000000000:events");
     let (url, arn) = queue_arn(&sqs, "events-q").await;
     let sub = sns
@@ -88,14 +81,7 @@ async fn publish_reaches_a_subscribed_queue_at_once_with_the_envelope() {
 async fn batch_publish_reports_each_entry_and_errors_use_aws_codes() {
     let server = common::start().await;
     let sns = common::sns(&server).await;
-    let topic = sns
-        .create_topic()
-        .name("batch")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "batch").await;
     let out = sns
         .publish_batch()
         .topic_arn(&topic)

@@ -355,14 +355,7 @@ async fn origination_numbers_are_an_empty_list() {
 async fn application_subscriptions_need_an_existing_endpoint() {
     let server = common::start().await;
     let sns = common::sns(&server).await;
-    let topic = sns
-        .create_topic()
-        .name("pushes")
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
+    let topic = common::create_topic(&sns, "pushes").await;
     let app = sns
         .create_platform_application()
         .name("app")

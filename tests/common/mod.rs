@@ -132,6 +132,18 @@ pub async fn http_endpoint_with(
     (format!("http://{addr}/hook"), rx)
 }
 
+/// Create a standard topic; its ARN.
+#[allow(dead_code)]
+pub async fn create_topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
+    sns.create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn")
+}
+
 /// The next request a recording endpoint received (waiting up to 10 s).
 pub async fn next_request(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Received>) -> Received {
     tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
@@ -332,6 +344,35 @@ pub async fn verify_sns_signature(msg: &serde_json::Value) -> Result<(), String>
     };
     checked.map_err(|e| format!("signature does not verify: {e}"))
 }
+
+/// AWS's key order of a signed Notification without Subject or MessageAttributes.
+#[allow(dead_code)]
+pub const NOTIFICATION_KEYS: [&str; 9] = [
+    "Type",
+    "MessageId",
+    "TopicArn",
+    "Message",
+    "Timestamp",
+    "SignatureVersion",
+    "Signature",
+    "SigningCertURL",
+    "UnsubscribeURL",
+];
+
+/// AWS's key order of a SubscriptionConfirmation or UnsubscribeConfirmation.
+#[allow(dead_code)]
+pub const CONFIRMATION_KEYS: [&str; 10] = [
+    "Type",
+    "MessageId",
+    "Token",
+    "TopicArn",
+    "Message",
+    "SubscribeURL",
+    "Timestamp",
+    "SignatureVersion",
+    "Signature",
+    "SigningCertURL",
+];
 
 /// What an SNS JSON message (SQS envelope, HTTP body) looks like as AWS writes it, rebuilt
 /// from its parsed values and the expected key order: `{\n  "Key" : "value",\n  ...\n}`, with

@@ -1839,6 +1839,20 @@ async fn long_poll_returns_as_soon_as_a_message_is_sent() {
     });
     common::parked(&clock).await;
     assert!(!poll.is_finished(), "nothing to return yet");
+    let waiting = || async {
+        let v: serde_json::Value = reqwest::get(format!("{}/_fogbank/health", server.endpoint()))
+            .await
+            .expect("health")
+            .json()
+            .await
+            .expect("json");
+        v["sqs"]["waiting_receives"].as_u64()
+    };
+    assert_eq!(
+        waiting().await,
+        Some(1),
+        "the health endpoint counts the poller"
+    );
     let (sc, surl) = (c.clone(), url.clone());
     let sender = tokio::spawn(async move { send(&sc, &surl, "wake up").await });
     let sent_id = sender.await.unwrap();
@@ -1850,6 +1864,7 @@ async fn long_poll_returns_as_soon_as_a_message_is_sent() {
     assert_eq!(out.messages().len(), 1);
     assert_eq!(out.messages()[0].message_id(), Some(sent_id.as_str()));
     assert_eq!(out.messages()[0].body(), Some("wake up"));
+    assert_eq!(waiting().await, Some(0));
     drop(clock);
 }
 

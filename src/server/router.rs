@@ -139,7 +139,7 @@ pub(crate) async fn serve(
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-async fn fogbank_health() -> Response {
+async fn fogbank_health(State(state): State<Arc<AppState>>) -> Response {
     axum::Json(json!({
         "status": "ok",
         "version": VERSION,
@@ -148,6 +148,7 @@ async fn fogbank_health() -> Response {
             "sns": "running",
             "lambda": "running",
         },
+        "sqs": {"waiting_receives": state.sqs.waiting_receives()},
     }))
     .into_response()
 }
@@ -495,7 +496,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     });
     let Some(action) = action.filter(|a| !a.is_empty()) else {
         if parts.method == Method::GET && path == "/" {
-            return fogbank_health().await;
+            return fogbank_health(State(state.clone())).await;
         }
         let err = SqsError::new(
             SqsErrorCode::MissingAction,

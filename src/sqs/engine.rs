@@ -46,6 +46,22 @@ const SYSTEM_ATTRIBUTE_NAMES: &[&str] = &[
     "DeadLetterQueueSourceArn",
 ];
 
+/// Counts a parked long poll for as long as it lives (also when the caller goes away).
+struct Parked<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Parked<'a> {
+    fn new(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Parked(count)
+    }
+}
+
+impl Drop for Parked<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// What one look into a queue found for a ReceiveMessage.
 enum Taken {
     Messages(Vec<Received>),
@@ -124,6 +140,8 @@ pub struct SqsEngine {
     next_queue_id: AtomicU64,
     secret: u64,
     shutting_down: AtomicBool,
+    /// ReceiveMessage calls parked in a long poll right now (see `waiting_receives`).
+    waiting: std::sync::atomic::AtomicUsize,
     shutdown_notify: Notify,
 }
 
@@ -321,12 +339,19 @@ impl SqsEngine {
             next_queue_id: AtomicU64::new(1),
             secret,
             shutting_down: AtomicBool::new(false),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
             shutdown_notify: Notify::new(),
         })
     }
 
     fn now(&self) -> Millis {
         self.clock.now_millis()
+    }
+
+    /// How many ReceiveMessage calls are parked in a long poll (served by the health endpoint,
+    /// so that tests can wait for a poller instead of pausing).
+    pub fn waiting_receives(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
     }
 
     /// End every long poll (they answer empty) and refuse new waits; used at shutdown.
@@ -1223,6 +1248,7 @@ impl SqsEngine {
                 Taken::Nothing(next) => next,
             };
             let wake_at = next_wake.map_or(deadline, |w| w.min(deadline));
+            let _parked = Parked::new(&self.waiting);
             tokio::select! {
                 _ = &mut notified => {}
                 _ = &mut shutdown => {}

@@ -3,12 +3,15 @@ either of SQS's wire protocols (current botocore speaks AWS JSON 1.0; the legacy
 protocol is exercised by loading botocore 1.31.0's SQS model, fetched by test.sh)."""
 
 import hashlib
+import json
 import os
 import pathlib
 import re
 import struct
 import subprocess
 import threading
+import time
+import urllib.request
 import uuid
 
 import boto3
@@ -62,6 +65,18 @@ def endpoint():
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def wait_for_long_polls(endpoint, count=1, timeout=10):
+    """Wait until `count` ReceiveMessage calls are parked in a long poll on the server (its
+    health endpoint counts them), instead of pausing and hoping the request got there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{endpoint}/_fogbank/health") as r:
+            if json.load(r)["sqs"]["waiting_receives"] >= count:
+                return
+        time.sleep(0.005)
+    raise AssertionError("no long poll reached the server")
 
 
 def _session(protocol):

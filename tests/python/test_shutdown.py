@@ -13,7 +13,7 @@ import zipfile
 
 import boto3
 
-from conftest import binary_path
+from conftest import binary_path, wait_for_long_polls
 
 
 def _start():
@@ -62,7 +62,7 @@ def test_sigterm_during_work_exits_cleanly():
 
     t = threading.Thread(target=long_poll)
     t.start()
-    time.sleep(0.3)  # let the long poll reach the server; nothing to await from outside
+    wait_for_long_polls(url)
     started = time.time()
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=5)

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client, md5_of_attributes
+from conftest import make_client, md5_of_attributes, wait_for_long_polls
 
 
 def error_of(excinfo):
@@ -91,7 +91,7 @@ def test_batches_with_partial_failure(sqs, queue_name):
     assert error_of(e)[0]["Code"] == "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
 
 
-def test_long_poll_returns_when_a_message_arrives(sqs, queue_name):
+def test_long_poll_returns_when_a_message_arrives(sqs, queue_name, endpoint):
     url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
     result = {}
 
@@ -102,7 +102,7 @@ def test_long_poll_returns_when_a_message_arrives(sqs, queue_name):
 
     t = threading.Thread(target=poll)
     t.start()
-    time.sleep(0.2)
+    wait_for_long_polls(endpoint)
     sqs.send_message(QueueUrl=url, MessageBody="wake")
     t.join(15)
     assert result["r"]["Messages"][0]["Body"] == "wake"

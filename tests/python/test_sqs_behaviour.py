@@ -11,7 +11,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client, md5_of_attributes
+from conftest import make_client, md5_of_attributes, wait_for_long_polls
 
 
 def md5(text):
@@ -172,7 +172,7 @@ def test_long_poll_deadlines_and_queue_default_wait(sqs, queue_name):
     assert (err["Code"], status) == ("InvalidParameterValue", 400)
 
 
-def test_long_poll_is_woken_by_a_batch_send(sqs, queue_name):
+def test_long_poll_is_woken_by_a_batch_send(sqs, queue_name, endpoint):
     url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
     result = {}
     polling = threading.Event()
@@ -186,7 +186,7 @@ def test_long_poll_is_woken_by_a_batch_send(sqs, queue_name):
     t = threading.Thread(target=poll)
     t.start()
     polling.wait(5)
-    time.sleep(0.1)  # let the request reach the server
+    wait_for_long_polls(endpoint)
     sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "a"}, {"Id": "b", "MessageBody": "b"}])
     t.join(10)
     assert result["r"]["Messages"], result

@@ -40,36 +40,7 @@ async fn create_queue(c: &Client, name: &str) -> String {
         .to_string()
 }
 
-async fn create_queue_with(c: &Client, name: &str, attrs: &[(QueueAttributeName, &str)]) -> String {
-    let mut req = c.create_queue().queue_name(name);
-    for (k, v) in attrs {
-        req = req.attributes(k.clone(), *v);
-    }
-    req.send()
-        .await
-        .expect("create_queue with attributes")
-        .queue_url()
-        .expect("queue url")
-        .to_string()
-}
-
-/// GetQueueAttributes(All) as a map of attribute name to value.
-async fn all_attributes(c: &Client, url: &str) -> HashMap<String, String> {
-    let out = c
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("get_queue_attributes All");
-    out.attributes()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use common::{all_attributes, create_queue_with, system_attribute as sys};
 
 async fn attribute(c: &Client, url: &str, name: QueueAttributeName) -> Option<String> {
     let out = c
@@ -197,10 +168,6 @@ fn md5_of_attributes(attrs: &HashMap<String, MessageAttributeValue>) -> String {
         }
     }
     md5_hex(&buf)
-}
-
-fn sys(m: &Message, name: MessageSystemAttributeName) -> Option<String> {
-    m.attributes().and_then(|a| a.get(&name).cloned())
 }
 
 fn arn(region: &str, account: &str, name: &str) -> String {

@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
@@ -74,22 +74,7 @@ async fn create_source(c: &Client, name: &str, dlq: &str, max: u32) -> String {
     .await
 }
 
-async fn all_attributes(c: &Client, url: &str) -> HashMap<String, String> {
-    let out = c
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("get_queue_attributes");
-    out.attributes()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use common::all_attributes;
 
 async fn visible(c: &Client, url: &str) -> u64 {
     all_attributes(c, url).await["ApproximateNumberOfMessages"]

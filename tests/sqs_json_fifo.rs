@@ -5,7 +5,6 @@
 #[macro_use]
 mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
@@ -21,37 +20,12 @@ const ACCOUNT: &str = "000000000000";
 // helpers
 
 async fn create_fifo(c: &Client, name: &str, attrs: &[(QueueAttributeName, &str)]) -> String {
-    let mut req = c
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::FifoQueue, "true");
-    for (k, v) in attrs {
-        req = req.attributes(k.clone(), *v);
-    }
-    req.send()
-        .await
-        .expect("create FIFO queue")
-        .queue_url()
-        .expect("url")
-        .to_string()
+    let mut all = vec![(QueueAttributeName::FifoQueue, "true")];
+    all.extend(attrs.iter().cloned());
+    common::create_queue_with(c, name, &all).await
 }
 
-async fn all_attributes(c: &Client, url: &str) -> HashMap<String, String> {
-    let out = c
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .expect("get_queue_attributes");
-    out.attributes()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use common::{all_attributes, system_attribute as sys};
 
 struct Sent {
     id: String,
@@ -98,10 +72,6 @@ fn bodies(msgs: &[Message]) -> Vec<String> {
     msgs.iter()
         .map(|m| m.body().unwrap_or_default().to_string())
         .collect()
-}
-
-fn sys(m: &Message, name: MessageSystemAttributeName) -> Option<String> {
-    m.attributes().and_then(|a| a.get(&name).cloned())
 }
 
 async fn delete_all(c: &Client, url: &str, msgs: &[Message]) {

@@ -132,6 +132,56 @@ pub async fn http_endpoint_with(
     (format!("http://{addr}/hook"), rx)
 }
 
+/// Create an SQS queue with attributes; its URL.
+#[allow(dead_code)]
+pub async fn create_queue_with(
+    c: &aws_sdk_sqs::Client,
+    name: &str,
+    attrs: &[(aws_sdk_sqs::types::QueueAttributeName, &str)],
+) -> String {
+    let mut req = c.create_queue().queue_name(name);
+    for (k, v) in attrs {
+        req = req.attributes(k.clone(), *v);
+    }
+    req.send()
+        .await
+        .expect("create_queue with attributes")
+        .queue_url()
+        .expect("queue url")
+        .to_string()
+}
+
+/// GetQueueAttributes(All) as a map of attribute name to value.
+#[allow(dead_code)]
+pub async fn all_attributes(
+    c: &aws_sdk_sqs::Client,
+    url: &str,
+) -> std::collections::HashMap<String, String> {
+    let out = c
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .expect("get_queue_attributes All");
+    out.attributes()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A system attribute of a received message.
+#[allow(dead_code)]
+pub fn system_attribute(
+    m: &aws_sdk_sqs::types::Message,
+    name: aws_sdk_sqs::types::MessageSystemAttributeName,
+) -> Option<String> {
+    m.attributes().and_then(|a| a.get(&name).cloned())
+}
+
 /// Create a standard topic; its ARN.
 #[allow(dead_code)]
 pub async fn create_topic(sns: &aws_sdk_sns::Client, name: &str) -> String {

@@ -874,18 +874,27 @@ impl LambdaEngine {
         }
     }
 
+    /// The function named without a qualifier (updates refuse `name:qualifier`).
+    fn unqualified_function(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+    ) -> LambdaResult<Arc<Mutex<Function>>> {
+        match self.function(ctx, name)? {
+            (f, None) => Ok(f),
+            (_, Some(_)) => Err(LambdaError::invalid(
+                "Unsupported function name: cannot update a qualified function",
+            )),
+        }
+    }
+
     pub fn update_function_code(
         &self,
         ctx: &RequestContext,
         name: &str,
         input: UpdateCodeInput,
     ) -> LambdaResult<FunctionConfiguration> {
-        let (f, q) = self.function(ctx, name)?;
-        if q.is_some() {
-            return Err(LambdaError::invalid(
-                "Unsupported function name: cannot update a qualified function",
-            ));
-        }
+        let f = self.unqualified_function(ctx, name)?;
         let code = self.load_code(
             input.zip_file.as_deref(),
             input.s3_bucket.as_deref(),
@@ -916,12 +925,7 @@ impl LambdaEngine {
         name: &str,
         input: UpdateConfigInput,
     ) -> LambdaResult<FunctionConfiguration> {
-        let (f, q) = self.function(ctx, name)?;
-        if q.is_some() {
-            return Err(LambdaError::invalid(
-                "Unsupported function name: cannot update a qualified function",
-            ));
-        }
+        let f = self.unqualified_function(ctx, name)?;
         let timeout = check_range(input.timeout, "timeout", 1, 900)?;
         let memory = check_range(input.memory_size, "memorySize", 128, 10240)?;
         if let Some(r) = &input.role {

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use rsa::PrivateKey;
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::sha2::Sha256;
-use rsa::{PrivateKey, PublicKey};
 use x509_cert::builder::{Builder, CertificateBuilder, profile};
 use x509_cert::der::EncodePem;
 use x509_cert::der::pem::LineEnding;
@@ -29,7 +29,6 @@ use x509_cert::time::Validity;
 
 /// The process's signing key and the PEM certificate served at SigningCertURL.
 pub struct SigningIdentity {
-    key: PrivateKey,
     signer: LcRsaKey,
     certificate_pem: String,
 }
@@ -146,15 +145,9 @@ impl SigningIdentity {
         let der = key.to_pkcs1_der().map_err(|e| e.to_string())?;
         let signer = LcRsaKey::from_pkcs1_der(der.as_bytes())?;
         Ok(SigningIdentity {
-            key,
             signer,
             certificate_pem,
         })
-    }
-
-    /// The public key (tests verify signatures with the one in the served certificate).
-    pub fn public_key(&self) -> PublicKey {
-        self.key.to_public_key()
     }
 
     /// Base64 of the RSA PKCS#1 v1.5 signature of `text`: SHA1 for version "1", SHA256 for "2".
@@ -219,6 +212,7 @@ mod tests {
 
     #[test]
     fn signatures_verify_with_the_certificate_key() {
+        use rsa::PublicKey;
         use rsa::pkcs8::DecodePublicKey;
         use x509_cert::Certificate;
         use x509_cert::der::{DecodePem, Encode};

@@ -31,6 +31,10 @@ pub struct Config {
     /// CA certificates (DER) that SNS https deliveries trust besides the public Mozilla roots
     /// (`--sns-ca-file`), for local https endpoints with a private or mkcert CA.
     pub https_extra_roots: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
+    /// TLS on the listening port besides plain HTTP (`--tls`); `None` = plain HTTP only. With
+    /// it, the URLs fogbank puts in SNS messages (SigningCertURL, SubscribeURL, UnsubscribeURL)
+    /// are https, as AWS's are.
+    pub tls: Option<Arc<crate::server::TlsSettings>>,
 }
 
 impl Default for Config {
@@ -43,6 +47,7 @@ impl Default for Config {
             lambda: LambdaSettings::default(),
             strict_auth: None,
             https_extra_roots: Arc::new(Vec::new()),
+            tls: None,
         }
     }
 }

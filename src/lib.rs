@@ -6,7 +6,8 @@
 //! - [`context`]: the account, region and host a request acts in.
 //! - [`arn`]: ARNs and queue URLs (every URL form resolves by its last two path segments).
 //! - [`server`]: HTTP only: health endpoints, SigV4 scope -> account/region, dispatch by
-//!   `X-Amz-Target`, REST path, or query `Action` + `Version`.
+//!   `X-Amz-Target`, REST path, or query `Action` + `Version`; optional TLS on the same port
+//!   (`--tls`, connections sniffed by their first byte).
 //! - [`protocol`]: shared codecs: query form -> JSON-shaped input, XML writer, [`protocol::Reply`].
 //! - [`sqs`]: the SQS model, both wire codecs, the engine (registry, validation, redrive, move
 //!   tasks) and the per-queue state machine (visibility, delays, FIFO groups, dedup).

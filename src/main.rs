@@ -88,6 +88,32 @@ struct Cli {
     #[arg(long = "sns-ca-file", env = "FOGBANK_SNS_CA_FILE")]
     sns_ca_file: Option<std::path::PathBuf>,
 
+    /// Also speak HTTPS on the same port (told apart per connection), with a certificate made
+    /// at start for localhost, 127.0.0.1, ::1 and --tls-name, served at /_fogbank/tls/cert.pem
+    /// for clients to trust. SNS messages then carry https SigningCertURL/SubscribeURL/
+    /// UnsubscribeURL, as AWS's do, which signature validators that insist on https need.
+    #[arg(
+        long,
+        env = "FOGBANK_TLS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    tls: bool,
+
+    /// More names (host names or IP addresses) for the generated TLS certificate, e.g. the
+    /// docker-compose service name.
+    #[arg(long = "tls-name", env = "FOGBANK_TLS_NAMES", value_delimiter = ',')]
+    tls_names: Vec<String>,
+
+    /// PEM certificate chain to serve HTTPS with instead of a generated one (implies --tls;
+    /// needs --tls-key), e.g. from mkcert.
+    #[arg(long = "tls-cert", env = "FOGBANK_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long = "tls-key", env = "FOGBANK_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -187,8 +213,21 @@ fn main() -> ExitCode {
             }
         },
     };
+    let tls = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => Some(fogbank::server::TlsSettings::from_files(cert, key)),
+        _ if cli.tls => Some(fogbank::server::TlsSettings::generate(&cli.tls_names)),
+        _ => None,
+    };
+    let tls = match tls.transpose() {
+        Ok(t) => t.map(std::sync::Arc::new),
+        Err(e) => {
+            eprintln!("fogbank: TLS: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = Config {
         listen,
+        tls,
         default_region: cli.region.clone(),
         default_account: cli.account.clone(),
         lambda,
@@ -271,8 +310,16 @@ async fn serve(
             .await
             .map_err(std::io::Error::other)?;
     }
+    let https = if config.tls.is_some() {
+        format!(
+            " and https://{addr} (certificate: {})",
+            fogbank::server::TLS_CERT_PATH
+        )
+    } else {
+        String::new()
+    };
     tracing::info!(
-        "fogbank {} listening on http://{addr} (services: sqs, sns, lambda; account {}, region {})",
+        "fogbank {} listening on http://{addr}{https} (services: sqs, sns, lambda; account {}, region {})",
         env!("CARGO_PKG_VERSION"),
         config.default_account,
         config.default_region

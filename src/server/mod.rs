@@ -13,8 +13,10 @@ use crate::config::Config;
 mod auth;
 mod router;
 pub mod sigv4;
+mod tls;
 
 pub use router::AppState;
+pub use tls::{CERT_PATH as TLS_CERT_PATH, TlsSettings};
 
 /// A server started in the background (tests, the benchmark).
 pub struct RunningServer {

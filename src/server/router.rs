@@ -53,6 +53,7 @@ impl AppState {
             config.clock.clone(),
             sqs.clone(),
             config.https_extra_roots.clone(),
+            config.tls.is_some(),
         );
         let lambda = LambdaEngine::new(config.lambda.clone(), sqs.clone());
         lambda.set_sns(&sns);
@@ -77,6 +78,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/_fogbank/health", get(fogbank_health))
         .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
+        .route(super::tls::CERT_PATH, get(tls_certificate))
         .merge(sns_inspection_routes())
         .route(
             "/_localstack/health",
@@ -125,16 +127,27 @@ pub(crate) async fn serve(
             }
         }
     });
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            reaper.abort();
-            shutdown_state.shutdown();
-        })
-        .await
+    let shutdown = async move {
+        shutdown.await;
+        reaper.abort();
+        shutdown_state.shutdown();
+    };
+    match state.config.tls.clone() {
+        Some(tls) => {
+            let listener = super::tls::SniffingListener::new(listener, tls)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -330,6 +343,22 @@ async fn sns_subscription_token(
 }
 
 /// The certificate whose key signs SNS messages (the envelopes' SigningCertURL).
+/// The TLS certificate of the listening port (`--tls`), for clients to trust; 404 without TLS.
+async fn tls_certificate(State(state): State<Arc<AppState>>) -> Response {
+    match &state.config.tls {
+        Some(tls) => (
+            [(header::CONTENT_TYPE, "application/x-pem-file")],
+            tls.cert_pem.clone(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "TLS is off (start fogbank with --tls)",
+        )
+            .into_response(),
+    }
+}
+
 async fn sns_certificate() -> Response {
     let pem = tokio::task::spawn_blocking(crate::sns::signing::certificate_pem)
         .await

@@ -104,6 +104,8 @@ pub struct SnsEngine {
     platform: platform::Platforms,
     /// SMS sandbox destination numbers, by account and region.
     sandbox: sandbox::Sandbox,
+    /// `https` when the server also speaks TLS (`--tls`): the scheme of the URLs in messages.
+    scheme: &'static str,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -272,7 +274,8 @@ struct Delivery<'a> {
     out: &'a Outgoing,
     message: &'a str,
     now: Millis,
-    host: &'a str,
+    /// `scheme://host` of this server (the base of URLs in messages).
+    origin: &'a str,
     signature_version: SignatureVersion,
     /// Signatures already made in this publish, by message (see `signed_notification`).
     signatures: &'a RefCell<Vec<(String, String)>>,
@@ -295,8 +298,10 @@ impl SnsEngine {
         clock: Arc<dyn Clock>,
         sqs: Arc<SqsEngine>,
         extra_roots: crate::sns::http::ExtraRoots,
+        https_urls: bool,
     ) -> Arc<Self> {
         Arc::new(SnsEngine {
+            scheme: if https_urls { "https" } else { "http" },
             lambda: std::sync::RwLock::new(None),
             outbox: Outbox::default(),
             sms_attributes: DashMap::new(),
@@ -308,6 +313,12 @@ impl SnsEngine {
             topics: DashMap::new(),
             subscriptions: DashMap::new(),
         })
+    }
+
+    /// `scheme://host` of this server as the request reached it: the base of the URLs in
+    /// messages (SigningCertURL, SubscribeURL, UnsubscribeURL).
+    fn origin(&self, ctx: &RequestContext) -> String {
+        format!("{}://{}", self.scheme, ctx.host)
     }
 
     /// Attach what Lambda subscriptions invoke: the server wires its Lambda engine; a later call
@@ -764,9 +775,9 @@ impl SnsEngine {
         drop(t);
         if let Some(token) = &sub.token {
             if sub.protocol.starts_with("http") {
-                self.send_confirmation(&sub, token, &ctx.host);
+                self.send_confirmation(&sub, token, &self.origin(ctx));
             } else {
-                self.record_confirmation_email(&sub, token, &ctx.host);
+                self.record_confirmation_email(&sub, token, &self.origin(ctx));
             }
         }
         let subscription_arn = if pending && !input.return_subscription_arn {
@@ -824,7 +835,7 @@ impl SnsEngine {
             lock(&topic).subscriptions.retain(|s| s.arn != arn);
         }
         if sub.protocol.starts_with("http") && !sub.pending {
-            self.send_unsubscribe_confirmation(&sub, &ctx.host);
+            self.send_unsubscribe_confirmation(&sub, &self.origin(ctx));
         }
         Ok(())
     }
@@ -1030,7 +1041,7 @@ impl SnsEngine {
         &self,
         topic: &Arc<Mutex<Topic>>,
         entry: PublishEntry,
-        host: &str,
+        origin: &str,
     ) -> SnsResult<PublishOutput> {
         let (fifo, content_dedup, topic_arn, signature_version) = {
             let t = lock(topic);
@@ -1082,7 +1093,7 @@ impl SnsEngine {
                 out: &out,
                 message,
                 now,
-                host,
+                origin,
                 signature_version,
                 signatures: &signatures,
             };
@@ -1164,7 +1175,7 @@ impl SnsEngine {
                 SnsError::invalid("TopicArn or TargetArn Reason: no value for required parameter")
             })?;
         let topic = self.topic(&arn)?;
-        self.publish_one(&topic, input.into_entry(), &ctx.host)
+        self.publish_one(&topic, input.into_entry(), &self.origin(ctx))
     }
 
     pub fn publish_batch(
@@ -1220,9 +1231,10 @@ impl SnsEngine {
             ));
         }
         let mut out = PublishBatchOutput::default();
+        let origin = self.origin(ctx);
         for e in entries {
             let id = e.id.clone().unwrap_or_default();
-            match self.publish_one(&topic, e, &ctx.host) {
+            match self.publish_one(&topic, e, &origin) {
                 Ok(p) => out.successful.push((id, p)),
                 Err(err) => out.failed.push((id, err)),
             }

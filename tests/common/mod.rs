@@ -362,9 +362,6 @@ fn sns_string_to_sign(msg: &serde_json::Value) -> String {
 /// at SigningCertURL (or the Lambda event's SigningCertUrl), take its RSA key, check
 /// SHA1withRSA (SignatureVersion 1) or SHA256withRSA (2) over the string to sign.
 pub async fn verify_sns_signature(msg: &serde_json::Value) -> Result<(), String> {
-    use base64::Engine;
-    use rsa::pkcs8::DecodePublicKey;
-    use x509_cert::der::{DecodePem, Encode};
     let url = msg
         .get("SigningCertURL")
         .or_else(|| msg.get("SigningCertUrl"))
@@ -376,6 +373,14 @@ pub async fn verify_sns_signature(msg: &serde_json::Value) -> Result<(), String>
         .text()
         .await
         .map_err(|e| e.to_string())?;
+    verify_sns_signature_with(msg, &pem)
+}
+
+/// Check an SNS message's signature against the signing certificate `pem`.
+pub fn verify_sns_signature_with(msg: &serde_json::Value, pem: &str) -> Result<(), String> {
+    use base64::Engine;
+    use rsa::pkcs8::DecodePublicKey;
+    use x509_cert::der::{DecodePem, Encode};
     let cert = x509_cert::Certificate::from_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
     let spki = cert
         .tbs_certificate()

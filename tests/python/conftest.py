@@ -32,11 +32,11 @@ def binary_path():
     return str(target / "release" / "fogbank")
 
 
-@pytest.fixture(scope="session")
-def endpoint():
-    binary = binary_path()
+def start_fogbank(*args):
+    """Start the binary on an OS-chosen port with extra `args`; returns (process, endpoint)
+    once it logs that it listens. stderr is drained for the process's whole life."""
     proc = subprocess.Popen(
-        [binary, "--port", "0", "--log-level", "warn,fogbank=info"],
+        [binary_path(), "--port", "0", "--log-level", "warn,fogbank=info", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,12 +59,22 @@ def endpoint():
     if "url" not in found:
         proc.kill()
         pytest.fail("fogbank did not start:\n" + "".join(seen))
-    yield found["url"]
+    return proc, found["url"]
+
+
+def stop_fogbank(proc):
     proc.terminate()
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    proc, url = start_fogbank()
+    yield url
+    stop_fogbank(proc)
 
 
 def wait_for_long_polls(endpoint, count=1, timeout=10):

@@ -4,32 +4,14 @@ kills the environment's process group and exits 0 within 2 seconds."""
 import io
 import json
 import os
-import re
 import signal
-import subprocess
 import threading
 import time
 import zipfile
 
 import boto3
 
-from conftest import binary_path, wait_for_long_polls
-
-
-def _start():
-    binary = binary_path()
-    proc = subprocess.Popen([binary, "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = None
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        if m:
-            url = m.group(1)
-            break
-    assert url, "fogbank did not start"
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    return proc, url
+from conftest import start_fogbank, wait_for_long_polls
 
 
 def _alive(pid):
@@ -41,7 +23,7 @@ def _alive(pid):
 
 
 def test_sigterm_during_work_exits_cleanly():
-    proc, url = _start()
+    proc, url = start_fogbank()
     kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
     lam = boto3.client("lambda", **kw)
     sqs = boto3.client("sqs", **kw)

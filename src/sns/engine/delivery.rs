@@ -25,8 +25,8 @@ fn percent(v: &str) -> String {
     percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-fn cert_url(host: &str) -> String {
-    format!("http://{host}{}", signing::CERT_PATH)
+fn cert_url(origin: &str) -> String {
+    format!("{origin}{}", signing::CERT_PATH)
 }
 
 fn string_attr(v: &str) -> SqsAttr {
@@ -155,16 +155,16 @@ impl SnsEngine {
     }
 
     /// The SubscribeURL fogbank serves: a GET of the query-protocol ConfirmSubscription action.
-    fn subscribe_url(host: &str, topic_arn: &str, token: &str) -> String {
+    fn subscribe_url(origin: &str, topic_arn: &str, token: &str) -> String {
         format!(
-            "http://{host}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
+            "{origin}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
             percent(topic_arn),
             percent(token)
         )
     }
 
     /// POST a signed SubscriptionConfirmation to an HTTP subscription.
-    pub(super) fn send_confirmation(&self, sub: &Subscription, token: &str, host: &str) {
+    pub(super) fn send_confirmation(&self, sub: &Subscription, token: &str, origin: &str) {
         let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
         let message = format!(
             "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
@@ -176,13 +176,13 @@ impl SnsEngine {
             &message_id,
             message,
             token,
-            host,
+            origin,
             self.retry_policy(sub),
         );
     }
 
     /// POST a signed UnsubscribeConfirmation (once, no retries) after Unsubscribe.
-    pub(super) fn send_unsubscribe_confirmation(&self, sub: &Subscription, host: &str) {
+    pub(super) fn send_unsubscribe_confirmation(&self, sub: &Subscription, origin: &str) {
         let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
         let message = format!(
             "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
@@ -199,7 +199,7 @@ impl SnsEngine {
             &message_id,
             message,
             &token,
-            host,
+            origin,
             once,
         );
     }
@@ -212,7 +212,7 @@ impl SnsEngine {
         message_id: &str,
         message: String,
         token: &str,
-        host: &str,
+        origin: &str,
         policy: RetryPolicy,
     ) {
         let confirmation = Confirmation {
@@ -221,9 +221,9 @@ impl SnsEngine {
             token: token.to_string(),
             topic_arn: sub.topic_arn.clone(),
             message,
-            subscribe_url: Self::subscribe_url(host, &sub.topic_arn, token),
+            subscribe_url: Self::subscribe_url(origin, &sub.topic_arn, token),
             timestamp: iso8601(self.clock.now_millis()),
-            signing_cert_url: cert_url(host),
+            signing_cert_url: cert_url(origin),
         };
         let version = self.signature_version(&sub.topic_arn);
         self.http.post(Post {
@@ -250,10 +250,10 @@ impl SnsEngine {
             subject: d.out.subject.as_deref().map(Cow::Borrowed),
             message: Cow::Borrowed(d.message),
             timestamp: iso8601(d.now),
-            signing_cert_url: cert_url(d.host),
+            signing_cert_url: cert_url(d.origin),
             unsubscribe_url: format!(
-                "http://{}/?Action=Unsubscribe&SubscriptionArn={}",
-                d.host, sub.arn
+                "{}/?Action=Unsubscribe&SubscriptionArn={}",
+                d.origin, sub.arn
             ),
             attributes: Cow::Borrowed(&d.out.attributes),
         }
@@ -420,7 +420,7 @@ impl SnsEngine {
 
     /// Record the confirmation "email" of an email/email-json subscription (its token is also
     /// served by the subscription-tokens inspection endpoint).
-    pub(super) fn record_confirmation_email(&self, sub: &Subscription, token: &str, host: &str) {
+    pub(super) fn record_confirmation_email(&self, sub: &Subscription, token: &str, origin: &str) {
         let mut f = Map::new();
         f.insert("EmailAddress".into(), json!(sub.endpoint));
         f.insert("TopicArn".into(), json!(sub.topic_arn));
@@ -429,7 +429,7 @@ impl SnsEngine {
         f.insert("Token".into(), json!(token));
         f.insert(
             "SubscribeURL".into(),
-            json!(Self::subscribe_url(host, &sub.topic_arn, token)),
+            json!(Self::subscribe_url(origin, &sub.topic_arn, token)),
         );
         f.insert(
             "Message".into(),

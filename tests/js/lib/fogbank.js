@@ -28,10 +28,11 @@ export function binaryPath() {
  * Starts fogbank on `--port 0`, reads the chosen port from its "listening on" log line and
  * resolves to { endpoint, stop }. stderr is drained for the process's whole life (a full pipe
  * would block the server); the last lines are kept for the error message if it fails to start.
+ * `args` are further command-line options (e.g. `--tls`).
  */
-export function startFogbank() {
+export function startFogbank(args = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(binaryPath(), ['--port', '0', '--log-level', 'warn,fogbank=info'], {
+    const proc = spawn(binaryPath(), ['--port', '0', '--log-level', 'warn,fogbank=info', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const seen = [];
@@ -74,13 +75,13 @@ function stop(proc) {
 
 /**
  * Registers before/after hooks for the calling test file and returns an object whose
- * `endpoint`, `sns`, `sqs` and `lambda` are set once fogbank is up.
+ * `endpoint`, `sns`, `sqs` and `lambda` are set once fogbank is up. `args` go to the binary.
  */
-export function useFogbank() {
+export function useFogbank({ args = [] } = {}) {
   const ctx = {};
   let server;
   before(async () => {
-    server = await startFogbank();
+    server = await startFogbank(args);
     const config = {
       endpoint: server.endpoint,
       region: 'us-east-1',

@@ -35,22 +35,7 @@ async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
 
 use common::create_topic as topic;
 
-/// One message from `url`, waiting (long poll) up to 10 s.
-async fn receive_one(sqs: &aws_sdk_sqs::Client, url: &str) -> aws_sdk_sqs::types::Message {
-    let out = sqs
-        .receive_message()
-        .queue_url(url)
-        .wait_time_seconds(10)
-        .message_attribute_names("All")
-        .send()
-        .await
-        .expect("receive");
-    out.messages
-        .unwrap_or_default()
-        .into_iter()
-        .next()
-        .expect("a message arrived")
-}
+use common::receive_one;
 
 use common::next_request as next;
 

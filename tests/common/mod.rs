@@ -132,6 +132,53 @@ pub async fn http_endpoint_with(
     (format!("http://{addr}/hook"), rx)
 }
 
+/// One message from `url`, waiting (long poll) up to 10 s.
+pub async fn receive_one(sqs: &aws_sdk_sqs::Client, url: &str) -> aws_sdk_sqs::types::Message {
+    let out = sqs
+        .receive_message()
+        .queue_url(url)
+        .wait_time_seconds(10)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive");
+    out.messages
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .expect("a message arrived")
+}
+
+/// Subscribe `endpoint` to `topic` with `protocol`; the subscription ARN (or "pending confirmation").
+pub async fn subscribe(
+    sns: &aws_sdk_sns::Client,
+    topic: &str,
+    protocol: &str,
+    endpoint: &str,
+) -> String {
+    sns.subscribe()
+        .topic_arn(topic)
+        .protocol(protocol)
+        .endpoint(endpoint)
+        .send()
+        .await
+        .expect("subscribe")
+        .subscription_arn
+        .expect("subscription arn")
+}
+
+/// Publish `message` to `topic`; the message id.
+pub async fn publish(sns: &aws_sdk_sns::Client, topic: &str, message: &str) -> String {
+    sns.publish()
+        .topic_arn(topic)
+        .message(message)
+        .send()
+        .await
+        .expect("publish")
+        .message_id
+        .expect("message id")
+}
+
 /// Create an SQS queue with attributes; its URL.
 #[allow(dead_code)]
 pub async fn create_queue_with(

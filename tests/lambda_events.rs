@@ -115,6 +115,16 @@ async fn sqs_mapping_deletes_successes_and_failures_reach_the_dlq() {
     ));
     let out_s = out.to_string_lossy().into_owned();
     python(&lambda, "consumer", BATCH_HANDLER, &[("OUT", &out_s)], None).await;
+    // Warm the function first: the queue's 1 s visibility must cover the mapping's first
+    // invoke, and a python cold start on a loaded machine can take longer than that.
+    let warm = lambda
+        .invoke()
+        .function_name("consumer")
+        .payload(Blob::new(r#"{"Records": []}"#))
+        .send()
+        .await
+        .expect("warm-up invoke");
+    assert_eq!(warm.function_error(), None);
 
     for body in ["good1", "bad", "good2"] {
         sqs.send_message()

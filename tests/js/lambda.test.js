@@ -212,6 +212,10 @@ def handler(event, context):
     Environment: { Variables: { OUT_URL: out.QueueUrl } },
     Timeout: 2,
   });
+  // Warm the function first: the queue's 2 s visibility must cover the mapping's first invoke,
+  // and a python cold start on a loaded machine can take longer than that.
+  const warm = await fb.lambda.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ Records: [] }) }));
+  assert.equal(warm.FunctionError, undefined);
 
   const mapping = await fb.lambda.send(
     new CreateEventSourceMappingCommand({

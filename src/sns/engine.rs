@@ -1132,18 +1132,7 @@ impl SnsEngine {
                     _ => vec![Candidate::Str(s.clone())],
                 })
             }),
-            Scope::MessageBody => {
-                let Ok(body) = serde_json::from_str::<Value>(message) else {
-                    return false;
-                };
-                f.matches(&|path: &[String]| {
-                    let mut cur = &body;
-                    for p in path {
-                        cur = cur.get(p)?;
-                    }
-                    Some(filter::candidates_of_json(cur))
-                })
-            }
+            Scope::MessageBody => f.matches_body(message),
         }
     }
 

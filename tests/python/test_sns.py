@@ -91,6 +91,38 @@ def test_message_structure_json_and_message_body_filter(clients, queue_name):
     assert e.value.response["Error"]["Code"] == "InvalidParameter"
 
 
+def test_message_body_filter_dotted_keys_and_arrays_of_objects(clients, queue_name):
+    """test_filter_policy_on_message_body_dot_attribute and ..._array_of_object_attributes:
+    a policy key is a dotted path, arrays are looked through."""
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    dot_url, dot_arn = queue(sqs, queue_name + "-dot")
+    s3_url, s3_arn = queue(sqs, queue_name + "-s3")
+    for arn, policy in [
+        (dot_arn, {"object.nested": ["string.value"]}),
+        (s3_arn, {"Records": {"s3": {"object": {"key": [{"prefix": "auto-"}]}}, "eventName": [{"prefix": "ObjectCreated:"}]}}),
+    ]:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={
+            "RawMessageDelivery": "true", "FilterPolicyScope": "MessageBody", "FilterPolicy": json.dumps(policy)})
+    messages = [
+        {"object": {"nested": "string.value"}},
+        {"object.nested": "string.value"},
+        {"object": {"nested": "test-auto"}},
+        {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": [[{"key": "auto-1.xml"}]]}},
+                     {"eventName": "ObjectRemoved:Delete", "s3": {"object": {"key": "home-1.xml"}}}]},
+        {"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {"object": {"key": "auto-1.xml"}}}]},
+        {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "home-1.xml"}}}]},
+    ]
+    for m in messages:
+        sns.publish(TopicArn=topic, Message=json.dumps(m))
+
+    def bodies(url):
+        return sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []))
+
+    assert bodies(dot_url) == sorted(json.dumps(m) for m in messages[:2])
+    assert bodies(s3_url) == [json.dumps(messages[3])]
+
+
 def test_fifo_topic_to_fifo_queue(clients, queue_name):
     sns, sqs = clients
     topic = sns.create_topic(Name=queue_name + ".fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]

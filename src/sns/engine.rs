@@ -583,9 +583,9 @@ impl SnsEngine {
             "RawMessageDelivery" => bool_attr(name, value),
             "FilterPolicyScope" => match value {
                 "MessageAttributes" | "MessageBody" => Ok(()),
-                _ => Err(SnsError::invalid(
-                    "FilterPolicyScope: Invalid filter policy scope, it must be either MessageAttributes or MessageBody",
-                )),
+                _ => Err(SnsError::invalid(format!(
+                    "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+                ))),
             },
             "RedrivePolicy" if !value.is_empty() => {
                 let target = match serde_json::from_str::<Value>(value) {
@@ -721,7 +721,7 @@ impl SnsEngine {
             Self::check_subscription_attribute(k, v, fifo_topic)?;
         }
         // FIFO topics deliver to FIFO and, best-effort ordered, to standard SQS queues.
-        let filter = Self::compile_filter(&input.attributes)?;
+        let filter = Self::compile_filter(&input.attributes).map_err(filter::as_subscribe_error)?;
         let mut t = lock(&topic);
         for s in &t.subscriptions {
             {
@@ -929,7 +929,10 @@ impl SnsEngine {
         for (k, v) in &s.attributes {
             attrs.insert(k.clone(), v.clone());
         }
-        if s.filter.is_some() && !attrs.contains_key("FilterPolicyScope") {
+        // AWS shows the scope only alongside a policy (test_set_subscription_filter_policy_scope).
+        if s.filter.is_none() {
+            attrs.remove("FilterPolicyScope");
+        } else if !attrs.contains_key("FilterPolicyScope") {
             attrs.insert(
                 "FilterPolicyScope".to_string(),
                 "MessageAttributes".to_string(),
@@ -1132,18 +1135,7 @@ impl SnsEngine {
                     _ => vec![Candidate::Str(s.clone())],
                 })
             }),
-            Scope::MessageBody => {
-                let Ok(body) = serde_json::from_str::<Value>(message) else {
-                    return false;
-                };
-                f.matches(&|path: &[String]| {
-                    let mut cur = &body;
-                    for p in path {
-                        cur = cur.get(p)?;
-                    }
-                    Some(filter::candidates_of_json(cur))
-                })
-            }
+            Scope::MessageBody => f.matches_body(message),
         }
     }
 

@@ -91,6 +91,83 @@ def test_message_structure_json_and_message_body_filter(clients, queue_name):
     assert e.value.response["Error"]["Code"] == "InvalidParameter"
 
 
+def test_filter_policy_errors_and_scope_as_aws_reports_them(clients, queue_name):
+    """AWS's recorded answers (LocalStack test_sns_filter_policy.snapshot.json): Subscribe puts
+    "Attributes Reason: " before the reason, SetSubscriptionAttributes does not; the scope is
+    shown only alongside a policy."""
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    _, arn = queue(sqs, queue_name)
+
+    def error(call, **kw):
+        with pytest.raises(ClientError) as e:
+            call(**kw)
+        err = e.value.response["Error"]
+        assert (err["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidParameter", 400)
+        return err["Message"]
+
+    # test_validate_policy_numeric_operator / test_validate_policy_nested_anything_but_operator
+    for policy, reason in [
+        ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]}, "Too many terms in numeric range expression"),
+        ({"key": [{"numeric": ["<", 100, ">", 10]}]}, "Too many elements in numeric expression"),
+        ({"key": [{"anything-but": {"suffix": "test"}}]}, "Unsupported anything-but pattern: suffix"),
+        ({"key": {"suffix": "value"}}, '"suffix" must be an object or an array'),
+    ]:
+        msg = error(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                    Attributes={"FilterPolicy": json.dumps(policy)})
+        assert msg == f"Invalid parameter: Attributes Reason: FilterPolicy: {reason}"
+
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    set_attr = sns.set_subscription_attributes
+    # test_set_subscription_filter_policy_scope
+    set_attr(SubscriptionArn=sub, AttributeName="FilterPolicyScope", AttributeValue="MessageBody")
+    assert "FilterPolicyScope" not in sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert error(set_attr, SubscriptionArn=sub, AttributeName="FilterPolicyScope", AttributeValue="RandomValue") == (
+        "Invalid parameter: FilterPolicyScope: Invalid value [RandomValue]. Please use either MessageBody or MessageAttributes")
+    set_attr(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue=json.dumps({"attr": ["match-this"]}))
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["FilterPolicyScope"] == "MessageBody"
+    # test_sub_filter_policy_nested_property / _constraints
+    set_attr(SubscriptionArn=sub, AttributeName="FilterPolicyScope", AttributeValue="MessageAttributes")
+    assert error(set_attr, SubscriptionArn=sub, AttributeName="FilterPolicy",
+                 AttributeValue=json.dumps({"object": {"key": [{"prefix": "auto-"}]}})) == (
+        "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy")
+    assert error(set_attr, SubscriptionArn=sub, AttributeName="FilterPolicy",
+                 AttributeValue=json.dumps({"key_a": "value_one"})) == (
+        'Invalid parameter: FilterPolicy: "key_a" must be an object or an array')
+
+
+def test_message_body_filter_dotted_keys_and_arrays_of_objects(clients, queue_name):
+    """test_filter_policy_on_message_body_dot_attribute and ..._array_of_object_attributes:
+    a policy key is a dotted path, arrays are looked through."""
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    dot_url, dot_arn = queue(sqs, queue_name + "-dot")
+    s3_url, s3_arn = queue(sqs, queue_name + "-s3")
+    for arn, policy in [
+        (dot_arn, {"object.nested": ["string.value"]}),
+        (s3_arn, {"Records": {"s3": {"object": {"key": [{"prefix": "auto-"}]}}, "eventName": [{"prefix": "ObjectCreated:"}]}}),
+    ]:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={
+            "RawMessageDelivery": "true", "FilterPolicyScope": "MessageBody", "FilterPolicy": json.dumps(policy)})
+    messages = [
+        {"object": {"nested": "string.value"}},
+        {"object.nested": "string.value"},
+        {"object": {"nested": "test-auto"}},
+        {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": [[{"key": "auto-1.xml"}]]}},
+                     {"eventName": "ObjectRemoved:Delete", "s3": {"object": {"key": "home-1.xml"}}}]},
+        {"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {"object": {"key": "auto-1.xml"}}}]},
+        {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "home-1.xml"}}}]},
+    ]
+    for m in messages:
+        sns.publish(TopicArn=topic, Message=json.dumps(m))
+
+    def bodies(url):
+        return sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []))
+
+    assert bodies(dot_url) == sorted(json.dumps(m) for m in messages[:2])
+    assert bodies(s3_url) == [json.dumps(messages[3])]
+
+
 def test_fifo_topic_to_fifo_queue(clients, queue_name):
     sns, sqs = clients
     topic = sns.create_topic(Name=queue_name + ".fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]

@@ -17,7 +17,7 @@ use super::error::{LambdaError, LambdaResult};
 use super::model::EsmInput;
 use super::runtime::{Outcome, lock};
 use crate::context::RequestContext;
-use crate::sns::filter::{FilterPolicy, Scope};
+use crate::sns::filter::FilterPolicy;
 use crate::sqs::model::{DeleteMessageInput, Message, ReceiveMessageInput};
 
 /// The settings of a mapping.
@@ -89,7 +89,7 @@ fn parse_filters(criteria: &Option<Value>) -> LambdaResult<Vec<FilterPolicy>> {
                 .get("Pattern")
                 .and_then(Value::as_str)
                 .ok_or_else(invalid)?;
-            FilterPolicy::parse(pattern, Scope::MessageBody).map_err(|_| invalid())
+            FilterPolicy::parse_event_pattern(pattern).map_err(|_| invalid())
         })
         .collect()
 }

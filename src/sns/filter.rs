@@ -327,6 +327,17 @@ impl FilterPolicy {
     /// Parse and validate a policy as AWS does (JSON object, known operators, no nesting in
     /// the MessageAttributes scope, ≤ 5 keys, ≤ 150 value combinations, numbers within ±10^9).
     pub fn parse(text: &str, scope: Scope) -> SnsResult<FilterPolicy> {
+        Self::parse_with(text, scope, true)
+    }
+
+    /// Parse a Lambda event source mapping's filter pattern: the same syntax, but not SNS's
+    /// limits of 5 keys and 150 value combinations (its patterns nest under `body`, which
+    /// SNS's depth-weighted count would make far stricter than Lambda is).
+    pub fn parse_event_pattern(text: &str) -> SnsResult<FilterPolicy> {
+        Self::parse_with(text, Scope::MessageBody, false)
+    }
+
+    fn parse_with(text: &str, scope: Scope, sns_limits: bool) -> SnsResult<FilterPolicy> {
         if text.len() > 256 * 1024 {
             return Err(bad("Filter policy is too long"));
         }
@@ -340,6 +351,9 @@ impl FilterPolicy {
             return Err(SnsError::invalid(
                 "Filter policy scope MessageAttributes does not support nested filter policy",
             ));
+        }
+        if !sns_limits {
+            return Ok(FilterPolicy { scope, expr });
         }
         if leaves(&expr).count() > MAX_KEYS {
             return Err(bad("Filter policy can not have more than 5 keys"));
@@ -783,6 +797,25 @@ mod tests {
                 format!("Invalid parameter: Attributes Reason: {want}")
             );
         }
+    }
+
+    #[test]
+    fn lambda_event_patterns_are_not_held_to_the_sns_limits() {
+        // Six keys under `body`, 20 values each: SNS refuses it, a Lambda filter takes it.
+        let keys: serde_json::Map<String, Value> = (0..6)
+            .map(|k| {
+                let values: Vec<Value> = (0..20).map(|v| json!(format!("v{v}"))).collect();
+                (format!("k{k}"), Value::Array(values))
+            })
+            .collect();
+        let pattern = json!({ "body": keys }).to_string();
+        assert!(FilterPolicy::parse(&pattern, Scope::MessageBody).is_err());
+        let p = FilterPolicy::parse_event_pattern(&pattern).expect("a valid Lambda pattern");
+        let body: serde_json::Map<String, Value> =
+            (0..6).map(|k| (format!("k{k}"), json!("v7"))).collect();
+        assert!(p.matches_body(&json!({ "body": body }).to_string()));
+        // Its syntax is still checked.
+        assert!(FilterPolicy::parse_event_pattern(r#"{"body": {"k": [{"nope": 1}]}}"#).is_err());
     }
 
     #[test]

@@ -147,7 +147,12 @@ async fn platform_applications_and_endpoints() {
         .send()
         .await
         .expect_err("deleted endpoint");
-    assert_eq!(err.code(), Some("NotFound"));
+    // AWS (LocalStack's recorded snapshot test_publish_non_existent_target).
+    assert_eq!(err.code(), Some("InvalidParameter"));
+    assert_eq!(
+        err.message(),
+        Some("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
+    );
 
     sns.delete_platform_application()
         .platform_application_arn(&app)

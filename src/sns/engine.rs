@@ -120,9 +120,29 @@ fn bool_attr(name: &str, v: &str) -> SnsResult<()> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "false" => Ok(()),
         _ => Err(SnsError::invalid(format!(
-            "Attributes Reason: {name}: Invalid value [{v}]. Must be true or false."
+            "{name}: Invalid value [{v}]. Must be true or false."
         ))),
     }
+}
+
+/// AWS's check of an ARN parameter's shape: at least six `:`-separated elements.
+fn check_arn_shape(arn: &str, param: &str) -> SnsResult<()> {
+    let n = arn.split(':').count();
+    if n < 6 {
+        return Err(SnsError::invalid(format!(
+            "{param} Reason: An ARN must have at least 6 elements, not {n}"
+        )));
+    }
+    Ok(())
+}
+
+/// A subscription ARN's shape: a topic ARN plus the subscription id (seven elements).
+fn check_subscription_arn(arn: &str) -> SnsResult<()> {
+    check_arn_shape(arn, "SubscriptionArn")?;
+    if arn.split(':').count() < 7 {
+        return Err(SnsError::invalid("SubscriptionId"));
+    }
+    Ok(())
 }
 
 /// The access policy a new topic gets.
@@ -185,15 +205,38 @@ fn valid_topic_name(name: &str, fifo: bool) -> bool {
 
 fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
     let mut size = 0;
+    let invalid = |message: String| SnsError::new(SnsErrorCode::InvalidParameterValue, message);
     for (name, v) in attrs {
+        if name.len() > 256 {
+            return Err(invalid(
+                "Length of message attribute name must be less than 256 bytes.".to_string(),
+            ));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        {
+            return Err(invalid(format!(
+                "Invalid non-alphanumeric character '#x{:X}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
+                u32::from(c)
+            )));
+        }
+        if name.starts_with('.') {
+            return Err(invalid(
+                "Invalid message attribute name starting with character '.' was found.".to_string(),
+            ));
+        }
+        if name.ends_with('.') {
+            return Err(invalid(
+                "Invalid message attribute name ending with character '.' was found.".to_string(),
+            ));
+        }
+        if name.contains("..") {
+            return Err(invalid(
+                "Message attribute name can not have successive '.' character.".to_string(),
+            ));
+        }
         if name.is_empty()
-            || name.len() > 256
-            || name.starts_with('.')
-            || name.ends_with('.')
-            || name.contains("..")
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             || name.to_ascii_lowercase().starts_with("aws.")
             || name.to_ascii_lowercase().starts_with("amazon.")
         {
@@ -225,6 +268,23 @@ fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
                 ),
             )
         };
+        // A value only in the other field: AWS names the field the type needs.
+        let (field, misplaced) = if kind == "Binary" {
+            (
+                "Binary",
+                v.binary_value.is_none() && v.string_value.is_some(),
+            )
+        } else {
+            (
+                "String",
+                v.string_value.is_none() && v.binary_value.is_some(),
+            )
+        };
+        if misplaced {
+            return Err(invalid(format!(
+                "The message attribute '{name}' with type '{kind}' must use field '{field}'."
+            )));
+        }
         match kind {
             "Binary" => {
                 let b = v
@@ -279,6 +339,14 @@ struct Delivery<'a> {
     signature_version: SignatureVersion,
     /// Signatures already made in this publish, by message (see `signed_notification`).
     signatures: &'a RefCell<Vec<(String, String)>>,
+}
+
+/// A topic's settings that a publish reads.
+struct PublishSettings {
+    fifo: bool,
+    content_dedup: bool,
+    topic_arn: String,
+    signature_version: SignatureVersion,
 }
 
 /// A publish after validation.
@@ -359,6 +427,21 @@ impl SnsEngine {
             .ok_or_else(|| SnsError::not_found("Topic"))
     }
 
+    /// The topic a request names: its ARN checked for shape, then for the request's region
+    /// (AWS answers a topic of another region `Invalid parameter: TopicArn`).
+    fn topic_in(&self, ctx: &RequestContext, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
+        Self::check_topic_arn(ctx, arn)?;
+        self.topic(arn)
+    }
+
+    fn check_topic_arn(ctx: &RequestContext, arn: &str) -> SnsResult<()> {
+        check_arn_shape(arn, "TopicArn")?;
+        if arn.split(':').nth(3) != Some(ctx.region.as_str()) {
+            return Err(SnsError::invalid("TopicArn"));
+        }
+        Ok(())
+    }
+
     fn subscription(&self, arn: &str) -> SnsResult<Arc<Subscription>> {
         self.subscriptions
             .get(arn)
@@ -418,7 +501,7 @@ impl SnsEngine {
             }));
         }
         for (k, v) in &input.attributes {
-            Self::check_topic_attribute(k, v, fifo, true)?;
+            Self::check_topic_attribute(k, v, fifo, true).map_err(SnsError::in_attributes)?;
         }
         let tags: BTreeMap<String, String> =
             input.tags.into_iter().map(|t| (t.key, t.value)).collect();
@@ -463,8 +546,9 @@ impl SnsEngine {
         Ok(CreateTopicOutput { topic_arn: arn })
     }
 
-    pub fn delete_topic(&self, _ctx: &RequestContext, input: TopicArnInput) -> SnsResult<()> {
+    pub fn delete_topic(&self, ctx: &RequestContext, input: TopicArnInput) -> SnsResult<()> {
         let arn = require(input.topic_arn, "TopicArn")?;
+        Self::check_topic_arn(ctx, &arn)?;
         if let Some((_, t)) = self.topics.remove(&arn) {
             for s in &lock(&t).subscriptions {
                 self.subscriptions.remove(&s.arn);
@@ -522,11 +606,11 @@ impl SnsEngine {
 
     pub fn get_topic_attributes(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: TopicArnInput,
     ) -> SnsResult<AttributesOutput> {
         let arn = require(input.topic_arn, "TopicArn")?;
-        let topic = self.topic(&arn)?;
+        let topic = self.topic_in(ctx, &arn)?;
         let t = lock(&topic);
         let pending = t.subscriptions.iter().filter(|s| s.pending).count();
         let confirmed = t.subscriptions.len() - pending;
@@ -565,13 +649,13 @@ impl SnsEngine {
 
     pub fn set_topic_attributes(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: SetAttributeInput,
     ) -> SnsResult<()> {
         let arn = require(input.topic_arn, "TopicArn")?;
         let name = require(input.attribute_name, "AttributeName")?;
         let value = input.attribute_value.unwrap_or_default();
-        let topic = self.topic(&arn)?;
+        let topic = self.topic_in(ctx, &arn)?;
         let mut t = lock(&topic);
         Self::check_topic_attribute(&name, &value, t.fifo, false)?;
         t.attributes.insert(name, value);
@@ -638,7 +722,7 @@ impl SnsEngine {
         let topic_arn = require(input.topic_arn, "TopicArn")?;
         let protocol = require(input.protocol, "Protocol")?.to_ascii_lowercase();
         let endpoint = input.endpoint.unwrap_or_default();
-        let topic = self.topic(&topic_arn)?;
+        let topic = self.topic_in(ctx, &topic_arn)?;
         match protocol.as_str() {
             "sqs" => {
                 let ok = parse_arn(&endpoint).is_some_and(|a| a.service == "sqs");
@@ -672,7 +756,10 @@ impl SnsEngine {
             }
             "sms" => {
                 if !records::valid_phone_number(&endpoint, false) {
-                    return Err(SnsError::invalid(format!("SMS endpoint: {endpoint}")));
+                    return Err(SnsError::new(
+                        SnsErrorCode::InvalidParameter,
+                        format!("Invalid SMS endpoint: {endpoint}"),
+                    ));
                 }
             }
             "application" => {
@@ -717,11 +804,25 @@ impl SnsEngine {
                 "Invalid protocol type: {protocol}"
             )));
         }
-        for (k, v) in &input.attributes {
-            Self::check_subscription_attribute(k, v, fifo_topic)?;
+        // FIFO topics deliver to FIFO and, best-effort ordered, to standard SQS queues; standard
+        // topics do not deliver to FIFO queues.
+        if !fifo_topic && protocol == "sqs" && endpoint.ends_with(".fifo") {
+            return Err(SnsError::invalid(
+                "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+            ));
         }
-        // FIFO topics deliver to FIFO and, best-effort ordered, to standard SQS queues.
-        let filter = Self::compile_filter(&input.attributes).map_err(filter::as_subscribe_error)?;
+        for (k, v) in &input.attributes {
+            // AWS's recorded Subscribe answers prefix the RawMessageDelivery and FilterPolicy
+            // reasons; the RedrivePolicy one is recorded without the prefix.
+            Self::check_subscription_attribute(k, v, fifo_topic).map_err(|e| {
+                if k == "RawMessageDelivery" {
+                    e.in_attributes()
+                } else {
+                    e
+                }
+            })?;
+        }
+        let filter = Self::compile_filter(&input.attributes).map_err(SnsError::in_attributes)?;
         let mut t = lock(&topic);
         for s in &t.subscriptions {
             {
@@ -790,17 +891,31 @@ impl SnsEngine {
 
     pub fn confirm_subscription(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: ConfirmSubscriptionInput,
     ) -> SnsResult<SubscribeOutput> {
         let topic_arn = require(input.topic_arn, "TopicArn")?;
         let token = require(input.token, "Token")?;
-        let topic = self.topic(&topic_arn)?;
-        let found = lock(&topic)
-            .subscriptions
-            .iter()
-            .find(|s| s.token.as_deref() == Some(token.as_str()))
-            .cloned()
+        // AWS's answers: a token not shaped like one (hex digits) is `Invalid token`; a topic
+        // ARN that is not one of this region `Invalid parameter: Topic`; a token this topic
+        // (or a topic that does not exist) never sent `Invalid parameter: Token`.
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(SnsError::new(
+                SnsErrorCode::InvalidParameter,
+                "Invalid token",
+            ));
+        }
+        Self::check_topic_arn(ctx, &topic_arn).map_err(|_| SnsError::invalid("Topic"))?;
+        let found = self
+            .topic(&topic_arn)
+            .ok()
+            .and_then(|topic| {
+                lock(&topic)
+                    .subscriptions
+                    .iter()
+                    .find(|s| s.token.as_deref() == Some(token.as_str()))
+                    .cloned()
+            })
             .ok_or_else(|| SnsError::invalid("Token"))?;
         if found.pending {
             let mut confirmed = (*found).clone();
@@ -827,10 +942,11 @@ impl SnsEngine {
 
     pub fn unsubscribe(&self, ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
-        let (_, sub) = self
-            .subscriptions
-            .remove(&arn)
-            .ok_or_else(|| SnsError::not_found("Subscription"))?;
+        check_subscription_arn(&arn)?;
+        // Unsubscribing what is not (or no longer) there succeeds, as on AWS.
+        let Some((_, sub)) = self.subscriptions.remove(&arn) else {
+            return Ok(());
+        };
         if let Ok(topic) = self.topic(&sub.topic_arn) {
             lock(&topic).subscriptions.retain(|s| s.arn != arn);
         }
@@ -881,11 +997,11 @@ impl SnsEngine {
 
     pub fn list_subscriptions_by_topic(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: TopicArnInput,
     ) -> SnsResult<ListSubscriptionsOutput> {
         let arn = require(input.topic_arn, "TopicArn")?;
-        let topic = self.topic(&arn)?;
+        let topic = self.topic_in(ctx, &arn)?;
         let subs = lock(&topic).subscriptions.clone();
         let all = Self::summaries(subs.into_iter());
         let (subscriptions, next_token) =
@@ -902,6 +1018,7 @@ impl SnsEngine {
         input: SubscriptionArnInput,
     ) -> SnsResult<AttributesOutput> {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
+        check_subscription_arn(&arn)?;
         let s = self.subscription(&arn)?;
         let mut attrs = BTreeMap::new();
         for (k, v) in [
@@ -949,6 +1066,7 @@ impl SnsEngine {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
         let name = require(input.attribute_name, "AttributeName")?;
         let value = input.attribute_value.unwrap_or_default();
+        check_subscription_arn(&arn)?;
         let current = self.subscription(&arn)?;
         Self::check_subscription_attribute(&name, &value, current.topic_arn.ends_with(".fifo"))?;
         let mut s = (*current).clone();
@@ -1040,24 +1158,33 @@ impl SnsEngine {
         })
     }
 
+    /// What a publish needs of its topic: FIFO, content-based deduplication, ARN, signature.
+    fn publish_settings(topic: &Arc<Mutex<Topic>>) -> PublishSettings {
+        let t = lock(topic);
+        PublishSettings {
+            fifo: t.fifo,
+            content_dedup: t
+                .attributes
+                .get("ContentBasedDeduplication")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            topic_arn: t.arn.clone(),
+            signature_version: SignatureVersion::from_attribute(
+                t.attributes.get("SignatureVersion").map(String::as_str),
+            ),
+        }
+    }
+
+    /// Publish one validated message: topic deduplication, then delivery to each subscription.
     fn publish_one(
         &self,
         topic: &Arc<Mutex<Topic>>,
-        entry: PublishEntry,
+        settings: &PublishSettings,
+        out: Outgoing,
         origin: &str,
-    ) -> SnsResult<PublishOutput> {
-        let (fifo, content_dedup, topic_arn, signature_version) = {
-            let t = lock(topic);
-            let cbd = t
-                .attributes
-                .get("ContentBasedDeduplication")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let sv = SignatureVersion::from_attribute(
-                t.attributes.get("SignatureVersion").map(String::as_str),
-            );
-            (t.fifo, cbd, t.arn.clone(), sv)
-        };
-        let out = self.validate_publish(fifo, content_dedup, entry)?;
+    ) -> PublishOutput {
+        let fifo = settings.fifo;
+        let topic_arn = &settings.topic_arn;
+        let signature_version = settings.signature_version;
         let now = self.clock.now_millis();
         let (message_id, sequence, subs) = {
             let mut t = lock(topic);
@@ -1065,10 +1192,10 @@ impl SnsEngine {
             if let Some(d) = &out.dedup
                 && let Some((_, id, seq)) = t.dedup.get(d)
             {
-                return Ok(PublishOutput {
+                return PublishOutput {
                     message_id: id.clone(),
                     sequence_number: Some(format!("{seq:020}")),
-                });
+                };
             }
             let id = uuid::Uuid::new_v4().hyphenated().to_string();
             let seq = fifo.then(|| {
@@ -1090,7 +1217,7 @@ impl SnsEngine {
                 continue;
             }
             let d = Delivery {
-                topic_arn: &topic_arn,
+                topic_arn,
                 message_id: &message_id,
                 sequence,
                 out: &out,
@@ -1102,10 +1229,10 @@ impl SnsEngine {
             };
             self.deliver(&d, sub);
         }
-        Ok(PublishOutput {
+        PublishOutput {
             message_id,
             sequence_number: sequence.map(|s| format!("{s:020}")),
-        })
+        }
     }
 
     /// The message a subscription of `protocol` gets (MessageStructure=json picks its key).
@@ -1166,8 +1293,11 @@ impl SnsEngine {
             .ok_or_else(|| {
                 SnsError::invalid("TopicArn or TargetArn Reason: no value for required parameter")
             })?;
-        let topic = self.topic(&arn)?;
-        self.publish_one(&topic, input.into_entry(), &self.origin(ctx))
+        let topic = self.topic_in(ctx, &arn)?;
+        let settings = Self::publish_settings(&topic);
+        let out =
+            self.validate_publish(settings.fifo, settings.content_dedup, input.into_entry())?;
+        Ok(self.publish_one(&topic, &settings, out, &self.origin(ctx)))
     }
 
     pub fn publish_batch(
@@ -1176,7 +1306,7 @@ impl SnsEngine {
         input: PublishBatchInput,
     ) -> SnsResult<PublishBatchOutput> {
         let arn = require(input.topic_arn, "TopicArn")?;
-        let topic = self.topic(&arn)?;
+        let topic = self.topic_in(ctx, &arn)?;
         let entries = input.entries;
         if entries.is_empty() {
             return Err(SnsError::new(
@@ -1187,7 +1317,7 @@ impl SnsEngine {
         if entries.len() > 10 {
             return Err(SnsError::new(
                 SnsErrorCode::TooManyEntriesInBatchRequest,
-                "The batch request contains more entries than permissible",
+                "The batch request contains more entries than permissible.",
             ));
         }
         let mut ids = Vec::new();
@@ -1222,14 +1352,25 @@ impl SnsEngine {
                 "The length of all the messages put together is more than the limit.",
             ));
         }
+        // An entry AWS refuses (FIFO group or deduplication id missing, MessageStructure,
+        // message attributes) fails the whole request, before anything is published; an
+        // empty message fails only its entry.
+        let settings = Self::publish_settings(&topic);
         let mut out = PublishBatchOutput::default();
-        let origin = self.origin(ctx);
+        let mut validated = Vec::with_capacity(entries.len());
         for e in entries {
             let id = e.id.clone().unwrap_or_default();
-            match self.publish_one(&topic, e, &origin) {
-                Ok(p) => out.successful.push((id, p)),
-                Err(err) => out.failed.push((id, err)),
+            if e.message.as_deref().is_none_or(str::is_empty) {
+                out.failed.push((id, SnsError::invalid("Empty message")));
+                continue;
             }
+            let message = self.validate_publish(settings.fifo, settings.content_dedup, e)?;
+            validated.push((id, message));
+        }
+        let origin = self.origin(ctx);
+        for (id, message) in validated {
+            let p = self.publish_one(&topic, &settings, message, &origin);
+            out.successful.push((id, p));
         }
         Ok(out)
     }
@@ -1244,6 +1385,11 @@ impl SnsEngine {
     pub fn tag_resource(&self, _ctx: &RequestContext, input: TagResourceInput) -> SnsResult<()> {
         let arn = require(input.resource_arn, "ResourceArn")?;
         let topic = self.tags_of(&arn)?;
+        for (i, tag) in input.tags.iter().enumerate() {
+            if input.tags[..i].iter().any(|t| t.key == tag.key) {
+                return Err(SnsError::invalid("Duplicated keys are not allowed."));
+            }
+        }
         let mut t = lock(&topic);
         let mut tags = t.tags.clone();
         for tag in input.tags {

@@ -75,6 +75,19 @@ pub struct SnsError {
 }
 
 impl SnsError {
+    /// The error as a create call (CreateTopic, Subscribe) reports an invalid attribute: AWS
+    /// puts `Attributes Reason: ` before the reason it gives for the same value through
+    /// Set*Attributes (LocalStack's recorded test_validate_policy and the other
+    /// `TestSNSFilterPolicyConditions` snapshots).
+    pub fn in_attributes(self) -> SnsError {
+        match self.message.strip_prefix("Invalid parameter: ") {
+            Some(reason) if self.code == SnsErrorCode::InvalidParameter => {
+                SnsError::invalid(format!("Attributes Reason: {reason}"))
+            }
+            _ => self,
+        }
+    }
+
     pub fn new(code: SnsErrorCode, message: impl Into<String>) -> Self {
         SnsError {
             code,

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::error::{SnsError, SnsErrorCode, SnsResult};
+use super::error::{SnsError, SnsResult};
 
 /// Which part of a message a policy looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,19 +62,6 @@ pub enum Candidate {
 
 fn bad(why: impl std::fmt::Display) -> SnsError {
     SnsError::invalid(format!("FilterPolicy: {why}"))
-}
-
-/// The same error as Subscribe reports it: AWS puts `Attributes Reason: ` before the reason
-/// when the policy came in Subscribe's `Attributes` (test_validate_policy and the other
-/// `TestSNSFilterPolicyConditions` snapshots), not when it came through
-/// SetSubscriptionAttributes (test_sub_filter_policy_nested_property_constraints).
-pub fn as_subscribe_error(e: SnsError) -> SnsError {
-    match e.message.strip_prefix("Invalid parameter: ") {
-        Some(reason) if e.code == SnsErrorCode::InvalidParameter => {
-            SnsError::invalid(format!("Attributes Reason: {reason}"))
-        }
-        _ => e,
-    }
 }
 
 const MAX_KEYS: usize = 5;
@@ -791,7 +778,7 @@ mod tests {
                 format!("Invalid parameter: {want}"),
                 "{policy}"
             );
-            let sub = as_subscribe_error(err);
+            let sub = err.in_attributes();
             assert_eq!(
                 sub.message,
                 format!("Invalid parameter: Attributes Reason: {want}")

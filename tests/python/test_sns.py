@@ -329,3 +329,159 @@ def test_application_subscription_needs_an_existing_endpoint(clients, queue_name
     with pytest.raises(sns.exceptions.InvalidParameterException) as e:
         sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint_arn)
     assert e.value.response["Error"]["Message"] == f"Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint {endpoint_arn}"
+
+
+# AWS's recorded answers (LocalStack's snapshot tests/aws/services/sns/test_sns.snapshot.json).
+
+
+def _error(call):
+    """(status, code, message) of a call that must fail."""
+    with pytest.raises(ClientError) as e:
+        call()
+    r = e.value.response
+    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
+
+
+def _invalid(message):
+    return 400, "InvalidParameter", message
+
+
+def test_malformed_arns_are_refused_by_their_shape(clients, queue_name):
+    sns, _ = clients
+    six = "Invalid parameter: {} Reason: An ARN must have at least 6 elements, not {}"
+    assert _error(lambda: sns.get_topic_attributes(TopicArn="test-topic")) == _invalid(six.format("TopicArn", 1))
+    assert _error(lambda: sns.publish(TopicArn="randomstring", Message="m")) == _invalid(six.format("TopicArn", 1))
+    assert _error(lambda: sns.publish(TopicArn="arn:randomstring", Message="m")) == _invalid(six.format("TopicArn", 2))
+    assert _error(lambda: sns.publish(TopicArn="", Message="m")) == _invalid(six.format("TopicArn", 1))
+    sqs_arn = "arn:aws:sqs:us-east-1:000000000000:q"
+    assert _error(
+        lambda: sns.subscribe(TopicArn="arn:aws:sns:us-east-1:random", Protocol="sqs", Endpoint=sqs_arn)
+    ) == _invalid(six.format("TopicArn", 5))
+    assert _error(lambda: sns.unsubscribe(SubscriptionArn="randomstring")) == _invalid(six.format("SubscriptionArn", 1))
+    assert _error(lambda: sns.unsubscribe(SubscriptionArn="arn:aws:sns:us-east-1:random")) == _invalid(
+        six.format("SubscriptionArn", 5)
+    )
+    assert _error(
+        lambda: sns.unsubscribe(SubscriptionArn="arn:aws:sns:us-east-1:000000000000:random")
+    ) == _invalid("Invalid parameter: SubscriptionId")
+    # A well-formed ARN of nothing: the topic is NotFound, an unsubscribe succeeds.
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    assert _error(lambda: sns.get_topic_attributes(TopicArn=topic + "x")) == (404, "NotFound", "Topic does not exist")
+    sns.unsubscribe(SubscriptionArn=topic + ":0a5e6b1c-58a4-4b30-9fd1-0d2b1cf4e9aa")
+
+
+def test_a_topic_of_another_region_is_an_invalid_parameter(clients, endpoint, queue_name):
+    sns, _ = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    west = boto3.client(
+        "sns", endpoint_url=endpoint, region_name="us-west-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    calls = [
+        lambda: west.get_topic_attributes(TopicArn=topic),
+        lambda: west.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="x"),
+        lambda: west.publish(TopicArn=topic, Message="m"),
+        lambda: west.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[{"Id": "1", "Message": "m"}]),
+        lambda: west.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+15551234567"),
+        lambda: west.list_subscriptions_by_topic(TopicArn=topic),
+        lambda: west.delete_topic(TopicArn=topic),
+    ]
+    for call in calls:
+        assert _error(call) == _invalid("Invalid parameter: TopicArn")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["TopicArn"] == topic
+
+
+def test_publish_batch_validation_fails_the_whole_request(clients, queue_name):
+    sns, _ = clients
+    fifo = sns.create_topic(Name=queue_name + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    standard = sns.create_topic(Name=queue_name)["TopicArn"]
+    cases = [
+        (fifo, {"Message": "m"}, "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"),
+        (
+            fifo,
+            {"Message": "m", "MessageGroupId": "g"},
+            "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+        ),
+        (
+            standard,
+            {"Message": json.dumps({"sqs": "x"}), "MessageStructure": "json"},
+            "Invalid parameter: Message Structure - No default entry in JSON message body",
+        ),
+    ]
+    for topic, entry, message in cases:
+        entries = [{"Id": "ok", "Message": "fine"}, {"Id": "bad", **entry}]
+        if topic == fifo:
+            entries[0].update(MessageGroupId="g", MessageDeduplicationId="d")
+        assert _error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)) == _invalid(message)
+    too_many = [{"Id": str(i), "Message": "m"} for i in range(11)]
+    assert _error(lambda: sns.publish_batch(TopicArn=standard, PublishBatchRequestEntries=too_many)) == (
+        400,
+        "TooManyEntriesInBatchRequest",
+        "The batch request contains more entries than permissible.",
+    )
+
+
+def test_message_attribute_names_and_fields(clients, queue_name):
+    sns, _ = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    cases = [
+        ({"attr1": {"DataType": "String", "BinaryValue": b"\x02"}}, "The message attribute 'attr1' with type 'String' must use field 'String'."),
+        ({"attr1": {"DataType": "Number", "BinaryValue": b"\x02"}}, "The message attribute 'attr1' with type 'Number' must use field 'String'."),
+        ({"attr1": {"DataType": "Binary", "StringValue": "x"}}, "The message attribute 'attr1' with type 'Binary' must use field 'Binary'."),
+        ({"a" * 257: {"DataType": "String", "StringValue": "x"}}, "Length of message attribute name must be less than 256 bytes."),
+        (
+            {"attr^1": {"DataType": "String", "StringValue": "x"}},
+            "Invalid non-alphanumeric character '#x5E' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
+        ),
+        ({".attr1": {"DataType": "String", "StringValue": "x"}}, "Invalid message attribute name starting with character '.' was found."),
+        ({"attr1.": {"DataType": "String", "StringValue": "x"}}, "Invalid message attribute name ending with character '.' was found."),
+        ({"at..tr1": {"DataType": "String", "StringValue": "x"}}, "Message attribute name can not have successive '.' character."),
+    ]
+    for attrs, message in cases:
+        expected = (400, "ParameterValueInvalid", message)
+        assert _error(lambda: sns.publish(TopicArn=topic, Message="m", MessageAttributes=attrs)) == expected
+        entries = [{"Id": "1", "Message": "m", "MessageAttributes": attrs}]
+        assert _error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)) == expected
+
+
+def test_subscription_and_tag_messages(clients, queue_name):
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    _, fifo_queue = queue(sqs, queue_name + ".fifo", fifo=True)
+    assert _error(lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo_queue)) == _invalid(
+        "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics"
+    )
+    assert _error(lambda: sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="invalid-number")) == _invalid(
+        "Invalid SMS endpoint: invalid-number"
+    )
+    _, plain = queue(sqs, queue_name)
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=plain)["SubscriptionArn"]
+    # Set* gives the reason alone; Subscribe puts "Attributes Reason: " before it.
+    assert _error(
+        lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="test-ValUe")
+    ) == _invalid("Invalid parameter: RawMessageDelivery: Invalid value [test-ValUe]. Must be true or false.")
+    assert _error(
+        lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=plain, Attributes={"RawMessageDelivery": "wrongvalue"})
+    ) == _invalid("Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [wrongvalue]. Must be true or false.")
+    assert _error(
+        lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=plain, Attributes={"FilterPolicy": "invalid"})
+    )[2].startswith("Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON.")
+    tags = [{"Key": "k1", "Value": "v1"}, {"Key": "k2", "Value": "v2"}, {"Key": "k2", "Value": "v2"}]
+    assert _error(lambda: sns.tag_resource(ResourceArn=topic, Tags=tags)) == _invalid(
+        "Invalid parameter: Duplicated keys are not allowed."
+    )
+    assert sns.list_tags_for_resource(ResourceArn=topic)["Tags"] == []
+
+
+def test_confirm_subscription_and_target_errors(clients, queue_name):
+    sns, _ = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    token = "51b2ff3edb475b7d91550e0ab6edf0c1de2a34e6ebaf6c2262a001bcb7e051c43aa00022ceecce70bd2a67b2042da8d8eb4"
+    assert _error(lambda: sns.confirm_subscription(TopicArn=topic[:-1] + "i", Token=token)) == _invalid(
+        "Invalid parameter: Token"
+    )
+    assert _error(lambda: sns.confirm_subscription(TopicArn=topic, Token="randomtoken")) == _invalid("Invalid token")
+    assert _error(lambda: sns.confirm_subscription(TopicArn=topic, Token=token)) == _invalid("Invalid parameter: Token")
+    target = "arn:aws:sns:us-east-1:000000000000:endpoint/APNS/abcdef/0f7d5971-aa8b-4bd5-b585-0826e9f93a66"
+    assert _error(lambda: sns.publish(TargetArn=target, Message="m")) == _invalid(
+        "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"
+    )

@@ -315,11 +315,9 @@ impl SnsEngine {
 
     /// A publish to an endpoint needs the endpoint to exist and be enabled.
     pub(super) fn check_endpoint_publishable(&self, arn: &str) -> SnsResult<()> {
-        let e = self
-            .platform
-            .endpoints
-            .get(arn)
-            .ok_or_else(|| SnsError::not_found("Endpoint"))?;
+        let e = self.platform.endpoints.get(arn).ok_or_else(|| {
+            SnsError::invalid("TargetArn Reason: No endpoint found for the target arn specified")
+        })?;
         if e.attributes.get("Enabled").map(String::as_str) == Some("false") {
             return Err(SnsError::new(
                 SnsErrorCode::EndpointDisabled,

@@ -494,6 +494,16 @@ def test_fifo_queue_attribute_cannot_change_the_queue_type(sqs, queue_name):
     assert err["Message"] == "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
 
 
+def test_missing_queue_message_depends_on_the_protocol(sqs, protocol, endpoint):
+    # test_non_existent_queue: JSON and query word it differently.
+    err, status, _ = failure(lambda: sqs.get_queue_attributes(QueueUrl=f"{endpoint}/000000000000/nope-q", AttributeNames=["All"]))
+    expected = {
+        "json": "The specified queue does not exist.",
+        "query": "The specified queue does not exist for this wsdl version.",
+    }[protocol]
+    assert (err["Code"], err["Message"], status) == ("AWS.SimpleQueueService.NonExistentQueue", expected, 400)
+
+
 def test_remove_permission_labels(sqs, queue_name):
     # test_sqs_permission_lifecycle
     url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]

@@ -266,10 +266,17 @@ impl QueueAttributes {
             "FifoQueue" => {
                 let fifo = boolean(name, value)?;
                 if !creating {
-                    return Err(SqsError::new(
-                        SqsErrorCode::InvalidAttributeName,
-                        "Unknown Attribute FifoQueue.".to_string(),
-                    ));
+                    // A standard queue does not know the attribute; a FIFO queue accepts its
+                    // own value and refuses a change (test_set_unsupported_attribute_fifo).
+                    if !self.fifo {
+                        return Err(SqsError::invalid_attribute_name(name));
+                    }
+                    if !fifo {
+                        return Err(SqsError::new(
+                            SqsErrorCode::InvalidAttributeValue,
+                            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+                        ));
+                    }
                 }
                 self.fifo = fifo;
             }
@@ -319,6 +326,17 @@ impl QueueAttributes {
 
     /// Apply a whole map, validating every entry.
     pub fn apply_all(&mut self, attrs: &BTreeMap<String, String>, creating: bool) -> SqsResult<()> {
+        // SSE-KMS and SSE-SQS asked for in one request (test_sse_kms_and_sqs_are_mutually_exclusive).
+        let kms = attrs.get("KmsMasterKeyId").is_some_and(|v| !v.is_empty());
+        let sse = attrs
+            .get("SqsManagedSseEnabled")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if kms && sse {
+            return Err(SqsError::new(
+                SqsErrorCode::InvalidAttributeName,
+                "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
+            ));
+        }
         // FifoQueue first: it decides which other attributes are allowed.
         if let Some(v) = attrs.get("FifoQueue") {
             self.apply("FifoQueue", v, creating)?;

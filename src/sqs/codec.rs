@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::engine::SqsEngine;
-use super::error::{SqsError, SqsErrorCode, SqsResult};
+use super::error::{QUEUE_DOES_NOT_EXIST, SqsError, SqsErrorCode, SqsResult};
 use super::model::*;
 use crate::context::RequestContext;
 use crate::protocol::Reply;
@@ -347,13 +347,23 @@ pub fn error_reply(protocol: Protocol, e: &SqsError, request_id: &str) -> Reply 
                 .open("Error")
                 .elem("Type", fault)
                 .elem("Code", e.code.legacy_code())
-                .elem("Message", &e.message)
+                .elem("Message", query_message(e))
                 .empty("Detail")
                 .close("Error")
                 .elem("RequestId", request_id)
                 .close("ErrorResponse");
             Reply::xml(status, w.finish())
         }
+    }
+}
+
+/// The query protocol words a missing queue as the old WSDL-era API did (AWS's recorded
+/// test_non_existent_queue, `queue-does-not-exist-query`); JSON has the shorter message.
+fn query_message(e: &SqsError) -> &str {
+    if e.code == SqsErrorCode::QueueDoesNotExist && e.message == QUEUE_DOES_NOT_EXIST {
+        "The specified queue does not exist for this wsdl version."
+    } else {
+        &e.message
     }
 }
 

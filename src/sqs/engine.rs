@@ -24,6 +24,9 @@ use crate::arn::{self, parse_arn, parse_queue_url};
 use crate::clock::{Clock, Millis};
 use crate::context::RequestContext;
 
+/// A FIFO send with neither a deduplication id nor content-based deduplication.
+const NO_DEDUP_ID: &str = "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly";
+
 /// Maximum messages per batch request.
 const MAX_BATCH: usize = 10;
 /// Maximum total payload of a batch.
@@ -412,6 +415,15 @@ impl SqsEngine {
             return Ok(());
         };
         let raw = raw.map(String::as_str).unwrap_or_default();
+        // Something that is not an SQS ARN is refused before any lookup
+        // (test_invalid_dead_letter_arn_rejected_before_lookup).
+        if parse_arn(&rp.dead_letter_target_arn).is_none_or(|p| p.service != "sqs") {
+            return Err(SqsError::invalid_parameter(
+                "RedrivePolicy",
+                raw,
+                "Invalid value for deadLetterTargetArn.",
+            ));
+        }
         let dlq = self
             .queue_by_arn(&rp.dead_letter_target_arn)
             .ok_or_else(|| {
@@ -738,11 +750,7 @@ impl SqsEngine {
                     d.to_string()
                 }
                 None if content_dedup => md5::hex(&Sha256::digest(body.as_bytes())),
-                None => {
-                    return Err(SqsError::invalid_value(
-                        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                    ));
-                }
+                None => return Err(SqsError::invalid_value(NO_DEDUP_ID)),
             };
             dedup_key = Some(if scope_group {
                 format!("{group}\u{0}{dedup_id}")
@@ -945,6 +953,9 @@ impl SqsEngine {
                 ),
             ));
         }
+        if q.is_fifo() {
+            Self::check_fifo_batch(&q, &input.entries)?;
+        }
         let now = self.now();
         let mut out = BatchOutput {
             successful: Vec::with_capacity(input.entries.len()),
@@ -962,6 +973,23 @@ impl SqsEngine {
             }
         }
         Ok(out)
+    }
+
+    /// On a FIFO queue an entry without a group, or without a deduplication id where the queue
+    /// does not derive one, fails the whole batch, not just its entry (AWS's recorded
+    /// test_send_batch_missing_message_group_id_for_fifo_queue and
+    /// test_send_batch_missing_deduplication_id_for_fifo_queue).
+    fn check_fifo_batch(q: &Queue, entries: &[SendMessageBatchEntry]) -> SqsResult<()> {
+        if entries.iter().any(|e| e.message_group_id.is_none()) {
+            return Err(SqsError::invalid_value(
+                "The request must contain the parameter MessageGroupId.",
+            ));
+        }
+        let content_dedup = q.lock().attributes.content_based_deduplication;
+        if !content_dedup && entries.iter().any(|e| e.message_deduplication_id.is_none()) {
+            return Err(SqsError::invalid_value(NO_DEDUP_ID));
+        }
+        Ok(())
     }
 
     fn render_message(
@@ -1557,12 +1585,13 @@ impl SqsEngine {
         let mut state = q.lock();
         let not_found =
             || SqsError::invalid_parameter("Label", &label, "can't find label on existing policy.");
+        // Without any policy AWS answers more briefly (test_sqs_permission_lifecycle).
         let mut policy: Value = state
             .attributes
             .policy
             .as_deref()
             .and_then(|p| serde_json::from_str(p).ok())
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| SqsError::invalid_parameter("Label", &label, "can't find label."))?;
         let Some(Value::Array(statements)) = policy.get_mut("Statement") else {
             return Err(not_found());
         };

@@ -141,6 +141,9 @@ pub struct SqsError {
     pub message: String,
 }
 
+/// The message of a missing queue (JSON protocol; the query codec words it its own way).
+pub const QUEUE_DOES_NOT_EXIST: &str = "The specified queue does not exist.";
+
 impl SqsError {
     pub fn new(code: SqsErrorCode, message: impl Into<String>) -> Self {
         SqsError {
@@ -150,10 +153,7 @@ impl SqsError {
     }
 
     pub fn queue_does_not_exist() -> Self {
-        Self::new(
-            SqsErrorCode::QueueDoesNotExist,
-            "The specified queue does not exist.",
-        )
+        Self::new(SqsErrorCode::QueueDoesNotExist, QUEUE_DOES_NOT_EXIST)
     }
 
     pub fn missing_parameter(name: &str) -> Self {

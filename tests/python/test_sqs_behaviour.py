@@ -436,3 +436,83 @@ def test_binary_attribute_round_trips_exact_bytes(sqs, queue_name):
     (m,) = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
     assert m["MessageAttributes"]["blob"] == attrs["blob"]
     assert m["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"] == md5_of_attributes(attrs)
+
+
+# ---- AWS's recorded answers (LocalStack's test_sqs.snapshot.json) ----
+
+
+def test_sse_kms_and_sqs_in_one_request_are_refused(sqs, queue_name):
+    # test_sse_kms_and_sqs_are_mutually_exclusive
+    both = {"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"}
+    message = "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE."
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    for call in (
+        lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes=both),
+        lambda: sqs.create_queue(QueueName=queue_name + "-sse", Attributes=both),
+    ):
+        err, status, _ = failure(call)
+        assert (err["Code"], err["Message"], status) == ("InvalidAttributeName", message, 400)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={**both, "SqsManagedSseEnabled": "false"})
+    assert attribute(sqs, url, "KmsMasterKeyId") == "testKeyId"
+
+
+def test_dead_letter_target_that_is_no_arn_is_refused_before_lookup(sqs, queue_name):
+    # test_invalid_dead_letter_arn_rejected_before_lookup
+    policy = json.dumps({"deadLetterTargetArn": "dummy", "maxReceiveCount": 42})
+    err, status, _ = failure(lambda: sqs.create_queue(QueueName=queue_name, Attributes={"RedrivePolicy": policy}))
+    assert (err["Code"], status) == ("InvalidParameterValue", 400)
+    assert err["Message"] == f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Invalid value for deadLetterTargetArn."
+
+
+def test_fifo_batch_entry_without_group_or_dedup_id_fails_the_request(sqs, queue_name):
+    # test_send_batch_missing_message_group_id_for_fifo_queue, ..._deduplication_id_...
+    url = sqs.create_queue(QueueName=queue_name + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    good = {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"}
+    cases = [
+        ({"Id": "b", "MessageBody": "m", "MessageDeduplicationId": "d2"}, "The request must contain the parameter MessageGroupId."),
+        (
+            {"Id": "b", "MessageBody": "m", "MessageGroupId": "g"},
+            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+        ),
+    ]
+    for bad, message in cases:
+        err, status, _ = failure(lambda: sqs.send_message_batch(QueueUrl=url, Entries=[good, bad]))
+        assert (err["Code"], err["Message"], status) == ("InvalidParameterValue", message, 400)
+    # Nothing of a refused batch was sent.
+    assert attribute(sqs, url, "ApproximateNumberOfMessages") == "0"
+
+
+def test_fifo_queue_attribute_cannot_change_the_queue_type(sqs, queue_name):
+    # test_set_unsupported_attribute_fifo
+    std = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    err, status, _ = failure(lambda: sqs.set_queue_attributes(QueueUrl=std, Attributes={"FifoQueue": "true"}))
+    assert (err["Code"], err["Message"], status) == ("InvalidAttributeName", "Unknown Attribute FifoQueue.", 400)
+    fifo = sqs.create_queue(QueueName=queue_name + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "true"})
+    err, status, _ = failure(lambda: sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "false"}))
+    assert (err["Code"], status) == ("InvalidAttributeValue", 400)
+    assert err["Message"] == "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+
+
+def test_missing_queue_message_depends_on_the_protocol(sqs, protocol, endpoint):
+    # test_non_existent_queue: JSON and query word it differently.
+    err, status, _ = failure(lambda: sqs.get_queue_attributes(QueueUrl=f"{endpoint}/000000000000/nope-q", AttributeNames=["All"]))
+    expected = {
+        "json": "The specified queue does not exist.",
+        "query": "The specified queue does not exist for this wsdl version.",
+    }[protocol]
+    assert (err["Code"], err["Message"], status) == ("AWS.SimpleQueueService.NonExistentQueue", expected, 400)
+
+
+def test_remove_permission_labels(sqs, queue_name):
+    # test_sqs_permission_lifecycle
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    add = dict(QueueUrl=url, AWSAccountIds=["000000000000"], Actions=["ReceiveMessage"])
+    sqs.add_permission(Label="crossaccountpermission", **add)
+    err, status, _ = failure(lambda: sqs.add_permission(Label="crossaccountpermission", **add))
+    assert (err["Code"], status) == ("InvalidParameterValue", 400)
+    assert err["Message"] == "Value crossaccountpermission for parameter Label is invalid. Reason: Already exists."
+    sqs.remove_permission(QueueUrl=url, Label="crossaccountpermission")
+    err, status, _ = failure(lambda: sqs.remove_permission(QueueUrl=url, Label="crossaccountpermission"))
+    assert (err["Code"], status) == ("InvalidParameterValue", 400)
+    assert err["Message"] == "Value crossaccountpermission for parameter Label is invalid. Reason: can't find label."

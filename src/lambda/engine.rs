@@ -421,19 +421,35 @@ impl LambdaEngine {
         self.pools.iter().map(|p| p.live()).sum()
     }
 
+    /// The unqualified ARN and the qualifier a request names (from `FunctionName` and the
+    /// `Qualifier` parameter, which must agree), checked before the function is looked up. A
+    /// full ARN of another region is refused as AWS refuses it.
+    fn named(
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(String, Option<String>)> {
+        let (account, region, name, from_name) = parse_function_name(ctx, raw)?;
+        if region != ctx.region {
+            return Err(LambdaError::not_found(format!(
+                "Functions from '{region}' are not reachable in this region ('{}')",
+                ctx.region
+            )));
+        }
+        let qualifier = Self::qualifier(from_name, qualifier)?;
+        Ok((function_arn(&region, &account, &name), qualifier))
+    }
+
+    fn lookup(&self, arn: &str) -> Option<Arc<Mutex<Function>>> {
+        self.functions.get(arn).map(|f| f.clone())
+    }
+
     pub(crate) fn function(
         &self,
         ctx: &RequestContext,
         raw: &str,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        let (account, region, name, qualifier) = parse_function_name(ctx, raw)?;
-        let arn = function_arn(&region, &account, &name);
-        let f = self
-            .functions
-            .get(&arn)
-            .map(|f| f.clone())
-            .ok_or_else(|| LambdaError::function_not_found(&arn))?;
-        Ok((f, qualifier))
+        self.qualified(ctx, raw, None)
     }
 
     /// A function and its qualifier, from the name (`name:qualifier`) and the `Qualifier`
@@ -444,8 +460,26 @@ impl LambdaEngine {
         raw: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        let (f, from_name) = self.function(ctx, raw)?;
-        Ok((f, Self::qualifier(from_name, qualifier)?))
+        self.resolve(ctx, raw, qualifier, false)
+    }
+
+    /// As [`Self::qualified`]; with `missing_qualified` a missing function is reported with the
+    /// qualifier, as GetFunction and GetFunctionConfiguration report it.
+    fn resolve(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+        missing_qualified: bool,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
+        let (arn, q) = Self::named(ctx, raw, qualifier)?;
+        match (self.lookup(&arn), &q) {
+            (Some(f), _) => Ok((f, q)),
+            (None, Some(q)) if missing_qualified => {
+                Err(LambdaError::function_not_found(&format!("{arn}:{q}")))
+            }
+            (None, _) => Err(LambdaError::function_not_found(&arn)),
+        }
     }
 
     /// The qualifier from the path and the `Qualifier` parameter, which must agree.
@@ -723,17 +757,36 @@ impl LambdaEngine {
         }
     }
 
+    /// The version a read names (an alias reads its primary version, without routing) and its
+    /// configuration with the ARN as named: `name:$LATEST` and `name:alias` stay qualified.
+    fn read_version(
+        f: &Function,
+        qualifier: Option<&str>,
+    ) -> LambdaResult<(Arc<Version>, FunctionConfiguration)> {
+        let target = qualifier.map(|q| {
+            f.aliases
+                .get(q)
+                .map_or(q, |a| a.config.function_version.as_str())
+        });
+        let (v, _) = Self::version_of(f, target)?;
+        let mut config = v.config.clone();
+        if let Some(q) = qualifier {
+            config.function_arn = format!("{}:{q}", f.arn);
+        }
+        Ok((v, config))
+    }
+
     pub fn get_function(
         &self,
         ctx: &RequestContext,
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let (f, q) = self.resolve(ctx, name, qualifier, true)?;
         let f = lock(&f);
-        let (v, _) = Self::version_of(&f, q.as_deref())?;
+        let (v, config) = Self::read_version(&f, q.as_deref())?;
         let mut out = json!({
-            "Configuration": v.config,
+            "Configuration": config,
             "Code": {
                 "RepositoryType": "S3",
                 "Location": format!("file://{}", v.code.dir.display()),
@@ -754,9 +807,9 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<FunctionConfiguration> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let (f, q) = self.resolve(ctx, name, qualifier, true)?;
         let f = lock(&f);
-        Ok(Self::version_of(&f, q.as_deref())?.0.config.clone())
+        Ok(Self::read_version(&f, q.as_deref())?.1)
     }
 
     pub fn list_functions(
@@ -812,7 +865,16 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<()> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        if q.as_deref() == Some("$LATEST") {
+            // refused before the function is looked up, as AWS does
+            return Err(LambdaError::invalid(
+                "$LATEST version cannot be deleted without deleting the function.",
+            ));
+        }
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&arn))?;
         let key = lock(&f).arn.clone();
         match q.as_deref() {
             None => {
@@ -827,9 +889,6 @@ impl LambdaEngine {
                 });
                 Ok(())
             }
-            Some("$LATEST") => Err(LambdaError::invalid(
-                "$LATEST version cannot be deleted without deleting the function.",
-            )),
             Some(q) => {
                 let n: u64 = q.parse().map_err(|_| {
                     LambdaError::invalid(format!(

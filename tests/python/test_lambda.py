@@ -16,15 +16,22 @@ from botocore.exceptions import ClientError
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 
-@pytest.fixture
-def lam(endpoint):
+def lambda_client(endpoint, region="us-east-1", **config):
+    from botocore.config import Config
+
     return boto3.client(
         "lambda",
         endpoint_url=endpoint,
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
+        config=Config(**config),
     )
+
+
+@pytest.fixture
+def lam(endpoint):
+    return lambda_client(endpoint)
 
 
 @pytest.fixture
@@ -184,3 +191,84 @@ def test_sqs_event_source_mapping(lam, sqs_json, tmp_path):
         time.sleep(0.05)
     assert sorted(out.read_text().split()) == [f"m{i}" for i in range(7)]
     lam.delete_event_source_mapping(UUID=m["UUID"])
+
+
+# ----- control-plane conformance: AWS's recorded answers (LocalStack's
+# tests/aws/services/lambda_/test_lambda_api.snapshot.json) -----
+
+
+@pytest.fixture
+def lam_raw(endpoint):
+    """A client that sends what it is given (no client-side validation), as the AWS-recorded
+    tests call it, so the server's own checks answer."""
+    return lambda_client(endpoint, parameter_validation=False)
+
+
+def aws_error(call, **kwargs):
+    """(HTTP status, error code, message) of a call that must fail."""
+    with pytest.raises(ClientError) as e:
+        call(**kwargs)
+    r = e.value.response
+    return r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"], r["Error"]["Message"]
+
+
+def simple_function(lam, **extra):
+    fn = name()
+    create(lam, fn, "python3.12", "app.handler", {"app.py": ("def handler(e, c):\n    return e\n", 0o644)}, **extra)
+    return fn, lam.get_function(FunctionName=fn)["Configuration"]["FunctionArn"]
+
+
+def test_function_lookup_errors_as_aws_words_them(lam, endpoint):
+    fn, arn = simple_function(lam)
+    prefix = arn.rsplit(":", 1)[0]
+    # test_get_function_wrong_region: a full ARN of another region
+    other = lambda_client(endpoint, region="eu-west-1")
+    for call in (other.get_function, other.get_function_configuration, other.delete_function):
+        assert aws_error(call, FunctionName=arn) == (
+            404,
+            "ResourceNotFoundException",
+            "Functions from 'us-east-1' are not reachable in this region ('eu-west-1')",
+        )
+    # test_ops_with_arn_qualifier_mismatch: the qualifiers are compared before the lookup
+    missing = f"{prefix}:some-function"
+    for call in (lam.get_function, lam.get_function_configuration, lam.delete_function):
+        assert aws_error(call, FunctionName=f"{missing}:1", Qualifier="$LATEST") == (
+            400,
+            "InvalidParameterValueException",
+            "The derived qualifier from the function name does not match the specified qualifier.",
+        )
+    for call in (lam.get_function, lam.get_function_configuration):
+        assert aws_error(call, FunctionName=f"{missing}:$LATEST", Qualifier="$LATEST") == (
+            404,
+            "ResourceNotFoundException",
+            f"Function not found: {missing}:$LATEST",
+        )
+    assert aws_error(lam.delete_function, FunctionName=f"{missing}:$LATEST", Qualifier="$LATEST") == (
+        400,
+        "InvalidParameterValueException",
+        "$LATEST version cannot be deleted without deleting the function.",
+    )
+    # test_delete_on_nonexisting_version: DeleteFunction names the unqualified ARN
+    assert aws_error(lam.delete_function, FunctionName=missing, Qualifier="1") == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {missing}",
+    )
+
+
+def test_get_function_keeps_the_qualifier_in_the_arn(lam):
+    # test_publish_version_on_create / test_alias_lifecycle: a read through $LATEST or an alias
+    # answers FunctionArn as named, with the alias's version
+    fn, arn = simple_function(lam)
+    lam.publish_version(FunctionName=fn)
+    lam.create_alias(FunctionName=fn, Name="live", FunctionVersion="1")
+    latest = lam.get_function(FunctionName=fn, Qualifier="$LATEST")["Configuration"]
+    assert (latest["FunctionArn"], latest["Version"]) == (f"{arn}:$LATEST", "$LATEST")
+    aliased = lam.get_function_configuration(FunctionName=f"{fn}:live")
+    assert (aliased["FunctionArn"], aliased["Version"]) == (f"{arn}:live", "1")
+    assert lam.get_function(FunctionName=fn)["Configuration"]["FunctionArn"] == arn
+    assert aws_error(lam.get_function, FunctionName=fn, Qualifier="nope") == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {arn}:nope",
+    )

@@ -272,3 +272,73 @@ def test_get_function_keeps_the_qualifier_in_the_arn(lam):
         "ResourceNotFoundException",
         f"Function not found: {arn}:nope",
     )
+
+
+def test_event_invoke_config_errors_and_shape(lam_raw):
+    # test_lambda_eventinvokeconfig_exceptions
+    lam = lam_raw
+    fn, arn = simple_function(lam)
+    other, other_arn = simple_function(lam)
+    lam.publish_version(FunctionName=fn)
+    lam.create_alias(FunctionName=fn, Name="live", FunctionVersion="1")
+    prefix = arn.rsplit(":", 1)[0]
+    gone = (404, "ResourceNotFoundException", "The function doesn't exist.")
+    assert aws_error(lam.put_function_event_invoke_config, FunctionName="doesnotexist", MaximumRetryAttempts=1) == gone
+    assert aws_error(lam.put_function_event_invoke_config, FunctionName=f"{prefix}:doesnotexist", MaximumRetryAttempts=1) == gone
+    assert aws_error(lam.put_function_event_invoke_config, FunctionName=fn, Qualifier="livedoesnotexist", MaximumRetryAttempts=1) == gone
+    assert aws_error(lam.update_function_event_invoke_config, FunctionName="doesnotexist", MaximumRetryAttempts=0) == gone
+    assert aws_error(lam.list_function_event_invoke_configs, FunctionName="doesnotexist") == gone
+    assert aws_error(lam.put_function_event_invoke_config, FunctionName="doesnotexist") == (
+        400,
+        "InvalidParameterValueException",
+        "You must specify at least one of error handling or destination setting.",
+    )
+    put = lam.put_function_event_invoke_config
+    assert aws_error(put, FunctionName=fn, DestinationConfig={"OnSuccess": {"Destination": f"{prefix}:doesnotexist"}}) == (
+        400,
+        "InvalidParameterValueException",
+        f"The destination ARN {prefix}:doesnotexist is invalid.",
+    )
+    assert aws_error(put, FunctionName=fn, DestinationConfig={"OnSuccess": {"Destination": arn}}) == (
+        400,
+        "InvalidParameterValueException",
+        "You can't specify the function as a destination for itself.",
+    )
+    iam = arn.replace(":lambda:", ":iam:")
+    assert aws_error(put, FunctionName=fn, DestinationConfig={"OnSuccess": {"Destination": iam}}) == (
+        400,
+        "InvalidParameterValueException",
+        f"The provided destination config DestinationConfig(onSuccess=OnSuccess(destination={iam}), onFailure=null) is invalid.",
+    )
+    bad = arn.replace(":lambda:", ":_-/!lambda:")
+    assert aws_error(put, FunctionName=fn, DestinationConfig={"OnFailure": {"Destination": bad}}) == (
+        400,
+        "ValidationException",
+        f"1 validation error detected: Value '{bad}' at 'destinationConfig.onFailure.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\\\-])+:([a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\\\d{{1}})?:(\\\\d{{12}})?:(.*)",
+    )
+    ok = put(FunctionName=fn, DestinationConfig={"OnSuccess": {"Destination": other_arn}})
+    assert ok["DestinationConfig"] == {"OnSuccess": {"Destination": other_arn}, "OnFailure": {}}
+    assert "MaximumRetryAttempts" not in ok and "MaximumEventAgeInSeconds" not in ok
+    # put replaces: only what was given is answered
+    put(FunctionName=fn, MaximumRetryAttempts=2, MaximumEventAgeInSeconds=60)
+    after = put(FunctionName=fn, MaximumRetryAttempts=0)
+    assert after["MaximumRetryAttempts"] == 0 and "MaximumEventAgeInSeconds" not in after
+    assert put(FunctionName=f"{fn}:live", MaximumRetryAttempts=1)["FunctionArn"] == f"{arn}:live"
+    lam.delete_function_event_invoke_config(FunctionName=fn, Qualifier="live")
+    missing = (404, "ResourceNotFoundException")
+    assert aws_error(lam.get_function_event_invoke_config, FunctionName="doesnotexist") == (
+        *missing,
+        f"The function {prefix}:doesnotexist:$LATEST doesn't have an EventInvokeConfig",
+    )
+    assert aws_error(lam.delete_function_event_invoke_config, FunctionName="doesnotexist") == (
+        *missing,
+        f"The function {prefix}:doesnotexist:$LATEST doesn't have an EventInvokeConfig",
+    )
+    assert aws_error(lam.get_function_event_invoke_config, FunctionName=fn, Qualifier="doesnotexist") == (
+        *missing,
+        f"The function {arn}:doesnotexist doesn't have an EventInvokeConfig",
+    )
+    assert aws_error(lam.update_function_event_invoke_config, FunctionName=f"{arn}:live", MaximumRetryAttempts=0) == (
+        *missing,
+        f"The function {arn}:live doesn't have an EventInvokeConfig",
+    )

@@ -1349,12 +1349,31 @@ impl LambdaEngine {
 
     // ----- concurrency -----
 
+    /// The unqualified function a concurrency call names; a missing one is reported with
+    /// `missing_suffix` after its ARN (PutFunctionConcurrency names `$LATEST`).
+    fn concurrency_target(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        missing_suffix: &str,
+    ) -> LambdaResult<Arc<Mutex<Function>>> {
+        let (arn, q) = Self::named(ctx, name, None)?;
+        if q.is_some() {
+            return Err(LambdaError::invalid(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
+            ));
+        }
+        self.lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&format!("{arn}{missing_suffix}")))
+    }
+
     pub fn put_concurrency(
         &self,
         ctx: &RequestContext,
         name: &str,
         input: ConcurrencyInput,
     ) -> LambdaResult<Value> {
+        let f = self.concurrency_target(ctx, name, ":$LATEST")?;
         let n = check_range(
             Some(input.reserved_concurrent_executions.ok_or_else(|| {
                 LambdaError::validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
@@ -1369,13 +1388,12 @@ impl LambdaEngine {
                 "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
             ));
         }
-        let (f, _) = self.function(ctx, name)?;
         lock(&f).reserved = Some(n);
         Ok(json!({"ReservedConcurrentExecutions": n}))
     }
 
     pub fn get_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
-        let (f, _) = self.function(ctx, name)?;
+        let f = self.concurrency_target(ctx, name, "")?;
         Ok(match lock(&f).reserved {
             Some(n) => json!({"ReservedConcurrentExecutions": n}),
             None => json!({}),
@@ -1383,7 +1401,7 @@ impl LambdaEngine {
     }
 
     pub fn delete_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<()> {
-        let (f, _) = self.function(ctx, name)?;
+        let f = self.concurrency_target(ctx, name, "")?;
         lock(&f).reserved = None;
         Ok(())
     }

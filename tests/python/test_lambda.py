@@ -342,3 +342,26 @@ def test_event_invoke_config_errors_and_shape(lam_raw):
         *missing,
         f"The function {arn}:live doesn't have an EventInvokeConfig",
     )
+
+
+
+def test_function_concurrency_errors(lam):
+    # test_function_concurrency_exceptions / test_ops_on_nonexisting_fn[get_function_concurrency]
+    fn, arn = simple_function(lam)
+    prefix = arn.rsplit(":", 1)[0]
+    lam.publish_version(FunctionName=fn)
+    assert aws_error(lam.put_function_concurrency, FunctionName="doesnotexist", ReservedConcurrentExecutions=1) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {prefix}:doesnotexist:$LATEST",
+    )
+    assert aws_error(lam.get_function_concurrency, FunctionName="doesnotexist") == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {prefix}:doesnotexist",
+    )
+    assert aws_error(lam.put_function_concurrency, FunctionName=f"{arn}:1", ReservedConcurrentExecutions=1) == (
+        400,
+        "InvalidParameterValueException",
+        "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
+    )

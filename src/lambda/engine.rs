@@ -1077,6 +1077,49 @@ impl LambdaEngine {
 
     // ----- aliases -----
 
+    /// The model's checks of a routing config (keys are version numbers, weights 0..=1), with
+    /// the map shown as Java shows it (`{2=0.5}`), then AWS's limit of one extra version.
+    fn validate_routing(routing: &Option<RoutingConfig>) -> LambdaResult<()> {
+        let Some(rc) = routing else { return Ok(()) };
+        let weights = &rc.additional_version_weights;
+        let java = |w: f64| {
+            if w.is_finite() && w.fract() == 0.0 {
+                format!("{w:.1}")
+            } else {
+                format!("{w}")
+            }
+        };
+        let shown = weights
+            .iter()
+            .map(|(k, w)| format!("{k}={}", java(*w)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let invalid = |what: &str| {
+            LambdaError::validation(format!(
+                "1 validation error detected: Value '{{{shown}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: {what}"
+            ))
+        };
+        if weights
+            .keys()
+            .any(|k| k.is_empty() || k.len() > 1024 || !k.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(invalid(
+                "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]",
+            ));
+        }
+        if weights.values().any(|w| !(0.0..=1.0).contains(w)) {
+            return Err(invalid(
+                "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
+            ));
+        }
+        if weights.len() > 1 {
+            return Err(LambdaError::invalid(
+                "Number of items in AdditionalVersionWeights cannot be greater than 1",
+            ));
+        }
+        Ok(())
+    }
+
     fn check_alias_target(
         f: &Function,
         version: &str,
@@ -1088,29 +1131,25 @@ impl LambdaEngine {
                 .is_some_and(|n| f.versions.contains_key(&n))
         };
         if version != "$LATEST" && !exists(version) {
-            return Err(LambdaError::not_found(format!(
-                "Function not found: {}:{version}",
+            return Err(LambdaError::function_not_found(&format!(
+                "{}:{version}",
                 f.arn
             )));
         }
-        if let Some(rc) = routing {
-            for (v, w) in &rc.additional_version_weights {
-                if !exists(v) {
-                    return Err(LambdaError::not_found(format!(
-                        "Function not found: {}:{v}",
-                        f.arn
-                    )));
-                }
-                if !(0.0..=1.0).contains(w) {
-                    return Err(LambdaError::validation(format!(
-                        "1 validation error detected: Value '{w}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]"
-                    )));
-                }
-                if v == version {
-                    return Err(LambdaError::invalid(format!(
-                        "Invalid function version {v}. Function version {v} is already included in routing configuration."
-                    )));
-                }
+        let weights = routing.iter().flat_map(|rc| &rc.additional_version_weights);
+        if version == "$LATEST" && weights.clone().next().is_some() {
+            return Err(LambdaError::invalid(
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+            ));
+        }
+        for (v, _) in weights {
+            if !exists(v) {
+                return Err(LambdaError::function_not_found(&format!("{}:{v}", f.arn)));
+            }
+            if v == version {
+                return Err(LambdaError::invalid(format!(
+                    "Invalid function version {v}. Function version {v} is already included in routing configuration."
+                )));
             }
         }
         Ok(())
@@ -1122,16 +1161,22 @@ impl LambdaEngine {
         name: &str,
         input: AliasInput,
     ) -> LambdaResult<AliasConfiguration> {
-        let (f, _) = self.function(ctx, name)?;
-        let mut f = lock(&f);
-        let alias = input
-            .name
-            .clone()
-            .filter(|n| valid_name(n) && !n.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| LambdaError::validation("1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"))?;
+        let alias = input.name.clone().unwrap_or_default();
+        if !valid_name(&alias) || alias.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{alias}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+            )));
+        }
         let version = input.function_version.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'functionVersion' failed to satisfy constraint: Member must not be null")
         })?;
+        Self::validate_routing(&input.routing_config)?;
+        // a missing function is reported with the version the alias was to point at
+        let (arn, _) = Self::named(ctx, name, None)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&format!("{arn}:{version}")))?;
+        let mut f = lock(&f);
         if f.aliases.contains_key(&alias) {
             return Err(LambdaError::conflict(format!(
                 "Alias already exists: {}:{alias}",
@@ -1144,7 +1189,9 @@ impl LambdaEngine {
             name: alias.clone(),
             function_version: version,
             description: input.description.unwrap_or_default(),
-            routing_config: input.routing_config,
+            routing_config: input
+                .routing_config
+                .filter(|rc| !rc.additional_version_weights.is_empty()),
             revision_id: revision(),
         };
         f.aliases.insert(
@@ -1179,6 +1226,7 @@ impl LambdaEngine {
         alias: &str,
         input: AliasInput,
     ) -> LambdaResult<AliasConfiguration> {
+        Self::validate_routing(&input.routing_config)?;
         let (f, _) = self.function(ctx, name)?;
         let mut f = lock(&f);
         let current = f

@@ -365,3 +365,52 @@ def test_function_concurrency_errors(lam):
         "InvalidParameterValueException",
         "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
     )
+
+
+
+def test_alias_routing_config_errors(lam_raw):
+    # test_notfound_and_invalid_routingconfigs
+    lam = lam_raw
+    fn, arn = simple_function(lam)
+    lam.publish_version(FunctionName=fn)
+    lam.update_function_configuration(FunctionName=fn, Environment={"Variables": {"testenv": "prod"}})
+    assert lam.publish_version(FunctionName=fn)["Version"] == "2"
+
+    def alias(version="1", weights=None, function=fn):
+        kw = {"RoutingConfig": {"AdditionalVersionWeights": weights}} if weights is not None else {}
+        return aws_error(lam.create_alias, FunctionName=function, Name="custom", FunctionVersion=version, **kw)
+
+    weights_error = "1 validation error detected: Value '{%s}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: "
+    assert alias(weights={"2": 0.5, "3": 0.5}) == (
+        400,
+        "InvalidParameterValueException",
+        "Number of items in AdditionalVersionWeights cannot be greater than 1",
+    )
+    value_rule = "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]"
+    assert alias(weights={"2": 2}) == (400, "ValidationException", weights_error % "2=2.0" + value_rule)
+    assert alias(weights={"2": -1}) == (400, "ValidationException", weights_error % "2=-1.0" + value_rule)
+    assert alias(weights={"1": 0.5}) == (
+        400,
+        "InvalidParameterValueException",
+        "Invalid function version 1. Function version 1 is already included in routing configuration.",
+    )
+    assert alias(version="10", weights={"2": 0.5}) == (404, "ResourceNotFoundException", f"Function not found: {arn}:10")
+    assert alias(weights={"10": 0.5}) == (404, "ResourceNotFoundException", f"Function not found: {arn}:10")
+    assert alias(version="$LATEST", weights={"1": 0.5}) == (
+        400,
+        "InvalidParameterValueException",
+        "$LATEST is not supported for an alias pointing to more than 1 version",
+    )
+    assert alias(weights={"$LATEST": 0.5}) == (
+        400,
+        "ValidationException",
+        weights_error % "$LATEST=0.5"
+        + "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]",
+    )
+    assert alias(function=f"{fn}-unknown", weights={"2": 0.5}) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {arn}-unknown:1",
+    )
+    empty = lam.create_alias(FunctionName=fn, Name="empty", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}})
+    assert "RoutingConfig" not in empty

@@ -108,6 +108,9 @@ pub struct Version {
     pub config: FunctionConfiguration,
     pub code: Code,
     pub layer_dirs: Vec<PathBuf>,
+    /// For a published version, the description $LATEST had when it was published (a
+    /// PublishVersion `Description` may replace the version's own).
+    pub source_description: String,
 }
 
 #[derive(Debug, Clone)]
@@ -657,6 +660,7 @@ impl LambdaEngine {
             config,
             code,
             layer_dirs,
+            source_description: String::new(),
         });
         let mut function = Function {
             name,
@@ -694,6 +698,7 @@ impl LambdaEngine {
         if let Some((_, last)) = f.versions.iter().next_back()
             && last.code.sha256 == f.latest.code.sha256
             && !f.latest.code.hot_reload
+            && last.source_description == f.latest.config.description
             && Self::same_config(&last.config, &f.latest.config)
         {
             return Ok(last.clone());
@@ -701,6 +706,7 @@ impl LambdaEngine {
         f.last_version += 1;
         let n = f.last_version;
         let mut v = (*f.latest).clone();
+        v.source_description = v.config.description.clone();
         v.config.version = n.to_string();
         v.config.function_arn = format!("{}:{n}", f.arn);
         v.config.revision_id = revision();
@@ -723,6 +729,11 @@ impl LambdaEngine {
             && a.environment == b.environment
             && a.role == b.role
             && a.layers == b.layers
+            && a.dead_letter_config == b.dead_letter_config
+            && a.tracing_config == b.tracing_config
+            && a.ephemeral_storage == b.ephemeral_storage
+            && a.logging_config == b.logging_config
+            && a.architectures == b.architectures
     }
 
     fn version_of(f: &Function, qualifier: Option<&str>) -> LambdaResult<(Arc<Version>, String)> {

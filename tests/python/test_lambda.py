@@ -344,7 +344,6 @@ def test_event_invoke_config_errors_and_shape(lam_raw):
     )
 
 
-
 def test_function_concurrency_errors(lam):
     # test_function_concurrency_exceptions / test_ops_on_nonexisting_fn[get_function_concurrency]
     fn, arn = simple_function(lam)
@@ -365,7 +364,6 @@ def test_function_concurrency_errors(lam):
         "InvalidParameterValueException",
         "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
     )
-
 
 
 def test_alias_routing_config_errors(lam_raw):
@@ -414,3 +412,17 @@ def test_alias_routing_config_errors(lam_raw):
     )
     empty = lam.create_alias(FunctionName=fn, Name="empty", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}})
     assert "RoutingConfig" not in empty
+
+
+def test_publish_after_a_description_change_is_a_new_version(lam):
+    # test_version_lifecycle: only the description changed, yet AWS publishes version 2; a
+    # publish with nothing changed returns it again
+    fn, _ = simple_function(lam)
+    lam.update_function_configuration(FunctionName=fn, Description="First version :)")
+    first = lam.publish_version(FunctionName=fn, Description="First version description :)")
+    assert (first["Version"], first["Description"]) == ("1", "First version description :)")
+    assert lam.publish_version(FunctionName=fn)["Version"] == "1"
+    lam.update_function_configuration(FunctionName=fn, Description="Second version :))")
+    second = lam.publish_version(FunctionName=fn)
+    assert (second["Version"], second["Description"]) == ("2", "Second version :))")
+    assert lam.publish_version(FunctionName=fn)["Version"] == "2"

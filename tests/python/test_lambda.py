@@ -426,3 +426,27 @@ def test_publish_after_a_description_change_is_a_new_version(lam):
     second = lam.publish_version(FunctionName=fn)
     assert (second["Version"], second["Description"]) == ("2", "Second version :))")
     assert lam.publish_version(FunctionName=fn)["Version"] == "2"
+
+
+def test_event_source_mapping_errors(lam_raw, sqs_json):
+    # test_event_source_mapping_exceptions
+    lam = lam_raw
+    unknown = "00000000-0000-0000-0000-000000000000"
+    gone = (404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    assert aws_error(lam.get_event_source_mapping, UUID=unknown) == gone
+    assert aws_error(lam.delete_event_source_mapping, UUID=unknown) == gone
+    assert aws_error(lam.update_event_source_mapping, UUID=unknown, Enabled=False) == gone
+    fn, _ = simple_function(lam)
+    assert aws_error(lam.create_event_source_mapping, FunctionName=fn) == (
+        400,
+        "InvalidParameterValueException",
+        "Unrecognized event source.",
+    )
+    url = sqs_json.create_queue(QueueName="esm-" + uuid.uuid4().hex[:8])["QueueUrl"]
+    arn = sqs_json.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for source in (arn, arn + "-missing"):
+        assert aws_error(lam.create_event_source_mapping, FunctionName="doesnotexist", EventSourceArn=source) == (
+            400,
+            "InvalidParameterValueException",
+            "Function does not exist",
+        )

@@ -1716,12 +1716,25 @@ impl LambdaEngine {
         ctx: &RequestContext,
         arn: &str,
     ) -> LambdaResult<Arc<Mutex<Function>>> {
-        if !arn.starts_with("arn:") {
-            return Err(LambdaError::validation(format!(
+        let pattern = || {
+            LambdaError::validation(format!(
                 "1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{{17}}|event-source-mapping:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}})"
-            )));
+            ))
+        };
+        if !arn.starts_with("arn:") {
+            return Err(pattern());
         }
-        Ok(self.function(ctx, arn)?.0)
+        let (key, qualifier) = Self::named(ctx, arn, None).map_err(|e| match e.status {
+            400 => pattern(),
+            _ => e,
+        })?;
+        if qualifier.is_some() {
+            return Err(LambdaError::invalid(
+                "Tags on function aliases and versions are not supported. Please specify a function ARN.",
+            ));
+        }
+        self.lookup(&key)
+            .ok_or_else(|| LambdaError::function_not_found(&key))
     }
 
     pub fn tag_resource(
@@ -1731,6 +1744,11 @@ impl LambdaEngine {
         tags: BTreeMap<String, String>,
     ) -> LambdaResult<()> {
         let f = self.function_by_arn(ctx, arn)?;
+        if tags.is_empty() {
+            return Err(LambdaError::invalid(
+                "An error occurred and the request cannot be processed.",
+            ));
+        }
         let mut f = lock(&f);
         let mut merged = f.tags.clone();
         merged.extend(tags);
@@ -1750,6 +1768,11 @@ impl LambdaEngine {
         keys: &[String],
     ) -> LambdaResult<()> {
         let f = self.function_by_arn(ctx, arn)?;
+        if keys.is_empty() {
+            return Err(LambdaError::validation(
+                "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+            ));
+        }
         let mut f = lock(&f);
         for k in keys {
             f.tags.remove(k);

@@ -450,3 +450,33 @@ def test_event_source_mapping_errors(lam_raw, sqs_json):
             "InvalidParameterValueException",
             "Function does not exist",
         )
+
+
+def test_tag_errors(lam_raw):
+    # test_tag_exceptions / test_tag_versions
+    lam = lam_raw
+    fn, arn = simple_function(lam)
+    lam.publish_version(FunctionName=fn)
+    status, code, message = aws_error(lam.tag_resource, Resource="arn:aws:something", Tags={"a": "b"})
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("1 validation error detected: Value 'arn:aws:something' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)")
+    versions = (400, "InvalidParameterValueException", "Tags on function aliases and versions are not supported. Please specify a function ARN.")
+    for qualified in (f"{arn}:1", f"{arn}:$LATEST", f"{arn}:doesnotexist"):
+        assert aws_error(lam.tag_resource, Resource=qualified, Tags={"a": "b"}) == versions
+    assert aws_error(lam.tag_resource, Resource=f"{arn}x", Tags={"a": "b"}) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {arn}x",
+    )
+    assert aws_error(lam.untag_resource, Resource=arn, TagKeys=[]) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+    )
+    assert aws_error(lam.tag_resource, Resource=arn, Tags={}) == (
+        400,
+        "InvalidParameterValueException",
+        "An error occurred and the request cannot be processed.",
+    )
+    lam.untag_resource(Resource=arn, TagKeys=["nomatch"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {}

@@ -128,11 +128,17 @@ pub(crate) struct Function {
     pub versions: BTreeMap<u64, Arc<Version>>,
     last_version: u64,
     aliases: BTreeMap<String, Alias>,
-    policy: Vec<Value>,
-    policy_revision: String,
+    /// Resource policies by qualifier ("" for the function itself, else a version or alias).
+    policies: BTreeMap<String, Policy>,
     pub reserved: Option<u32>,
     invoke_configs: BTreeMap<String, EventInvokeConfig>,
     pub tags: BTreeMap<String, String>,
+}
+
+/// A resource policy: its statements and revision.
+struct Policy {
+    statements: Vec<Value>,
+    revision: String,
 }
 
 /// An invoke as it arrived.
@@ -671,8 +677,7 @@ impl LambdaEngine {
             versions: BTreeMap::new(),
             last_version: 0,
             aliases: BTreeMap::new(),
-            policy: Vec::new(),
-            policy_revision: revision(),
+            policies: BTreeMap::new(),
             reserved: None,
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
@@ -916,6 +921,7 @@ impl LambdaEngine {
                 f.versions
                     .remove(&n)
                     .ok_or_else(|| LambdaError::function_not_found(&format!("{key}:{q}")))?;
+                f.policies.remove(q);
                 drop(f);
                 if let Some((_, pool)) = self.pools.remove(&format!("{key}:{q}")) {
                     pool.close();
@@ -1275,7 +1281,9 @@ impl LambdaEngine {
 
     pub fn delete_alias(&self, ctx: &RequestContext, name: &str, alias: &str) -> LambdaResult<()> {
         let (f, _) = self.function(ctx, name)?;
-        lock(&f).aliases.remove(alias);
+        let mut f = lock(&f);
+        f.aliases.remove(alias);
+        f.policies.remove(alias);
         Ok(())
     }
 
@@ -1298,6 +1306,50 @@ impl LambdaEngine {
 
     // ----- policy -----
 
+    /// The key of the resource policy a qualifier names ("" for the function itself): a
+    /// missing version is `Function not found`, a missing alias `Cannot find alias arn`, as
+    /// AWS words them (`$` makes a qualifier a version, never an alias).
+    fn policy_key(f: &Function, qualifier: Option<&str>) -> LambdaResult<String> {
+        let Some(q) = qualifier else {
+            return Ok(String::new());
+        };
+        let found = match q.parse::<u64>() {
+            Ok(n) => f.versions.contains_key(&n),
+            Err(_) => q == "$LATEST" || f.aliases.contains_key(q),
+        };
+        if found {
+            Ok(q.to_string())
+        } else if valid_name(q) && !q.bytes().all(|b| b.is_ascii_digit()) {
+            Err(LambdaError::not_found(format!(
+                "Cannot find alias arn: {}:{q}",
+                f.arn
+            )))
+        } else {
+            Err(LambdaError::function_not_found(&format!("{}:{q}", f.arn)))
+        }
+    }
+
+    /// AWS's principals: `*`, an account id, an ARN, or a service (`*.amazonaws.com`, and the
+    /// Alexa services under `amazon.com`).
+    fn principal_json(principal: &str) -> LambdaResult<Value> {
+        if principal == "*" {
+            Ok(json!("*"))
+        } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(json!({"AWS": format!("arn:aws:iam::{principal}:root")}))
+        } else if principal.starts_with("arn:") {
+            Ok(json!({"AWS": principal}))
+        } else if [".amazonaws.com", ".amazonaws.com.cn", ".amazon.com"]
+            .iter()
+            .any(|s| principal.len() > s.len() && principal.ends_with(s))
+        {
+            Ok(json!({"Service": principal}))
+        } else {
+            Err(LambdaError::invalid(
+                "The provided principal was invalid. Please check the principal and try again.",
+            ))
+        }
+    }
+
     pub fn add_permission(
         &self,
         ctx: &RequestContext,
@@ -1305,38 +1357,54 @@ impl LambdaEngine {
         qualifier: Option<String>,
         input: AddPermissionInput,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let sid = input.statement_id.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'statementId' failed to satisfy constraint: Member must not be null")
         })?;
+        if !valid_name(&sid) || sid.len() > 100 {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)"
+            )));
+        }
+        if let Some(q) = &qualifier
+            && !q
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_' | b'-'))
+        {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"
+            )));
+        }
         let action = input.action.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'action' failed to satisfy constraint: Member must not be null")
         })?;
         let principal = input.principal.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'principal' failed to satisfy constraint: Member must not be null")
         })?;
-        let mut f = lock(&f);
-        Self::check_revision(input.revision_id.as_deref(), &f.policy_revision)?;
-        if let Some(q) = &q {
-            Self::version_of(&f, Some(q))?;
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        if q.as_deref() == Some("$LATEST") {
+            return Err(LambdaError::invalid(
+                "We currently do not support adding policies for $LATEST.",
+            ));
         }
-        if f.policy.iter().any(|s| s["Sid"] == sid.as_str()) {
+        let principal_json = Self::principal_json(&principal)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&arn))?;
+        let mut f = lock(&f);
+        let key = Self::policy_key(&f, q.as_deref())?;
+        let policy = f.policies.entry(key).or_insert_with(|| Policy {
+            statements: Vec::new(),
+            revision: revision(),
+        });
+        Self::check_revision(input.revision_id.as_deref(), &policy.revision)?;
+        if policy.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
             return Err(LambdaError::conflict(format!(
                 "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
             )));
         }
         let resource = match &q {
-            Some(q) => format!("{}:{q}", f.arn),
-            None => f.arn.clone(),
-        };
-        let principal_json = if principal.ends_with(".amazonaws.com") {
-            json!({"Service": principal})
-        } else if principal == "*" {
-            json!("*")
-        } else if principal.bytes().all(|b| b.is_ascii_digit()) {
-            json!({"AWS": format!("arn:aws:iam::{principal}:root")})
-        } else {
-            json!({"AWS": principal})
+            Some(q) => format!("{arn}:{q}"),
+            None => arn,
         };
         let mut statement = json!({
             "Sid": sid,
@@ -1346,20 +1414,24 @@ impl LambdaEngine {
             "Resource": resource,
         });
         let mut condition = serde_json::Map::new();
-        if let Some(a) = &input.source_arn {
-            condition.insert("ArnLike".into(), json!({"AWS:SourceArn": a}));
-        }
+        let mut equals = serde_json::Map::new();
         if let Some(a) = &input.source_account {
-            condition.insert("StringEquals".into(), json!({"AWS:SourceAccount": a}));
+            equals.insert("AWS:SourceAccount".into(), json!(a));
         }
         if let Some(o) = &input.principal_org_id {
-            condition.insert("StringEquals".into(), json!({"aws:PrincipalOrgID": o}));
+            equals.insert("aws:PrincipalOrgID".into(), json!(o));
+        }
+        if !equals.is_empty() {
+            condition.insert("StringEquals".into(), Value::Object(equals));
+        }
+        if let Some(a) = &input.source_arn {
+            condition.insert("ArnLike".into(), json!({"AWS:SourceArn": a}));
         }
         if !condition.is_empty() {
             statement["Condition"] = Value::Object(condition);
         }
-        f.policy.push(statement.clone());
-        f.policy_revision = revision();
+        policy.statements.push(statement.clone());
+        policy.revision = revision();
         Ok(json!({"Statement": statement.to_string()}))
     }
 
@@ -1371,17 +1443,28 @@ impl LambdaEngine {
         qualifier: Option<String>,
         revision_id: Option<&str>,
     ) -> LambdaResult<()> {
-        let (f, _) = self.qualified(ctx, name, qualifier)?;
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::not_found(format!("No policy found for: {arn}")))?;
         let mut f = lock(&f);
-        Self::check_revision(revision_id, &f.policy_revision)?;
-        let before = f.policy.len();
-        f.policy.retain(|s| s["Sid"] != sid);
-        if f.policy.len() == before {
+        let key = Self::policy_key(&f, q.as_deref())?;
+        let policy = f
+            .policies
+            .get_mut(&key)
+            .filter(|p| !p.statements.is_empty())
+            .ok_or_else(|| {
+                LambdaError::not_found("No policy is associated with the given resource.")
+            })?;
+        Self::check_revision(revision_id, &policy.revision)?;
+        let before = policy.statements.len();
+        policy.statements.retain(|s| s["Sid"] != sid);
+        if policy.statements.len() == before {
             return Err(LambdaError::not_found(format!(
                 "Statement {sid} is not found in resource policy."
             )));
         }
-        f.policy_revision = revision();
+        policy.revision = revision();
         Ok(())
     }
 
@@ -1391,19 +1474,21 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
-        let (f, _) = self.qualified(ctx, name, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
-        if f.policy.is_empty() {
-            return Err(LambdaError::not_found(
-                "The resource you requested does not exist.",
-            ));
-        }
-        let policy = json!({
+        let missing = || LambdaError::not_found("The resource you requested does not exist.");
+        let key = Self::policy_key(&f, q.as_deref()).map_err(|_| missing())?;
+        let policy = f
+            .policies
+            .get(&key)
+            .filter(|p| !p.statements.is_empty())
+            .ok_or_else(missing)?;
+        let doc = json!({
             "Version": "2012-10-17",
             "Id": "default",
-            "Statement": f.policy,
+            "Statement": policy.statements,
         });
-        Ok(json!({"Policy": policy.to_string(), "RevisionId": f.policy_revision}))
+        Ok(json!({"Policy": doc.to_string(), "RevisionId": policy.revision}))
     }
 
     // ----- concurrency -----

@@ -183,6 +183,7 @@ pub struct AddPermissionInput {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub event_source_token: Option<String>,
+    #[serde(rename = "PrincipalOrgID")]
     pub principal_org_id: Option<String>,
     pub function_url_auth_type: Option<String>,
     pub revision_id: Option<String>,

@@ -480,3 +480,75 @@ def test_tag_errors(lam_raw):
     )
     lam.untag_resource(Resource=arn, TagKeys=["nomatch"])
     assert lam.list_tags(Resource=arn)["Tags"] == {}
+
+
+def test_permission_errors_and_per_qualifier_policies(lam_raw):
+    # test_permission_exceptions / test_lambda_permission_fn_versioning
+    lam = lam_raw
+    fn, arn = simple_function(lam)
+    prefix = arn.rsplit(":", 1)[0]
+    s3 = {"Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com", "SourceArn": "arn:aws:s3:::test-bucket"}
+    add = lam.add_permission
+    assert aws_error(add, FunctionName=fn, StatementId="example.com", **s3) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'example.com' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
+    )
+    assert aws_error(add, FunctionName=f"{fn}:alias-not-42", StatementId="s3", Qualifier="42", **s3) == (
+        400,
+        "InvalidParameterValueException",
+        "The derived qualifier from the function name does not match the specified qualifier.",
+    )
+    assert aws_error(add, FunctionName=f"{fn}:$LATEST", StatementId="s3", Qualifier="$LATEST", **s3) == (
+        400,
+        "InvalidParameterValueException",
+        "We currently do not support adding policies for $LATEST.",
+    )
+    assert aws_error(add, FunctionName=fn, StatementId="lambda", Action="lambda:InvokeFunction", Principal="invalid.nonaws.com", SourceAccount="000000000000") == (
+        400,
+        "InvalidParameterValueException",
+        "The provided principal was invalid. Please check the principal and try again.",
+    )
+    gone = (404, "ResourceNotFoundException", "The resource you requested does not exist.")
+    assert aws_error(lam.get_policy, FunctionName="doesnotexist") == (404, "ResourceNotFoundException", f"Function not found: {prefix}:doesnotexist")
+    assert aws_error(lam.get_policy, FunctionName=fn, Qualifier="77") == gone
+    assert aws_error(add, FunctionName="doesnotexist", StatementId="s3", **s3) == (404, "ResourceNotFoundException", f"Function not found: {prefix}:doesnotexist")
+    assert aws_error(lam.remove_permission, FunctionName=fn, StatementId="s3") == (404, "ResourceNotFoundException", "No policy is associated with the given resource.")
+    assert aws_error(add, FunctionName=f"{fn}:alias-doesnotexist", StatementId="s3", **s3) == (
+        404,
+        "ResourceNotFoundException",
+        f"Cannot find alias arn: {arn}:alias-doesnotexist",
+    )
+    assert aws_error(add, FunctionName=fn, StatementId="s3", Qualifier="42", **s3) == (404, "ResourceNotFoundException", f"Function not found: {arn}:42")
+    assert aws_error(add, FunctionName=fn, StatementId="s3", Qualifier="invalid-qualifier-with-?-char", **s3) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'invalid-qualifier-with-?-char' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+    )
+    assert aws_error(add, FunctionName=fn, StatementId="s3", Qualifier="valid-with-$-but-doesnotexist", **s3) == (
+        404,
+        "ResourceNotFoundException",
+        f"Function not found: {arn}:valid-with-$-but-doesnotexist",
+    )
+    add(FunctionName=fn, StatementId="s3", **s3)
+    assert aws_error(add, FunctionName=fn, StatementId="s3", **s3) == (
+        409,
+        "ResourceConflictException",
+        "The statement id (s3) provided already exists. Please provide a new statement id, or remove the existing statement.",
+    )
+    assert aws_error(lam.remove_permission, FunctionName="doesnotexist", StatementId="s3") == (404, "ResourceNotFoundException", f"No policy found for: {prefix}:doesnotexist")
+    assert aws_error(lam.remove_permission, FunctionName=fn, StatementId="s3", Qualifier="alias-doesnotexist") == (
+        404,
+        "ResourceNotFoundException",
+        f"Cannot find alias arn: {arn}:alias-doesnotexist",
+    )
+    # policies are per qualifier: a new version starts without one, and a statement id may repeat
+    lam.publish_version(FunctionName=fn)
+    assert aws_error(lam.get_policy, FunctionName=fn, Qualifier="1") == gone
+    add(FunctionName=f"{fn}:1", StatementId="s3", Qualifier="1", **s3)
+    versioned = json.loads(lam.get_policy(FunctionName=fn, Qualifier="1")["Policy"])["Statement"]
+    assert [s["Resource"] for s in versioned] == [f"{arn}:1"]
+    assert [s["Resource"] for s in json.loads(lam.get_policy(FunctionName=fn)["Policy"])["Statement"]] == [arn]
+    # SourceAccount and PrincipalOrgID share one StringEquals condition
+    both = add(FunctionName=fn, StatementId="org", Action="lambda:InvokeFunctionUrl", Principal="*", SourceAccount="000000000000", PrincipalOrgID="o-1234567890")
+    assert json.loads(both["Statement"])["Condition"]["StringEquals"] == {"AWS:SourceAccount": "000000000000", "aws:PrincipalOrgID": "o-1234567890"}

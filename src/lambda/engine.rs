@@ -305,6 +305,24 @@ fn check_runtime(rt: &str) -> LambdaResult<()> {
     }
 }
 
+/// The model's checks of `Architectures`: at most one, `x86_64` or `arm64`.
+fn check_architectures(archs: &[String]) -> LambdaResult<()> {
+    let shown = || format!("[{}]", archs.join(", "));
+    if archs.len() > 1 {
+        return Err(LambdaError::validation(format!(
+            "1 validation error detected: Value '{}' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
+            shown()
+        )));
+    }
+    if archs.iter().any(|a| a != "x86_64" && a != "arm64") {
+        return Err(LambdaError::validation(format!(
+            "1 validation error detected: Value '{}' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
+            shown()
+        )));
+    }
+    Ok(())
+}
+
 const RESERVED_VARIABLES: &[&str] = &[
     "_HANDLER",
     "_X_AMZN_TRACE_ID",
@@ -588,6 +606,7 @@ impl LambdaEngine {
             LambdaError::validation("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
         })?;
         check_role(&role)?;
+        check_architectures(&input.architectures)?;
         let package = input.package_type.clone().unwrap_or_else(|| "Zip".into());
         if package != "Zip" {
             return Err(LambdaError::invalid(
@@ -833,8 +852,17 @@ impl LambdaEngine {
         ctx: &RequestContext,
         marker: Option<&str>,
         max_items: Option<&str>,
-        all_versions: bool,
+        function_version: Option<&str>,
     ) -> LambdaResult<Value> {
+        let all_versions = match function_version {
+            None => false,
+            Some("ALL") => true,
+            Some(v) => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{v}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]"
+                )));
+            }
+        };
         let max = match max_items {
             None => 50,
             Some(m) => match m.parse::<usize>() {
@@ -852,7 +880,12 @@ impl LambdaEngine {
             if f.account != ctx.account || f.region != ctx.region {
                 continue;
             }
-            all.push(f.latest.config.clone());
+            let mut latest = f.latest.config.clone();
+            if all_versions {
+                // listed beside its versions, $LATEST is named by its qualified ARN
+                latest.function_arn = format!("{}:$LATEST", f.arn);
+            }
+            all.push(latest);
             if all_versions {
                 all.extend(f.versions.values().map(|v| v.config.clone()));
             }
@@ -970,6 +1003,7 @@ impl LambdaEngine {
         name: &str,
         input: UpdateCodeInput,
     ) -> LambdaResult<FunctionConfiguration> {
+        check_architectures(&input.architectures)?;
         let f = self.unqualified_function(ctx, name)?;
         let code = self.load_code(
             input.zip_file.as_deref(),

@@ -117,7 +117,7 @@ async fn route(
             ctx,
             q.get("Marker").map(String::as_str),
             q.get("MaxItems").map(String::as_str),
-            q.get("FunctionVersion").is_some_and(|v| v == "ALL"),
+            q.get("FunctionVersion").map(String::as_str),
         )?),
         ("GET", ["2015-03-31", "functions", name]) => {
             ok(&engine.get_function(ctx, name, qualifier)?)

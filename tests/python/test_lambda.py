@@ -552,3 +552,31 @@ def test_permission_errors_and_per_qualifier_policies(lam_raw):
     # SourceAccount and PrincipalOrgID share one StringEquals condition
     both = add(FunctionName=fn, StatementId="org", Action="lambda:InvokeFunctionUrl", Principal="*", SourceAccount="000000000000", PrincipalOrgID="o-1234567890")
     assert json.loads(both["Statement"])["Condition"]["StringEquals"] == {"AWS:SourceAccount": "000000000000", "aws:PrincipalOrgID": "o-1234567890"}
+
+
+def test_create_architectures_and_list_function_versions(lam_raw):
+    # test_create_lambda_exceptions (multiple_architectures, uppercase_architecture) and
+    # test_list_functions (list_functions_invalid_functionversion, list_all)
+    lam = lam_raw
+    code = {"ZipFile": zipped({"app.py": ("def handler(e, c):\n    return e\n", 0o644)})}
+    base = {"Runtime": "python3.12", "Role": ROLE, "Handler": "app.handler", "Code": code}
+    assert aws_error(lam.create_function, FunctionName=name(), Architectures=["x86_64", "arm64"], **base) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
+    )
+    assert aws_error(lam.create_function, FunctionName=name(), Architectures=["X86_64"], **base) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
+    )
+    assert aws_error(lam.list_functions, FunctionVersion="invalid") == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'invalid' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]",
+    )
+    fn, arn = simple_function(lam)
+    lam.publish_version(FunctionName=fn)
+    everything = [f["FunctionArn"] for f in lam.list_functions(FunctionVersion="ALL")["Functions"] if f["FunctionName"] == fn]
+    assert everything == [f"{arn}:$LATEST", f"{arn}:1"]
+    assert [f["FunctionArn"] for f in lam.list_functions()["Functions"] if f["FunctionName"] == fn] == [arn]

@@ -318,7 +318,11 @@ async fn route(
         ("GET", ["2018-10-31", "layers"]) if q.get("find").is_some_and(|f| f == "LayerVersion") => {
             ok(&engine.get_layer_version_by_arn(q.get("Arn").map(String::as_str).unwrap_or(""))?)
         }
-        ("GET", ["2018-10-31", "layers"]) => ok(&engine.list_layers(ctx)),
+        ("GET", ["2018-10-31", "layers"]) => ok(&engine.list_layers(
+            ctx,
+            q.get("CompatibleRuntime").map(String::as_str),
+            q.get("CompatibleArchitecture").map(String::as_str),
+        )?),
         _ => Err(not_found_route(method, path)),
     }
 }

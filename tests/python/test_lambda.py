@@ -580,3 +580,44 @@ def test_create_architectures_and_list_function_versions(lam_raw):
     everything = [f["FunctionArn"] for f in lam.list_functions(FunctionVersion="ALL")["Functions"] if f["FunctionName"] == fn]
     assert everything == [f"{arn}:$LATEST", f"{arn}:1"]
     assert [f["FunctionArn"] for f in lam.list_functions()["Functions"] if f["FunctionName"] == fn] == [arn]
+
+
+def test_layer_errors(lam_raw):
+    # test_layer_exceptions
+    lam = lam_raw
+    content = {"ZipFile": zipped({"python/x.py": ("X = 1\n", 0o644)})}
+    layer = "layer-" + uuid.uuid4().hex[:8]
+    published = lam.publish_layer_version(LayerName=layer, Content=content, CompatibleRuntimes=["python3.12"], CompatibleArchitectures=["x86_64"])
+    assert "LicenseInfo" not in published
+    below = (400, "InvalidParameterValueException", "Layer Version Cannot be less than 1")
+    assert aws_error(lam.get_layer_version, LayerName=layer, VersionNumber=-1) == below
+    assert aws_error(lam.get_layer_version, LayerName=layer, VersionNumber=0) == below
+    assert aws_error(lam.delete_layer_version, LayerName=layer, VersionNumber=0) == below
+    assert aws_error(lam.get_layer_version, LayerName=layer, VersionNumber=2) == (
+        404,
+        "ResourceNotFoundException",
+        "The resource you requested does not exist.",
+    )
+    unversioned = published["LayerArn"]
+    assert aws_error(lam.get_layer_version_by_arn, Arn=unversioned) == (
+        400,
+        "ValidationException",
+        f"1 validation error detected: Value '{unversioned}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\\\d{{1}}:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+",
+    )
+    assert aws_error(lam.get_layer_version_by_arn, Arn=f"{unversioned}:2")[2] == "The resource you requested does not exist."
+    status, code, message = aws_error(lam.list_layers, CompatibleArchitecture="archdoesnotexist")
+    assert (status, code, message) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'archdoesnotexist' at 'compatibleArchitecture' failed to satisfy constraint: Member must satisfy enum value set: [x86_64, arm64]",
+    )
+    status, code, message = aws_error(lam.list_layers, CompatibleRuntime="runtimedoesnotexist")
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("1 validation error detected: Value 'runtimedoesnotexist' at 'compatibleRuntime' failed to satisfy constraint: Member must satisfy enum value set: [")
+    status, code, message = aws_error(lam.publish_layer_version, LayerName=layer, Content=content, CompatibleRuntimes=["invalidruntime"], CompatibleArchitectures=["invalidarch"])
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("2 validation errors detected: Value '[invalidruntime]' at 'compatibleRuntimes' failed to satisfy constraint: Member must satisfy enum value set: [")
+    assert message.endswith("; Value '[invalidarch]' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
+    names = [l["LayerName"] for l in lam.list_layers(CompatibleRuntime="python3.12")["Layers"]]
+    assert layer in names
+    assert layer not in [l["LayerName"] for l in lam.list_layers(CompatibleArchitecture="arm64")["Layers"]]

@@ -519,18 +519,44 @@ impl LambdaEngine {
         }
     }
 
-    fn layer_dirs(&self, arns: &[String]) -> LambdaResult<(Vec<PathBuf>, Vec<LayerRef>)> {
-        let mut dirs = Vec::new();
-        let mut refs = Vec::new();
+    /// The unpacked layers a function in `region` names, checked as AWS checks them: the
+    /// versioned-ARN pattern, the function's region, one version per layer, then existence.
+    fn layer_dirs(
+        &self,
+        region: &str,
+        arns: &[String],
+    ) -> LambdaResult<(Vec<PathBuf>, Vec<LayerRef>)> {
+        let mut parsed = Vec::new();
         for arn in arns {
             let (layer_arn, version) = arn
                 .rsplit_once(':')
                 .and_then(|(l, v)| v.parse::<u64>().ok().map(|v| (l, v)))
+                .filter(|(l, _)| l.split(':').nth(5) == Some("layer"))
                 .ok_or_else(|| {
                     LambdaError::validation(format!(
-                        "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 140, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"
+                        "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 140, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"
                     ))
                 })?;
+            parsed.push((arn, layer_arn, version));
+        }
+        if parsed
+            .iter()
+            .any(|(_, l, _)| l.split(':').nth(3) != Some(region))
+        {
+            return Err(LambdaError::invalid(format!(
+                "Layers are not in the same region as the function. Layers are expected to be in region {region}."
+            )));
+        }
+        for (i, (arn, layer, _)) in parsed.iter().enumerate() {
+            if let Some((other, _, _)) = parsed[i + 1..].iter().find(|(_, l, _)| l == layer) {
+                return Err(LambdaError::invalid(format!(
+                    "Two different versions of the same layer are not allowed to be referenced in the same function. {arn} and {other} are versions of the same layer."
+                )));
+            }
+        }
+        let mut dirs = Vec::new();
+        let mut refs = Vec::new();
+        for (arn, layer_arn, version) in parsed {
             let found = self
                 .layers
                 .get(layer_arn)
@@ -638,7 +664,7 @@ impl LambdaEngine {
             c.s3_key.as_deref(),
             c.image_uri.as_deref(),
         )?;
-        let (layer_dirs, layer_refs) = self.layer_dirs(&input.layers)?;
+        let (layer_dirs, layer_refs) = self.layer_dirs(&region, &input.layers)?;
         let architectures = if input.architectures.is_empty() {
             vec!["x86_64".to_string()]
         } else {
@@ -1046,7 +1072,7 @@ impl LambdaEngine {
         }
         check_environment(&input.environment)?;
         let layers = match &input.layers {
-            Some(l) => Some(self.layer_dirs(l)?),
+            Some(l) => Some(self.layer_dirs(&ctx.region, l)?),
             None => None,
         };
         let mut f = lock(&f);

@@ -621,3 +621,35 @@ def test_layer_errors(lam_raw):
     names = [l["LayerName"] for l in lam.list_layers(CompatibleRuntime="python3.12")["Layers"]]
     assert layer in names
     assert layer not in [l["LayerName"] for l in lam.list_layers(CompatibleArchitecture="arm64")["Layers"]]
+
+
+def test_function_layer_errors(lam_raw, endpoint):
+    # test_layer_function_exceptions
+    lam = lam_raw
+    content = {"ZipFile": zipped({"python/x.py": ("X = 1\n", 0o644)})}
+    layer = "layer-" + uuid.uuid4().hex[:8]
+    v1 = lam.publish_layer_version(LayerName=layer, Content=content)["LayerVersionArn"]
+    v2 = lam.publish_layer_version(LayerName=layer, Content=content)["LayerVersionArn"]
+    fn, _ = simple_function(lam)
+    same = "Two different versions of the same layer are not allowed to be referenced in the same function. {} and {} are versions of the same layer."
+    update = lam.update_function_configuration
+    assert aws_error(update, FunctionName=fn, Layers=[v1, v2]) == (400, "InvalidParameterValueException", same.format(v1, v2))
+    assert aws_error(update, FunctionName=fn, Layers=[v1, v1]) == (400, "InvalidParameterValueException", same.format(v1, v1))
+    unversioned = v1.rsplit(":", 1)[0]
+    assert aws_error(update, FunctionName=fn, Layers=[unversioned]) == (
+        400,
+        "ValidationException",
+        f"1 validation error detected: Value '[{unversioned}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 140, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]",
+    )
+    assert aws_error(update, FunctionName=fn, Layers=[f"{unversioned}:9"]) == (
+        400,
+        "InvalidParameterValueException",
+        f"Layer version {unversioned}:9 does not exist.",
+    )
+    other = lambda_client(endpoint, region="eu-west-1")
+    elsewhere = other.publish_layer_version(LayerName=layer, Content=content)["LayerVersionArn"]
+    assert aws_error(update, FunctionName=fn, Layers=[elsewhere]) == (
+        400,
+        "InvalidParameterValueException",
+        "Layers are not in the same region as the function. Layers are expected to be in region us-east-1.",
+    )

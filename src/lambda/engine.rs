@@ -360,8 +360,10 @@ fn check_environment(env: &Option<Environment>) -> LambdaResult<()> {
     }
     let size: usize = env.variables.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > 4096 {
+        // AWS quotes the variables as JSON (in the order sent; fogbank's map is sorted)
+        let measured = serde_json::to_string(&env.variables).unwrap_or_default();
         return Err(LambdaError::invalid(format!(
-            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {size}"
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
         )));
     }
     Ok(())

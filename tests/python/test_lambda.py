@@ -653,3 +653,17 @@ def test_function_layer_errors(lam_raw, endpoint):
         "InvalidParameterValueException",
         "Layers are not in the same region as the function. Layers are expected to be in region us-east-1.",
     )
+
+
+def test_environment_limit_message_quotes_the_variables(lam):
+    # test_large_environment_variables_fails / test_lambda_envvars_near_limit_succeeds: keys
+    # and values may total 4096 characters; beyond, AWS quotes the variables as JSON
+    key = "LARGE_VAR"
+    fn, _ = simple_function(lam, Environment={"Variables": {key: "x" * (4096 - len(key))}})
+    big = {key: "x" * (4096 - len(key) + 1)}
+    assert aws_error(lam.update_function_configuration, FunctionName=fn, Environment={"Variables": big}) == (
+        400,
+        "InvalidParameterValueException",
+        "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: "
+        + json.dumps(big, separators=(",", ":")),
+    )

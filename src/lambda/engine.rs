@@ -261,6 +261,52 @@ pub fn parse_function_name(
     ))
 }
 
+/// One page of a listing as `{field: [...], "NextMarker"?}`: `max_items` (1..=`limit`,
+/// default `default`) items after the one whose key is `marker` (or, if it is gone, after the
+/// keys that sort before it).
+fn page<T: serde::Serialize>(
+    field: &str,
+    all: &[T],
+    key: impl Fn(&T) -> &str,
+    marker: Option<&str>,
+    max_items: Option<&str>,
+    (default, limit): (usize, usize),
+) -> LambdaResult<Value> {
+    let max = match max_items {
+        None => default,
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) if (1..=limit).contains(&n) => n,
+            Ok(n) if n > limit => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to {limit}"
+                )));
+            }
+            _ => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+        },
+    };
+    let start = match marker {
+        None => 0,
+        Some(m) => all
+            .iter()
+            .position(|item| key(item) == m)
+            .map(|i| i + 1)
+            .or_else(|| all.iter().position(|item| key(item) > m))
+            .unwrap_or(all.len()),
+    };
+    let items: Vec<&T> = all.iter().skip(start).take(max).collect();
+    let mut out = json!({ field: items });
+    if start + max < all.len()
+        && let Some(last) = items.last()
+    {
+        out["NextMarker"] = json!(key(last));
+    }
+    Ok(out)
+}
+
 fn function_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:lambda:{region}:{account}:function:{name}")
 }
@@ -891,17 +937,6 @@ impl LambdaEngine {
                 )));
             }
         };
-        let max = match max_items {
-            None => 50,
-            Some(m) => match m.parse::<usize>() {
-                Ok(n) if (1..=10_000).contains(&n) => n,
-                _ => {
-                    return Err(LambdaError::validation(format!(
-                        "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
-                    )));
-                }
-            },
-        };
         let mut all: Vec<FunctionConfiguration> = Vec::new();
         for entry in self.functions.iter() {
             let f = lock(entry.value());
@@ -919,21 +954,14 @@ impl LambdaEngine {
             }
         }
         all.sort_by(|a, b| a.function_arn.cmp(&b.function_arn));
-        let start = marker
-            .and_then(|m| {
-                all.iter()
-                    .position(|c| c.function_arn.as_str() > m)
-                    .or(Some(all.len()))
-            })
-            .unwrap_or(0);
-        let page: Vec<_> = all.iter().skip(start).take(max).cloned().collect();
-        let mut out = json!({"Functions": page});
-        if start + max < all.len()
-            && let Some(last) = page.last()
-        {
-            out["NextMarker"] = json!(last.function_arn);
-        }
-        Ok(out)
+        page(
+            "Functions",
+            &all,
+            |c| c.function_arn.as_str(),
+            marker,
+            max_items,
+            (50, 10_000),
+        )
     }
 
     pub fn delete_function(
@@ -1146,12 +1174,26 @@ impl LambdaEngine {
         Ok(Self::publish(&mut f, input.description)?.config.clone())
     }
 
-    pub fn list_versions(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
+    pub fn list_versions(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        marker: Option<&str>,
+        max_items: Option<&str>,
+    ) -> LambdaResult<Value> {
         let (f, _) = self.function(ctx, name)?;
         let f = lock(&f);
-        let mut versions = vec![f.latest.config.clone()];
+        // $LATEST is listed by its qualified ARN, as AWS lists it
+        let mut versions = vec![Self::read_version(&f, Some("$LATEST"))?.1];
         versions.extend(f.versions.values().map(|v| v.config.clone()));
-        Ok(json!({"Versions": versions}))
+        page(
+            "Versions",
+            &versions,
+            |c| c.function_arn.as_str(),
+            marker,
+            max_items,
+            (50, 10_000),
+        )
     }
 
     // ----- aliases -----
@@ -1846,6 +1888,8 @@ impl LambdaEngine {
         &self,
         ctx: &RequestContext,
         name: &str,
+        marker: Option<&str>,
+        max_items: Option<&str>,
     ) -> LambdaResult<Value> {
         let (arn, _) = Self::named(ctx, name, None)?;
         let f = self
@@ -1853,7 +1897,14 @@ impl LambdaEngine {
             .ok_or_else(|| LambdaError::not_found("The function doesn't exist."))?;
         let f = lock(&f);
         let configs: Vec<_> = f.invoke_configs.values().cloned().collect();
-        Ok(json!({"FunctionEventInvokeConfigs": configs}))
+        page(
+            "FunctionEventInvokeConfigs",
+            &configs,
+            |c| c.function_arn.as_str(),
+            marker,
+            max_items,
+            (50, 50),
+        )
     }
 
     // ----- tags -----

@@ -667,3 +667,24 @@ def test_environment_limit_message_quotes_the_variables(lam):
         "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: "
         + json.dumps(big, separators=(",", ":")),
     )
+
+
+def test_version_and_invoke_config_listings(lam):
+    # test_version_lifecycle (list_versions_result: $LATEST by its qualified ARN) and
+    # test_lambda_eventinvokeconfig_lifecycle / _exceptions (MaxItems and NextMarker paging)
+    fn, arn = simple_function(lam)
+    lam.publish_version(FunctionName=fn)
+    lam.create_alias(FunctionName=fn, Name="live", FunctionVersion="1")
+    versions = lam.list_versions_by_function(FunctionName=fn)["Versions"]
+    assert [v["FunctionArn"] for v in versions] == [f"{arn}:$LATEST", f"{arn}:1"]
+    first = lam.list_versions_by_function(FunctionName=fn, MaxItems=1)
+    assert [v["Version"] for v in first["Versions"]] == ["$LATEST"]
+    rest = lam.list_versions_by_function(FunctionName=fn, Marker=first["NextMarker"])
+    assert [v["Version"] for v in rest["Versions"]] == ["1"] and "NextMarker" not in rest
+    for q in ("$LATEST", "1", "live"):
+        lam.put_function_event_invoke_config(FunctionName=fn, Qualifier=q, MaximumRetryAttempts=1)
+    paged = lam.list_function_event_invoke_configs(FunctionName=fn, MaxItems=2)
+    assert len(paged["FunctionEventInvokeConfigs"]) == 2 and paged["NextMarker"]
+    remaining = lam.list_function_event_invoke_configs(FunctionName=fn, Marker=paged["NextMarker"], MaxItems=2)
+    seen = [c["FunctionArn"] for c in paged["FunctionEventInvokeConfigs"] + remaining["FunctionEventInvokeConfigs"]]
+    assert sorted(seen) == sorted(f"{arn}:{q}" for q in ("$LATEST", "1", "live"))

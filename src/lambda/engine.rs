@@ -261,13 +261,29 @@ pub fn parse_function_name(
     ))
 }
 
+/// What a listing's `Marker` names.
+trait Listed {
+    fn key(&self) -> &str;
+}
+
+impl Listed for FunctionConfiguration {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+impl Listed for EventInvokeConfig {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
 /// One page of a listing as `{field: [...], "NextMarker"?}`: `max_items` (1..=`limit`,
 /// default `default`) items after the one whose key is `marker` (or, if it is gone, after the
 /// keys that sort before it).
-fn page<T: serde::Serialize>(
+fn page<T: serde::Serialize + Listed>(
     field: &str,
     all: &[T],
-    key: impl Fn(&T) -> &str,
     marker: Option<&str>,
     max_items: Option<&str>,
     (default, limit): (usize, usize),
@@ -292,9 +308,9 @@ fn page<T: serde::Serialize>(
         None => 0,
         Some(m) => all
             .iter()
-            .position(|item| key(item) == m)
+            .position(|item| item.key() == m)
             .map(|i| i + 1)
-            .or_else(|| all.iter().position(|item| key(item) > m))
+            .or_else(|| all.iter().position(|item| item.key() > m))
             .unwrap_or(all.len()),
     };
     let items: Vec<&T> = all.iter().skip(start).take(max).collect();
@@ -302,7 +318,7 @@ fn page<T: serde::Serialize>(
     if start + max < all.len()
         && let Some(last) = items.last()
     {
-        out["NextMarker"] = json!(key(last));
+        out["NextMarker"] = json!(last.key());
     }
     Ok(out)
 }
@@ -954,14 +970,7 @@ impl LambdaEngine {
             }
         }
         all.sort_by(|a, b| a.function_arn.cmp(&b.function_arn));
-        page(
-            "Functions",
-            &all,
-            |c| c.function_arn.as_str(),
-            marker,
-            max_items,
-            (50, 10_000),
-        )
+        page("Functions", &all, marker, max_items, (50, 10_000))
     }
 
     pub fn delete_function(
@@ -1186,14 +1195,7 @@ impl LambdaEngine {
         // $LATEST is listed by its qualified ARN, as AWS lists it
         let mut versions = vec![Self::read_version(&f, Some("$LATEST"))?.1];
         versions.extend(f.versions.values().map(|v| v.config.clone()));
-        page(
-            "Versions",
-            &versions,
-            |c| c.function_arn.as_str(),
-            marker,
-            max_items,
-            (50, 10_000),
-        )
+        page("Versions", &versions, marker, max_items, (50, 10_000))
     }
 
     // ----- aliases -----
@@ -1900,7 +1902,6 @@ impl LambdaEngine {
         page(
             "FunctionEventInvokeConfigs",
             &configs,
-            |c| c.function_arn.as_str(),
             marker,
             max_items,
             (50, 50),

@@ -651,11 +651,9 @@ impl LambdaEngine {
         }
         match (zip, bucket, key) {
             (Some(z), _, _) => {
-                let bytes = STANDARD.decode(z.trim()).map_err(|_| {
-                    LambdaError::invalid(
-                        "Could not unzip uploaded file. Please check your file, then try to upload again.",
-                    )
-                })?;
+                let bytes = STANDARD
+                    .decode(z.trim())
+                    .map_err(|_| LambdaError::invalid(code::UNZIP_FAILED))?;
                 if bytes.len() > 50 * 1024 * 1024 {
                     return Err(LambdaError::new(
                         413,

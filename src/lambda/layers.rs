@@ -151,7 +151,7 @@ impl LambdaEngine {
             LambdaError::invalid("Please provide a source for the layer content (ZipFile).")
         })?;
         let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, zip.trim())
-            .map_err(|_| LambdaError::invalid("Could not unzip uploaded file. Please check your file, then try to upload again."))?;
+            .map_err(|_| LambdaError::invalid(code::UNZIP_FAILED))?;
         let code = code::unpack_zip(&self.code_root(), &bytes)?;
         let mut versions = self.layers.entry(arn.clone()).or_default();
         let version = versions.keys().next_back().copied().unwrap_or(0) + 1;

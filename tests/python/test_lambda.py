@@ -688,3 +688,12 @@ def test_version_and_invoke_config_listings(lam):
     remaining = lam.list_function_event_invoke_configs(FunctionName=fn, Marker=paged["NextMarker"], MaxItems=2)
     seen = [c["FunctionArn"] for c in paged["FunctionEventInvokeConfigs"] + remaining["FunctionEventInvokeConfigs"]]
     assert sorted(seen) == sorted(f"{arn}:{q}" for q in ("$LATEST", "1", "live"))
+
+
+def test_invalid_zip_is_refused_with_aws_words(lam):
+    # test_create_lambda_exceptions (invalid_zip_exc): the message is AWS's, nothing appended
+    assert aws_error(lam.create_function, FunctionName=name(), Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": b"this is not a zip"}) == (
+        400,
+        "InvalidParameterValueException",
+        "Could not unzip uploaded file. Please check your file, then try to upload again.",
+    )

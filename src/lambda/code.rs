@@ -32,6 +32,10 @@ pub fn sha256_b64(bytes: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(bytes))
 }
 
+/// AWS's answer to a deployment package it cannot unpack.
+pub const UNZIP_FAILED: &str =
+    "Could not unzip uploaded file. Please check your file, then try to upload again.";
+
 /// Unpack `zip` under `root/<hex sha256>/` unless it is already there.
 pub fn unpack_zip(root: &Path, zip: &[u8]) -> LambdaResult<Code> {
     let digest = Sha256::digest(zip);
@@ -46,10 +50,10 @@ pub fn unpack_zip(root: &Path, zip: &[u8]) -> LambdaResult<Code> {
     if dir.join(".fogbank-complete").exists() {
         return Ok(code);
     }
+    // AWS's message, word for word; the reason goes to fogbank's log
     let bad = |e: &dyn std::fmt::Display| {
-        LambdaError::invalid(format!(
-            "Could not unzip uploaded file. Please check your file, then try to upload again. ({e})"
-        ))
+        tracing::info!(service = "lambda", "refused a zip: {e}");
+        LambdaError::invalid(UNZIP_FAILED)
     };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).map_err(|e| bad(&e))?;
     let staging = root.join(format!("{hex}.tmp-{}", uuid::Uuid::new_v4().simple()));

@@ -108,6 +108,9 @@ pub struct Version {
     pub config: FunctionConfiguration,
     pub code: Code,
     pub layer_dirs: Vec<PathBuf>,
+    /// For a published version, the description $LATEST had when it was published (a
+    /// PublishVersion `Description` may replace the version's own).
+    pub source_description: String,
 }
 
 #[derive(Debug, Clone)]
@@ -125,11 +128,17 @@ pub(crate) struct Function {
     pub versions: BTreeMap<u64, Arc<Version>>,
     last_version: u64,
     aliases: BTreeMap<String, Alias>,
-    policy: Vec<Value>,
-    policy_revision: String,
+    /// Resource policies by qualifier ("" for the function itself, else a version or alias).
+    policies: BTreeMap<String, Policy>,
     pub reserved: Option<u32>,
     invoke_configs: BTreeMap<String, EventInvokeConfig>,
     pub tags: BTreeMap<String, String>,
+}
+
+/// A resource policy: its statements and revision.
+struct Policy {
+    statements: Vec<Value>,
+    revision: String,
 }
 
 /// An invoke as it arrived.
@@ -252,6 +261,68 @@ pub fn parse_function_name(
     ))
 }
 
+/// What a listing's `Marker` names.
+trait Listed {
+    fn key(&self) -> &str;
+}
+
+impl Listed for FunctionConfiguration {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+impl Listed for EventInvokeConfig {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+/// One page of a listing as `{field: [...], "NextMarker"?}`: `max_items` (1..=`limit`,
+/// default `default`) items after the one whose key is `marker` (or, if it is gone, after the
+/// keys that sort before it).
+fn page<T: serde::Serialize + Listed>(
+    field: &str,
+    all: &[T],
+    marker: Option<&str>,
+    max_items: Option<&str>,
+    (default, limit): (usize, usize),
+) -> LambdaResult<Value> {
+    let max = match max_items {
+        None => default,
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) if (1..=limit).contains(&n) => n,
+            Ok(n) if n > limit => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to {limit}"
+                )));
+            }
+            _ => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+        },
+    };
+    let start = match marker {
+        None => 0,
+        Some(m) => all
+            .iter()
+            .position(|item| item.key() == m)
+            .map(|i| i + 1)
+            .or_else(|| all.iter().position(|item| item.key() > m))
+            .unwrap_or(all.len()),
+    };
+    let items: Vec<&T> = all.iter().skip(start).take(max).collect();
+    let mut out = json!({ field: items });
+    if start + max < all.len()
+        && let Some(last) = items.last()
+    {
+        out["NextMarker"] = json!(last.key());
+    }
+    Ok(out)
+}
+
 fn function_arn(region: &str, account: &str, name: &str) -> String {
     format!("arn:aws:lambda:{region}:{account}:function:{name}")
 }
@@ -296,6 +367,24 @@ fn check_runtime(rt: &str) -> LambdaResult<()> {
     }
 }
 
+/// The model's checks of `Architectures`: at most one, `x86_64` or `arm64`.
+fn check_architectures(archs: &[String]) -> LambdaResult<()> {
+    let shown = || format!("[{}]", archs.join(", "));
+    if archs.len() > 1 {
+        return Err(LambdaError::validation(format!(
+            "1 validation error detected: Value '{}' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
+            shown()
+        )));
+    }
+    if archs.iter().any(|a| a != "x86_64" && a != "arm64") {
+        return Err(LambdaError::validation(format!(
+            "1 validation error detected: Value '{}' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
+            shown()
+        )));
+    }
+    Ok(())
+}
+
 const RESERVED_VARIABLES: &[&str] = &[
     "_HANDLER",
     "_X_AMZN_TRACE_ID",
@@ -333,8 +422,10 @@ fn check_environment(env: &Option<Environment>) -> LambdaResult<()> {
     }
     let size: usize = env.variables.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > 4096 {
+        // AWS quotes the variables as JSON (in the order sent; fogbank's map is sorted)
+        let measured = serde_json::to_string(&env.variables).unwrap_or_default();
         return Err(LambdaError::invalid(format!(
-            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {size}"
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
         )));
     }
     Ok(())
@@ -421,19 +512,35 @@ impl LambdaEngine {
         self.pools.iter().map(|p| p.live()).sum()
     }
 
+    /// The unqualified ARN and the qualifier a request names (from `FunctionName` and the
+    /// `Qualifier` parameter, which must agree), checked before the function is looked up. A
+    /// full ARN of another region is refused as AWS refuses it.
+    fn named(
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(String, Option<String>)> {
+        let (account, region, name, from_name) = parse_function_name(ctx, raw)?;
+        if region != ctx.region {
+            return Err(LambdaError::not_found(format!(
+                "Functions from '{region}' are not reachable in this region ('{}')",
+                ctx.region
+            )));
+        }
+        let qualifier = Self::qualifier(from_name, qualifier)?;
+        Ok((function_arn(&region, &account, &name), qualifier))
+    }
+
+    fn lookup(&self, arn: &str) -> Option<Arc<Mutex<Function>>> {
+        self.functions.get(arn).map(|f| f.clone())
+    }
+
     pub(crate) fn function(
         &self,
         ctx: &RequestContext,
         raw: &str,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        let (account, region, name, qualifier) = parse_function_name(ctx, raw)?;
-        let arn = function_arn(&region, &account, &name);
-        let f = self
-            .functions
-            .get(&arn)
-            .map(|f| f.clone())
-            .ok_or_else(|| LambdaError::function_not_found(&arn))?;
-        Ok((f, qualifier))
+        self.qualified(ctx, raw, None)
     }
 
     /// A function and its qualifier, from the name (`name:qualifier`) and the `Qualifier`
@@ -444,8 +551,26 @@ impl LambdaEngine {
         raw: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        let (f, from_name) = self.function(ctx, raw)?;
-        Ok((f, Self::qualifier(from_name, qualifier)?))
+        self.resolve(ctx, raw, qualifier, false)
+    }
+
+    /// As [`Self::qualified`]; with `missing_qualified` a missing function is reported with the
+    /// qualifier, as GetFunction and GetFunctionConfiguration report it.
+    fn resolve(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+        missing_qualified: bool,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
+        let (arn, q) = Self::named(ctx, raw, qualifier)?;
+        match (self.lookup(&arn), &q) {
+            (Some(f), _) => Ok((f, q)),
+            (None, Some(q)) if missing_qualified => {
+                Err(LambdaError::function_not_found(&format!("{arn}:{q}")))
+            }
+            (None, _) => Err(LambdaError::function_not_found(&arn)),
+        }
     }
 
     /// The qualifier from the path and the `Qualifier` parameter, which must agree.
@@ -458,18 +583,44 @@ impl LambdaEngine {
         }
     }
 
-    fn layer_dirs(&self, arns: &[String]) -> LambdaResult<(Vec<PathBuf>, Vec<LayerRef>)> {
-        let mut dirs = Vec::new();
-        let mut refs = Vec::new();
+    /// The unpacked layers a function in `region` names, checked as AWS checks them: the
+    /// versioned-ARN pattern, the function's region, one version per layer, then existence.
+    fn layer_dirs(
+        &self,
+        region: &str,
+        arns: &[String],
+    ) -> LambdaResult<(Vec<PathBuf>, Vec<LayerRef>)> {
+        let mut parsed = Vec::new();
         for arn in arns {
             let (layer_arn, version) = arn
                 .rsplit_once(':')
                 .and_then(|(l, v)| v.parse::<u64>().ok().map(|v| (l, v)))
+                .filter(|(l, _)| l.split(':').nth(5) == Some("layer"))
                 .ok_or_else(|| {
                     LambdaError::validation(format!(
-                        "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 140, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"
+                        "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 140, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"
                     ))
                 })?;
+            parsed.push((arn, layer_arn, version));
+        }
+        if parsed
+            .iter()
+            .any(|(_, l, _)| l.split(':').nth(3) != Some(region))
+        {
+            return Err(LambdaError::invalid(format!(
+                "Layers are not in the same region as the function. Layers are expected to be in region {region}."
+            )));
+        }
+        for (i, (arn, layer, _)) in parsed.iter().enumerate() {
+            if let Some((other, _, _)) = parsed[i + 1..].iter().find(|(_, l, _)| l == layer) {
+                return Err(LambdaError::invalid(format!(
+                    "Two different versions of the same layer are not allowed to be referenced in the same function. {arn} and {other} are versions of the same layer."
+                )));
+            }
+        }
+        let mut dirs = Vec::new();
+        let mut refs = Vec::new();
+        for (arn, layer_arn, version) in parsed {
             let found = self
                 .layers
                 .get(layer_arn)
@@ -500,11 +651,9 @@ impl LambdaEngine {
         }
         match (zip, bucket, key) {
             (Some(z), _, _) => {
-                let bytes = STANDARD.decode(z.trim()).map_err(|_| {
-                    LambdaError::invalid(
-                        "Could not unzip uploaded file. Please check your file, then try to upload again.",
-                    )
-                })?;
+                let bytes = STANDARD
+                    .decode(z.trim())
+                    .map_err(|_| LambdaError::invalid(code::UNZIP_FAILED))?;
                 if bytes.len() > 50 * 1024 * 1024 {
                     return Err(LambdaError::new(
                         413,
@@ -545,6 +694,7 @@ impl LambdaEngine {
             LambdaError::validation("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
         })?;
         check_role(&role)?;
+        check_architectures(&input.architectures)?;
         let package = input.package_type.clone().unwrap_or_else(|| "Zip".into());
         if package != "Zip" {
             return Err(LambdaError::invalid(
@@ -576,7 +726,7 @@ impl LambdaEngine {
             c.s3_key.as_deref(),
             c.image_uri.as_deref(),
         )?;
-        let (layer_dirs, layer_refs) = self.layer_dirs(&input.layers)?;
+        let (layer_dirs, layer_refs) = self.layer_dirs(&region, &input.layers)?;
         let architectures = if input.architectures.is_empty() {
             vec!["x86_64".to_string()]
         } else {
@@ -623,6 +773,7 @@ impl LambdaEngine {
             config,
             code,
             layer_dirs,
+            source_description: String::new(),
         });
         let mut function = Function {
             name,
@@ -633,8 +784,7 @@ impl LambdaEngine {
             versions: BTreeMap::new(),
             last_version: 0,
             aliases: BTreeMap::new(),
-            policy: Vec::new(),
-            policy_revision: revision(),
+            policies: BTreeMap::new(),
             reserved: None,
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
@@ -660,6 +810,7 @@ impl LambdaEngine {
         if let Some((_, last)) = f.versions.iter().next_back()
             && last.code.sha256 == f.latest.code.sha256
             && !f.latest.code.hot_reload
+            && last.source_description == f.latest.config.description
             && Self::same_config(&last.config, &f.latest.config)
         {
             return Ok(last.clone());
@@ -667,6 +818,7 @@ impl LambdaEngine {
         f.last_version += 1;
         let n = f.last_version;
         let mut v = (*f.latest).clone();
+        v.source_description = v.config.description.clone();
         v.config.version = n.to_string();
         v.config.function_arn = format!("{}:{n}", f.arn);
         v.config.revision_id = revision();
@@ -689,6 +841,11 @@ impl LambdaEngine {
             && a.environment == b.environment
             && a.role == b.role
             && a.layers == b.layers
+            && a.dead_letter_config == b.dead_letter_config
+            && a.tracing_config == b.tracing_config
+            && a.ephemeral_storage == b.ephemeral_storage
+            && a.logging_config == b.logging_config
+            && a.architectures == b.architectures
     }
 
     fn version_of(f: &Function, qualifier: Option<&str>) -> LambdaResult<(Arc<Version>, String)> {
@@ -723,17 +880,36 @@ impl LambdaEngine {
         }
     }
 
+    /// The version a read names (an alias reads its primary version, without routing) and its
+    /// configuration with the ARN as named: `name:$LATEST` and `name:alias` stay qualified.
+    fn read_version(
+        f: &Function,
+        qualifier: Option<&str>,
+    ) -> LambdaResult<(Arc<Version>, FunctionConfiguration)> {
+        let target = qualifier.map(|q| {
+            f.aliases
+                .get(q)
+                .map_or(q, |a| a.config.function_version.as_str())
+        });
+        let (v, _) = Self::version_of(f, target)?;
+        let mut config = v.config.clone();
+        if let Some(q) = qualifier {
+            config.function_arn = format!("{}:{q}", f.arn);
+        }
+        Ok((v, config))
+    }
+
     pub fn get_function(
         &self,
         ctx: &RequestContext,
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let (f, q) = self.resolve(ctx, name, qualifier, true)?;
         let f = lock(&f);
-        let (v, _) = Self::version_of(&f, q.as_deref())?;
+        let (v, config) = Self::read_version(&f, q.as_deref())?;
         let mut out = json!({
-            "Configuration": v.config,
+            "Configuration": config,
             "Code": {
                 "RepositoryType": "S3",
                 "Location": format!("file://{}", v.code.dir.display()),
@@ -754,9 +930,9 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<FunctionConfiguration> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let (f, q) = self.resolve(ctx, name, qualifier, true)?;
         let f = lock(&f);
-        Ok(Self::version_of(&f, q.as_deref())?.0.config.clone())
+        Ok(Self::read_version(&f, q.as_deref())?.1)
     }
 
     pub fn list_functions(
@@ -764,18 +940,16 @@ impl LambdaEngine {
         ctx: &RequestContext,
         marker: Option<&str>,
         max_items: Option<&str>,
-        all_versions: bool,
+        function_version: Option<&str>,
     ) -> LambdaResult<Value> {
-        let max = match max_items {
-            None => 50,
-            Some(m) => match m.parse::<usize>() {
-                Ok(n) if (1..=10_000).contains(&n) => n,
-                _ => {
-                    return Err(LambdaError::validation(format!(
-                        "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
-                    )));
-                }
-            },
+        let all_versions = match function_version {
+            None => false,
+            Some("ALL") => true,
+            Some(v) => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{v}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]"
+                )));
+            }
         };
         let mut all: Vec<FunctionConfiguration> = Vec::new();
         for entry in self.functions.iter() {
@@ -783,27 +957,18 @@ impl LambdaEngine {
             if f.account != ctx.account || f.region != ctx.region {
                 continue;
             }
-            all.push(f.latest.config.clone());
+            let mut latest = f.latest.config.clone();
+            if all_versions {
+                // listed beside its versions, $LATEST is named by its qualified ARN
+                latest.function_arn = format!("{}:$LATEST", f.arn);
+            }
+            all.push(latest);
             if all_versions {
                 all.extend(f.versions.values().map(|v| v.config.clone()));
             }
         }
         all.sort_by(|a, b| a.function_arn.cmp(&b.function_arn));
-        let start = marker
-            .and_then(|m| {
-                all.iter()
-                    .position(|c| c.function_arn.as_str() > m)
-                    .or(Some(all.len()))
-            })
-            .unwrap_or(0);
-        let page: Vec<_> = all.iter().skip(start).take(max).cloned().collect();
-        let mut out = json!({"Functions": page});
-        if start + max < all.len()
-            && let Some(last) = page.last()
-        {
-            out["NextMarker"] = json!(last.function_arn);
-        }
-        Ok(out)
+        page("Functions", &all, marker, max_items, (50, 10_000))
     }
 
     pub fn delete_function(
@@ -812,7 +977,16 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<()> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        if q.as_deref() == Some("$LATEST") {
+            // refused before the function is looked up, as AWS does
+            return Err(LambdaError::invalid(
+                "$LATEST version cannot be deleted without deleting the function.",
+            ));
+        }
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&arn))?;
         let key = lock(&f).arn.clone();
         match q.as_deref() {
             None => {
@@ -827,9 +1001,6 @@ impl LambdaEngine {
                 });
                 Ok(())
             }
-            Some("$LATEST") => Err(LambdaError::invalid(
-                "$LATEST version cannot be deleted without deleting the function.",
-            )),
             Some(q) => {
                 let n: u64 = q.parse().map_err(|_| {
                     LambdaError::invalid(format!(
@@ -846,6 +1017,7 @@ impl LambdaEngine {
                 f.versions
                     .remove(&n)
                     .ok_or_else(|| LambdaError::function_not_found(&format!("{key}:{q}")))?;
+                f.policies.remove(q);
                 drop(f);
                 if let Some((_, pool)) = self.pools.remove(&format!("{key}:{q}")) {
                     pool.close();
@@ -894,6 +1066,7 @@ impl LambdaEngine {
         name: &str,
         input: UpdateCodeInput,
     ) -> LambdaResult<FunctionConfiguration> {
+        check_architectures(&input.architectures)?;
         let f = self.unqualified_function(ctx, name)?;
         let code = self.load_code(
             input.zip_file.as_deref(),
@@ -936,7 +1109,7 @@ impl LambdaEngine {
         }
         check_environment(&input.environment)?;
         let layers = match &input.layers {
-            Some(l) => Some(self.layer_dirs(l)?),
+            Some(l) => Some(self.layer_dirs(&ctx.region, l)?),
             None => None,
         };
         let mut f = lock(&f);
@@ -1008,15 +1181,65 @@ impl LambdaEngine {
         Ok(Self::publish(&mut f, input.description)?.config.clone())
     }
 
-    pub fn list_versions(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
+    pub fn list_versions(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        marker: Option<&str>,
+        max_items: Option<&str>,
+    ) -> LambdaResult<Value> {
         let (f, _) = self.function(ctx, name)?;
         let f = lock(&f);
-        let mut versions = vec![f.latest.config.clone()];
+        // $LATEST is listed by its qualified ARN, as AWS lists it
+        let mut versions = vec![Self::read_version(&f, Some("$LATEST"))?.1];
         versions.extend(f.versions.values().map(|v| v.config.clone()));
-        Ok(json!({"Versions": versions}))
+        page("Versions", &versions, marker, max_items, (50, 10_000))
     }
 
     // ----- aliases -----
+
+    /// The model's checks of a routing config (keys are version numbers, weights 0..=1), with
+    /// the map shown as Java shows it (`{2=0.5}`), then AWS's limit of one extra version.
+    fn validate_routing(routing: &Option<RoutingConfig>) -> LambdaResult<()> {
+        let Some(rc) = routing else { return Ok(()) };
+        let weights = &rc.additional_version_weights;
+        let java = |w: f64| {
+            if w.is_finite() && w.fract() == 0.0 {
+                format!("{w:.1}")
+            } else {
+                format!("{w}")
+            }
+        };
+        let shown = weights
+            .iter()
+            .map(|(k, w)| format!("{k}={}", java(*w)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let invalid = |what: &str| {
+            LambdaError::validation(format!(
+                "1 validation error detected: Value '{{{shown}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: {what}"
+            ))
+        };
+        if weights
+            .keys()
+            .any(|k| k.is_empty() || k.len() > 1024 || !k.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(invalid(
+                "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]",
+            ));
+        }
+        if weights.values().any(|w| !(0.0..=1.0).contains(w)) {
+            return Err(invalid(
+                "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
+            ));
+        }
+        if weights.len() > 1 {
+            return Err(LambdaError::invalid(
+                "Number of items in AdditionalVersionWeights cannot be greater than 1",
+            ));
+        }
+        Ok(())
+    }
 
     fn check_alias_target(
         f: &Function,
@@ -1029,29 +1252,25 @@ impl LambdaEngine {
                 .is_some_and(|n| f.versions.contains_key(&n))
         };
         if version != "$LATEST" && !exists(version) {
-            return Err(LambdaError::not_found(format!(
-                "Function not found: {}:{version}",
+            return Err(LambdaError::function_not_found(&format!(
+                "{}:{version}",
                 f.arn
             )));
         }
-        if let Some(rc) = routing {
-            for (v, w) in &rc.additional_version_weights {
-                if !exists(v) {
-                    return Err(LambdaError::not_found(format!(
-                        "Function not found: {}:{v}",
-                        f.arn
-                    )));
-                }
-                if !(0.0..=1.0).contains(w) {
-                    return Err(LambdaError::validation(format!(
-                        "1 validation error detected: Value '{w}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]"
-                    )));
-                }
-                if v == version {
-                    return Err(LambdaError::invalid(format!(
-                        "Invalid function version {v}. Function version {v} is already included in routing configuration."
-                    )));
-                }
+        let weights = routing.iter().flat_map(|rc| &rc.additional_version_weights);
+        if version == "$LATEST" && weights.clone().next().is_some() {
+            return Err(LambdaError::invalid(
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+            ));
+        }
+        for (v, _) in weights {
+            if !exists(v) {
+                return Err(LambdaError::function_not_found(&format!("{}:{v}", f.arn)));
+            }
+            if v == version {
+                return Err(LambdaError::invalid(format!(
+                    "Invalid function version {v}. Function version {v} is already included in routing configuration."
+                )));
             }
         }
         Ok(())
@@ -1063,16 +1282,22 @@ impl LambdaEngine {
         name: &str,
         input: AliasInput,
     ) -> LambdaResult<AliasConfiguration> {
-        let (f, _) = self.function(ctx, name)?;
-        let mut f = lock(&f);
-        let alias = input
-            .name
-            .clone()
-            .filter(|n| valid_name(n) && !n.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| LambdaError::validation("1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"))?;
+        let alias = input.name.clone().unwrap_or_default();
+        if !valid_name(&alias) || alias.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{alias}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+            )));
+        }
         let version = input.function_version.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'functionVersion' failed to satisfy constraint: Member must not be null")
         })?;
+        Self::validate_routing(&input.routing_config)?;
+        // a missing function is reported with the version the alias was to point at
+        let (arn, _) = Self::named(ctx, name, None)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&format!("{arn}:{version}")))?;
+        let mut f = lock(&f);
         if f.aliases.contains_key(&alias) {
             return Err(LambdaError::conflict(format!(
                 "Alias already exists: {}:{alias}",
@@ -1085,7 +1310,9 @@ impl LambdaEngine {
             name: alias.clone(),
             function_version: version,
             description: input.description.unwrap_or_default(),
-            routing_config: input.routing_config,
+            routing_config: input
+                .routing_config
+                .filter(|rc| !rc.additional_version_weights.is_empty()),
             revision_id: revision(),
         };
         f.aliases.insert(
@@ -1120,6 +1347,7 @@ impl LambdaEngine {
         alias: &str,
         input: AliasInput,
     ) -> LambdaResult<AliasConfiguration> {
+        Self::validate_routing(&input.routing_config)?;
         let (f, _) = self.function(ctx, name)?;
         let mut f = lock(&f);
         let current = f
@@ -1157,7 +1385,9 @@ impl LambdaEngine {
 
     pub fn delete_alias(&self, ctx: &RequestContext, name: &str, alias: &str) -> LambdaResult<()> {
         let (f, _) = self.function(ctx, name)?;
-        lock(&f).aliases.remove(alias);
+        let mut f = lock(&f);
+        f.aliases.remove(alias);
+        f.policies.remove(alias);
         Ok(())
     }
 
@@ -1180,6 +1410,50 @@ impl LambdaEngine {
 
     // ----- policy -----
 
+    /// The key of the resource policy a qualifier names ("" for the function itself): a
+    /// missing version is `Function not found`, a missing alias `Cannot find alias arn`, as
+    /// AWS words them (`$` makes a qualifier a version, never an alias).
+    fn policy_key(f: &Function, qualifier: Option<&str>) -> LambdaResult<String> {
+        let Some(q) = qualifier else {
+            return Ok(String::new());
+        };
+        let found = match q.parse::<u64>() {
+            Ok(n) => f.versions.contains_key(&n),
+            Err(_) => q == "$LATEST" || f.aliases.contains_key(q),
+        };
+        if found {
+            Ok(q.to_string())
+        } else if valid_name(q) && !q.bytes().all(|b| b.is_ascii_digit()) {
+            Err(LambdaError::not_found(format!(
+                "Cannot find alias arn: {}:{q}",
+                f.arn
+            )))
+        } else {
+            Err(LambdaError::function_not_found(&format!("{}:{q}", f.arn)))
+        }
+    }
+
+    /// AWS's principals: `*`, an account id, an ARN, or a service (`*.amazonaws.com`, and the
+    /// Alexa services under `amazon.com`).
+    fn principal_json(principal: &str) -> LambdaResult<Value> {
+        if principal == "*" {
+            Ok(json!("*"))
+        } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(json!({"AWS": format!("arn:aws:iam::{principal}:root")}))
+        } else if principal.starts_with("arn:") {
+            Ok(json!({"AWS": principal}))
+        } else if [".amazonaws.com", ".amazonaws.com.cn", ".amazon.com"]
+            .iter()
+            .any(|s| principal.len() > s.len() && principal.ends_with(s))
+        {
+            Ok(json!({"Service": principal}))
+        } else {
+            Err(LambdaError::invalid(
+                "The provided principal was invalid. Please check the principal and try again.",
+            ))
+        }
+    }
+
     pub fn add_permission(
         &self,
         ctx: &RequestContext,
@@ -1187,38 +1461,54 @@ impl LambdaEngine {
         qualifier: Option<String>,
         input: AddPermissionInput,
     ) -> LambdaResult<Value> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let sid = input.statement_id.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'statementId' failed to satisfy constraint: Member must not be null")
         })?;
+        if !valid_name(&sid) || sid.len() > 100 {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)"
+            )));
+        }
+        if let Some(q) = &qualifier
+            && !q
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_' | b'-'))
+        {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"
+            )));
+        }
         let action = input.action.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'action' failed to satisfy constraint: Member must not be null")
         })?;
         let principal = input.principal.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'principal' failed to satisfy constraint: Member must not be null")
         })?;
-        let mut f = lock(&f);
-        Self::check_revision(input.revision_id.as_deref(), &f.policy_revision)?;
-        if let Some(q) = &q {
-            Self::version_of(&f, Some(q))?;
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        if q.as_deref() == Some("$LATEST") {
+            return Err(LambdaError::invalid(
+                "We currently do not support adding policies for $LATEST.",
+            ));
         }
-        if f.policy.iter().any(|s| s["Sid"] == sid.as_str()) {
+        let principal_json = Self::principal_json(&principal)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&arn))?;
+        let mut f = lock(&f);
+        let key = Self::policy_key(&f, q.as_deref())?;
+        let policy = f.policies.entry(key).or_insert_with(|| Policy {
+            statements: Vec::new(),
+            revision: revision(),
+        });
+        Self::check_revision(input.revision_id.as_deref(), &policy.revision)?;
+        if policy.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
             return Err(LambdaError::conflict(format!(
                 "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
             )));
         }
         let resource = match &q {
-            Some(q) => format!("{}:{q}", f.arn),
-            None => f.arn.clone(),
-        };
-        let principal_json = if principal.ends_with(".amazonaws.com") {
-            json!({"Service": principal})
-        } else if principal == "*" {
-            json!("*")
-        } else if principal.bytes().all(|b| b.is_ascii_digit()) {
-            json!({"AWS": format!("arn:aws:iam::{principal}:root")})
-        } else {
-            json!({"AWS": principal})
+            Some(q) => format!("{arn}:{q}"),
+            None => arn,
         };
         let mut statement = json!({
             "Sid": sid,
@@ -1228,20 +1518,24 @@ impl LambdaEngine {
             "Resource": resource,
         });
         let mut condition = serde_json::Map::new();
-        if let Some(a) = &input.source_arn {
-            condition.insert("ArnLike".into(), json!({"AWS:SourceArn": a}));
-        }
+        let mut equals = serde_json::Map::new();
         if let Some(a) = &input.source_account {
-            condition.insert("StringEquals".into(), json!({"AWS:SourceAccount": a}));
+            equals.insert("AWS:SourceAccount".into(), json!(a));
         }
         if let Some(o) = &input.principal_org_id {
-            condition.insert("StringEquals".into(), json!({"aws:PrincipalOrgID": o}));
+            equals.insert("aws:PrincipalOrgID".into(), json!(o));
+        }
+        if !equals.is_empty() {
+            condition.insert("StringEquals".into(), Value::Object(equals));
+        }
+        if let Some(a) = &input.source_arn {
+            condition.insert("ArnLike".into(), json!({"AWS:SourceArn": a}));
         }
         if !condition.is_empty() {
             statement["Condition"] = Value::Object(condition);
         }
-        f.policy.push(statement.clone());
-        f.policy_revision = revision();
+        policy.statements.push(statement.clone());
+        policy.revision = revision();
         Ok(json!({"Statement": statement.to_string()}))
     }
 
@@ -1253,17 +1547,28 @@ impl LambdaEngine {
         qualifier: Option<String>,
         revision_id: Option<&str>,
     ) -> LambdaResult<()> {
-        let (f, _) = self.qualified(ctx, name, qualifier)?;
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::not_found(format!("No policy found for: {arn}")))?;
         let mut f = lock(&f);
-        Self::check_revision(revision_id, &f.policy_revision)?;
-        let before = f.policy.len();
-        f.policy.retain(|s| s["Sid"] != sid);
-        if f.policy.len() == before {
+        let key = Self::policy_key(&f, q.as_deref())?;
+        let policy = f
+            .policies
+            .get_mut(&key)
+            .filter(|p| !p.statements.is_empty())
+            .ok_or_else(|| {
+                LambdaError::not_found("No policy is associated with the given resource.")
+            })?;
+        Self::check_revision(revision_id, &policy.revision)?;
+        let before = policy.statements.len();
+        policy.statements.retain(|s| s["Sid"] != sid);
+        if policy.statements.len() == before {
             return Err(LambdaError::not_found(format!(
                 "Statement {sid} is not found in resource policy."
             )));
         }
-        f.policy_revision = revision();
+        policy.revision = revision();
         Ok(())
     }
 
@@ -1273,22 +1578,42 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
-        let (f, _) = self.qualified(ctx, name, qualifier)?;
+        let (f, q) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
-        if f.policy.is_empty() {
-            return Err(LambdaError::not_found(
-                "The resource you requested does not exist.",
-            ));
-        }
-        let policy = json!({
+        let missing = || LambdaError::not_found("The resource you requested does not exist.");
+        let key = Self::policy_key(&f, q.as_deref()).map_err(|_| missing())?;
+        let policy = f
+            .policies
+            .get(&key)
+            .filter(|p| !p.statements.is_empty())
+            .ok_or_else(missing)?;
+        let doc = json!({
             "Version": "2012-10-17",
             "Id": "default",
-            "Statement": f.policy,
+            "Statement": policy.statements,
         });
-        Ok(json!({"Policy": policy.to_string(), "RevisionId": f.policy_revision}))
+        Ok(json!({"Policy": doc.to_string(), "RevisionId": policy.revision}))
     }
 
     // ----- concurrency -----
+
+    /// The unqualified function a concurrency call names; a missing one is reported with
+    /// `missing_suffix` after its ARN (PutFunctionConcurrency names `$LATEST`).
+    fn concurrency_target(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        missing_suffix: &str,
+    ) -> LambdaResult<Arc<Mutex<Function>>> {
+        let (arn, q) = Self::named(ctx, name, None)?;
+        if q.is_some() {
+            return Err(LambdaError::invalid(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
+            ));
+        }
+        self.lookup(&arn)
+            .ok_or_else(|| LambdaError::function_not_found(&format!("{arn}{missing_suffix}")))
+    }
 
     pub fn put_concurrency(
         &self,
@@ -1296,6 +1621,7 @@ impl LambdaEngine {
         name: &str,
         input: ConcurrencyInput,
     ) -> LambdaResult<Value> {
+        let f = self.concurrency_target(ctx, name, ":$LATEST")?;
         let n = check_range(
             Some(input.reserved_concurrent_executions.ok_or_else(|| {
                 LambdaError::validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
@@ -1310,13 +1636,12 @@ impl LambdaEngine {
                 "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
             ));
         }
-        let (f, _) = self.function(ctx, name)?;
         lock(&f).reserved = Some(n);
         Ok(json!({"ReservedConcurrentExecutions": n}))
     }
 
     pub fn get_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
-        let (f, _) = self.function(ctx, name)?;
+        let f = self.concurrency_target(ctx, name, "")?;
         Ok(match lock(&f).reserved {
             Some(n) => json!({"ReservedConcurrentExecutions": n}),
             None => json!({}),
@@ -1324,7 +1649,7 @@ impl LambdaEngine {
     }
 
     pub fn delete_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<()> {
-        let (f, _) = self.function(ctx, name)?;
+        let f = self.concurrency_target(ctx, name, "")?;
         lock(&f).reserved = None;
         Ok(())
     }
@@ -1357,18 +1682,115 @@ impl LambdaEngine {
 
     // ----- event invoke configs -----
 
-    fn check_destination(&self, d: &Destination) -> LambdaResult<()> {
-        if let Some(arn) = &d.destination {
-            let service = arn.split(':').nth(2).unwrap_or("");
-            if !arn.starts_with("arn:")
-                || !matches!(service, "sqs" | "sns" | "lambda" | "events" | "s3")
+    /// The model's pattern for a destination ARN (`^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:
+    /// ([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`), checked by hand.
+    fn destination_pattern_ok(arn: &str) -> bool {
+        let word = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let region_ok = |r: &str| {
+            let parts: Vec<&str> = r.split('-').collect();
+            parts.len() >= 3
+                && parts[0].len() == 2
+                && parts[..parts.len() - 1]
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+                && parts[parts.len() - 1].len() == 1
+                && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        };
+        match arn.splitn(6, ':').collect::<Vec<_>>().as_slice() {
+            [] | [""] => true,
+            ["arn", partition, service, region, account, _] => {
+                partition.strip_prefix("aws").is_some_and(word)
+                    && !service.is_empty()
+                    && word(service)
+                    && (region.is_empty() || region_ok(region))
+                    && (account.is_empty()
+                        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())))
+            }
+            _ => false,
+        }
+    }
+
+    /// Model-level checks of an event invoke config (ranges, destination ARN patterns).
+    fn validate_invoke_config(
+        input: &EventInvokeConfigInput,
+    ) -> LambdaResult<(Option<u32>, Option<u32>)> {
+        let retries = check_range(input.maximum_retry_attempts, "maximumRetryAttempts", 0, 2)?;
+        let age = check_range(
+            input.maximum_event_age_in_seconds,
+            "maximumEventAgeInSeconds",
+            60,
+            21600,
+        )?;
+        let d = input.destination_config.clone().unwrap_or_default();
+        for (field, dest) in [("onSuccess", &d.on_success), ("onFailure", &d.on_failure)] {
+            if let Some(arn) = dest.as_ref().and_then(|d| d.destination.as_deref())
+                && !Self::destination_pattern_ok(arn)
             {
-                return Err(LambdaError::invalid(format!(
-                    "The provided destination config DestinationConfig(onSuccess=..., onFailure=...) is invalid: {arn} is not a supported destination"
+                return Err(LambdaError::validation(format!(
+                    r"1 validation error detected: Value '{arn}' at 'destinationConfig.{field}.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\d{{1}})?:(\\d{{12}})?:(.*)"
                 )));
             }
         }
+        Ok((retries, age))
+    }
+
+    /// The destinations AWS accepts: a supported service, and an existing function other
+    /// than `own_arn` for Lambda.
+    fn check_destinations(
+        &self,
+        ctx: &RequestContext,
+        own_arn: &str,
+        d: &DestinationConfigInput,
+    ) -> LambdaResult<()> {
+        let shown = |kind: &str, dest: &Option<Destination>| match dest {
+            None => "null".to_string(),
+            Some(d) => format!(
+                "{kind}(destination={})",
+                d.destination.as_deref().unwrap_or("null")
+            ),
+        };
+        for dest in [&d.on_success, &d.on_failure] {
+            let Some(arn) = dest.as_ref().and_then(|d| d.destination.as_deref()) else {
+                continue;
+            };
+            let service = arn.split(':').nth(2).unwrap_or("");
+            if !matches!(service, "sqs" | "sns" | "lambda" | "events" | "s3") {
+                return Err(LambdaError::invalid(format!(
+                    "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
+                    shown("OnSuccess", &d.on_success),
+                    shown("OnFailure", &d.on_failure)
+                )));
+            }
+            if service == "lambda" {
+                let target = Self::named(ctx, arn, None).ok().map(|(a, _)| a);
+                if target.as_deref() == Some(own_arn) {
+                    return Err(LambdaError::invalid(
+                        "You can't specify the function as a destination for itself.",
+                    ));
+                }
+                if target.and_then(|a| self.lookup(&a)).is_none() {
+                    return Err(LambdaError::invalid(format!(
+                        "The destination ARN {arn} is invalid."
+                    )));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The function (and its existing version or alias) an invoke config is written for.
+    fn invoke_config_target(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, String)> {
+        let gone = || LambdaError::not_found("The function doesn't exist.");
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        let q = q.unwrap_or_else(|| "$LATEST".into());
+        let f = self.lookup(&arn).ok_or_else(gone)?;
+        Self::version_of(&lock(&f), Some(&q)).map_err(|_| gone())?;
+        Ok((f, q))
     }
 
     pub fn put_event_invoke_config(
@@ -1379,45 +1801,63 @@ impl LambdaEngine {
         input: EventInvokeConfigInput,
         merge: bool,
     ) -> LambdaResult<EventInvokeConfig> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
-        let q = q.unwrap_or_else(|| "$LATEST".into());
-        let retries = check_range(input.maximum_retry_attempts, "maximumRetryAttempts", 0, 2)?;
-        let age = check_range(
-            input.maximum_event_age_in_seconds,
-            "maximumEventAgeInSeconds",
-            60,
-            21600,
-        )?;
+        let (retries, age) = Self::validate_invoke_config(&input)?;
+        if retries.is_none() && age.is_none() && input.destination_config.is_none() {
+            return Err(LambdaError::invalid(
+                "You must specify at least one of error handling or destination setting.",
+            ));
+        }
+        let (f, q) = self.invoke_config_target(ctx, name, qualifier)?;
+        let own_arn = lock(&f).arn.clone();
         if let Some(d) = &input.destination_config {
-            self.check_destination(&d.on_success)?;
-            self.check_destination(&d.on_failure)?;
+            self.check_destinations(ctx, &own_arn, d)?;
         }
         let mut f = lock(&f);
-        Self::version_of(&f, Some(&q))?;
         let existing = f.invoke_configs.get(&q).cloned();
         if merge && existing.is_none() {
-            return Err(LambdaError::not_found(format!(
-                "The function {}:{q} doesn't have an EventInvokeConfig",
-                f.arn
-            )));
+            return Err(Self::no_invoke_config(&own_arn, &q));
         }
         let base = if merge { existing } else { None };
         let config = EventInvokeConfig {
-            function_arn: format!("{}:{q}", f.arn),
+            function_arn: format!("{own_arn}:{q}"),
             last_modified: EpochSeconds(now_ms()),
             maximum_retry_attempts: retries
-                .or(base.as_ref().map(|b| b.maximum_retry_attempts))
-                .unwrap_or(2),
+                .or(base.as_ref().and_then(|b| b.maximum_retry_attempts)),
             maximum_event_age_in_seconds: age
-                .or(base.as_ref().map(|b| b.maximum_event_age_in_seconds))
-                .unwrap_or(21600),
+                .or(base.as_ref().and_then(|b| b.maximum_event_age_in_seconds)),
             destination_config: input
                 .destination_config
+                .map(|d| DestinationConfig {
+                    on_success: d.on_success.unwrap_or_default(),
+                    on_failure: d.on_failure.unwrap_or_default(),
+                })
                 .or(base.map(|b| b.destination_config))
                 .unwrap_or_default(),
         };
         f.invoke_configs.insert(q, config.clone());
         Ok(config)
+    }
+
+    fn no_invoke_config(arn: &str, q: &str) -> LambdaError {
+        LambdaError::not_found(format!(
+            "The function {arn}:{q} doesn't have an EventInvokeConfig"
+        ))
+    }
+
+    /// The function's invoke configs and the qualifier asked for; a missing function is
+    /// reported as a missing config, as AWS reports it.
+    fn invoke_configs_of(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, String, String)> {
+        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        let q = q.unwrap_or_else(|| "$LATEST".into());
+        match self.lookup(&arn) {
+            Some(f) => Ok((f, arn, q)),
+            None => Err(Self::no_invoke_config(&arn, &q)),
+        }
     }
 
     pub fn get_event_invoke_config(
@@ -1426,15 +1866,9 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<EventInvokeConfig> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
-        let q = q.unwrap_or_else(|| "$LATEST".into());
-        let f = lock(&f);
-        f.invoke_configs.get(&q).cloned().ok_or_else(|| {
-            LambdaError::not_found(format!(
-                "The function {}:{q} doesn't have an EventInvokeConfig",
-                f.arn
-            ))
-        })
+        let (f, arn, q) = self.invoke_configs_of(ctx, name, qualifier)?;
+        let config = lock(&f).invoke_configs.get(&q).cloned();
+        config.ok_or_else(|| Self::no_invoke_config(&arn, &q))
     }
 
     pub fn delete_event_invoke_config(
@@ -1443,26 +1877,33 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<()> {
-        let (f, q) = self.qualified(ctx, name, qualifier)?;
-        let q = q.unwrap_or_else(|| "$LATEST".into());
-        let mut f = lock(&f);
-        let arn = f.arn.clone();
-        f.invoke_configs.remove(&q).map(|_| ()).ok_or_else(|| {
-            LambdaError::not_found(format!(
-                "The function {arn}:{q} doesn't have an EventInvokeConfig"
-            ))
-        })
+        let (f, arn, q) = self.invoke_configs_of(ctx, name, qualifier)?;
+        let removed = lock(&f).invoke_configs.remove(&q);
+        removed
+            .map(|_| ())
+            .ok_or_else(|| Self::no_invoke_config(&arn, &q))
     }
 
     pub fn list_event_invoke_configs(
         &self,
         ctx: &RequestContext,
         name: &str,
+        marker: Option<&str>,
+        max_items: Option<&str>,
     ) -> LambdaResult<Value> {
-        let (f, _) = self.function(ctx, name)?;
+        let (arn, _) = Self::named(ctx, name, None)?;
+        let f = self
+            .lookup(&arn)
+            .ok_or_else(|| LambdaError::not_found("The function doesn't exist."))?;
         let f = lock(&f);
         let configs: Vec<_> = f.invoke_configs.values().cloned().collect();
-        Ok(json!({"FunctionEventInvokeConfigs": configs}))
+        page(
+            "FunctionEventInvokeConfigs",
+            &configs,
+            marker,
+            max_items,
+            (50, 50),
+        )
     }
 
     // ----- tags -----
@@ -1472,12 +1913,25 @@ impl LambdaEngine {
         ctx: &RequestContext,
         arn: &str,
     ) -> LambdaResult<Arc<Mutex<Function>>> {
-        if !arn.starts_with("arn:") {
-            return Err(LambdaError::validation(format!(
+        let pattern = || {
+            LambdaError::validation(format!(
                 "1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{{17}}|event-source-mapping:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}})"
-            )));
+            ))
+        };
+        if !arn.starts_with("arn:") {
+            return Err(pattern());
         }
-        Ok(self.function(ctx, arn)?.0)
+        let (key, qualifier) = Self::named(ctx, arn, None).map_err(|e| match e.status {
+            400 => pattern(),
+            _ => e,
+        })?;
+        if qualifier.is_some() {
+            return Err(LambdaError::invalid(
+                "Tags on function aliases and versions are not supported. Please specify a function ARN.",
+            ));
+        }
+        self.lookup(&key)
+            .ok_or_else(|| LambdaError::function_not_found(&key))
     }
 
     pub fn tag_resource(
@@ -1487,6 +1941,11 @@ impl LambdaEngine {
         tags: BTreeMap<String, String>,
     ) -> LambdaResult<()> {
         let f = self.function_by_arn(ctx, arn)?;
+        if tags.is_empty() {
+            return Err(LambdaError::invalid(
+                "An error occurred and the request cannot be processed.",
+            ));
+        }
         let mut f = lock(&f);
         let mut merged = f.tags.clone();
         merged.extend(tags);
@@ -1506,6 +1965,11 @@ impl LambdaEngine {
         keys: &[String],
     ) -> LambdaResult<()> {
         let f = self.function_by_arn(ctx, arn)?;
+        if keys.is_empty() {
+            return Err(LambdaError::validation(
+                "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+            ));
+        }
         let mut f = lock(&f);
         for k in keys {
             f.tags.remove(k);
@@ -1798,12 +2262,12 @@ impl LambdaEngine {
             .ok();
         let max_retries = config
             .as_ref()
-            .map(|c| c.maximum_retry_attempts)
+            .and_then(|c| c.maximum_retry_attempts)
             .unwrap_or(2);
         let max_age = Duration::from_secs(u64::from(
             config
                 .as_ref()
-                .map(|c| c.maximum_event_age_in_seconds)
+                .and_then(|c| c.maximum_event_age_in_seconds)
                 .unwrap_or(21600),
         ));
         let destinations = config.map(|c| c.destination_config).unwrap_or_default();

@@ -122,24 +122,29 @@ impl LambdaEngine {
         ctx: &RequestContext,
         input: EsmInput,
     ) -> LambdaResult<Value> {
-        let source = input.event_source_arn.clone().ok_or_else(|| {
-            LambdaError::invalid(
-                "Unrecognized event source, must be kinesis, dynamodb stream or sqs.",
-            )
-        })?;
+        let source = input
+            .event_source_arn
+            .clone()
+            .ok_or_else(|| LambdaError::invalid("Unrecognized event source."))?;
         if source.split(':').nth(2) != Some("sqs") {
             return Err(LambdaError::invalid(
                 "Unrecognized event source: fogbank maps SQS queues only.",
             ));
         }
+        let name = input.function_name.clone().ok_or_else(|| {
+            LambdaError::validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+        })?;
+        // AWS answers a missing function before it looks at the queue
+        let (function_arn, timeout) =
+            self.function_timeout(ctx, &name)
+                .map_err(|e| match e.status {
+                    404 => LambdaError::invalid("Function does not exist"),
+                    _ => e,
+                })?;
         let queue = self
             .sqs
             .queue_by_arn(&source)
             .ok_or_else(|| LambdaError::invalid(format!("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist ({source})")))?;
-        let name = input.function_name.clone().ok_or_else(|| {
-            LambdaError::validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
-        })?;
-        let (function_arn, timeout) = self.function_timeout(ctx, &name)?;
         let visibility = self
             .sqs
             .get_queue_attributes(
@@ -231,11 +236,10 @@ impl LambdaEngine {
     }
 
     fn esm(&self, uuid: &str) -> LambdaResult<Arc<Esm>> {
-        self.esms.get(uuid).map(|e| e.clone()).ok_or_else(|| {
-            LambdaError::not_found(format!(
-                "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"
-            ))
-        })
+        self.esms
+            .get(uuid)
+            .map(|e| e.clone())
+            .ok_or_else(|| LambdaError::not_found("The resource you requested does not exist."))
     }
 
     pub fn get_event_source_mapping(&self, uuid: &str) -> LambdaResult<Value> {

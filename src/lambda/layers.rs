@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::code;
-use super::engine::{LambdaEngine, LayerVersion, last_modified, now_ms};
+use super::engine::{LambdaEngine, LayerVersion, RUNTIMES, last_modified, now_ms};
 use super::error::{LambdaError, LambdaResult};
 use crate::context::RequestContext;
 
@@ -44,8 +44,72 @@ fn layer_arn(ctx: &RequestContext, name: &str) -> LambdaResult<String> {
     ))
 }
 
+/// The model's enum checks of layer runtimes and architectures, as one message
+/// ("N validation error(s) detected: ...; ...") the way AWS joins them.
+fn check_compatible(
+    runtimes: &[&str],
+    runtimes_field: &str,
+    archs: &[&str],
+    archs_field: &str,
+    listed: bool,
+) -> LambdaResult<()> {
+    let shown = |v: &[&str]| {
+        if listed {
+            format!("[{}]", v.join(", "))
+        } else {
+            v.join(", ")
+        }
+    };
+    let mut errors = Vec::new();
+    if runtimes.iter().any(|r| !RUNTIMES.contains(r)) {
+        errors.push(format!(
+            "Value '{}' at '{runtimes_field}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            shown(runtimes),
+            RUNTIMES.join(", ")
+        ));
+    }
+    if archs.iter().any(|a| *a != "x86_64" && *a != "arm64") {
+        let rule = "Member must satisfy enum value set: [x86_64, arm64]";
+        errors.push(format!(
+            "Value '{}' at '{archs_field}' failed to satisfy constraint: {}",
+            shown(archs),
+            if listed {
+                format!("Member must satisfy constraint: [{rule}]")
+            } else {
+                rule.to_string()
+            }
+        ));
+    }
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(LambdaError::validation(format!(
+            "1 validation error detected: {}",
+            errors[0]
+        ))),
+        n => Err(LambdaError::validation(format!(
+            "{n} validation errors detected: {}",
+            errors.join("; ")
+        ))),
+    }
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// A layer version number as AWS reads it: below 1 is refused before any lookup.
+fn version_number(version: &str) -> LambdaResult<u64> {
+    match version.parse::<i64>() {
+        Ok(n) if n < 1 => Err(LambdaError::invalid("Layer Version Cannot be less than 1")),
+        Ok(n) => Ok(n as u64),
+        Err(_) => Err(LambdaError::validation(format!(
+            "1 validation error detected: Value '{version}' at 'versionNumber' failed to satisfy constraint: Member must be a number"
+        ))),
+    }
+}
+
 fn version_json(v: &LayerVersion) -> Value {
-    json!({
+    let mut out = json!({
         "Content": {
             "Location": format!("file://{}", v.code.dir.display()),
             "CodeSha256": v.code.sha256,
@@ -58,8 +122,11 @@ fn version_json(v: &LayerVersion) -> Value {
         "Version": v.version,
         "CompatibleRuntimes": v.runtimes,
         "CompatibleArchitectures": v.architectures,
-        "LicenseInfo": v.license,
-    })
+    });
+    if let Some(l) = &v.license {
+        out["LicenseInfo"] = json!(l);
+    }
+    out
 }
 
 impl LambdaEngine {
@@ -70,6 +137,13 @@ impl LambdaEngine {
         input: PublishLayerInput,
     ) -> LambdaResult<Value> {
         let arn = layer_arn(ctx, name)?;
+        check_compatible(
+            &strs(&input.compatible_runtimes),
+            "compatibleRuntimes",
+            &strs(&input.compatible_architectures),
+            "compatibleArchitectures",
+            true,
+        )?;
         let content = input
             .content
             .ok_or_else(|| LambdaError::validation("1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null"))?;
@@ -77,7 +151,7 @@ impl LambdaEngine {
             LambdaError::invalid("Please provide a source for the layer content (ZipFile).")
         })?;
         let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, zip.trim())
-            .map_err(|_| LambdaError::invalid("Could not unzip uploaded file. Please check your file, then try to upload again."))?;
+            .map_err(|_| LambdaError::invalid(code::UNZIP_FAILED))?;
         let code = code::unpack_zip(&self.code_root(), &bytes)?;
         let mut versions = self.layers.entry(arn.clone()).or_default();
         let version = versions.keys().next_back().copied().unwrap_or(0) + 1;
@@ -97,11 +171,7 @@ impl LambdaEngine {
     }
 
     fn layer_version(&self, arn: &str, version: &str) -> LambdaResult<LayerVersion> {
-        let n: u64 = version.parse().map_err(|_| {
-            LambdaError::validation(format!(
-                "1 validation error detected: Value '{version}' at 'versionNumber' failed to satisfy constraint: Member must be a number"
-            ))
-        })?;
+        let n = version_number(version)?;
         self.layers
             .get(arn)
             .and_then(|v| v.get(&n).cloned())
@@ -119,10 +189,24 @@ impl LambdaEngine {
     }
 
     pub fn get_layer_version_by_arn(&self, arn: &str) -> LambdaResult<Value> {
-        let (layer, version) = arn
-            .rsplit_once(':')
-            .ok_or_else(|| LambdaError::validation(format!("1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+")))?;
-        Ok(version_json(&self.layer_version(layer, version)?))
+        let parts: Vec<&str> = arn.split(':').collect();
+        let valid = matches!(parts.as_slice(),
+            ["arn", partition, "lambda", region, account, "layer", name, version]
+                if partition.starts_with("aws")
+                    && !region.is_empty()
+                    && account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+                    && valid_layer_name(name)
+                    && !version.is_empty()
+                    && version.bytes().all(|b| b.is_ascii_digit()));
+        match arn.rsplit_once(':') {
+            Some((layer, version)) if valid => {
+                Ok(version_json(&self.layer_version(layer, version)?))
+            }
+            _ => Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\\\d{{1}}:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+"
+            ))),
+        }
     }
 
     pub fn delete_layer_version(
@@ -132,9 +216,8 @@ impl LambdaEngine {
         version: &str,
     ) -> LambdaResult<()> {
         let arn = layer_arn(ctx, name)?;
-        if let Ok(n) = version.parse::<u64>()
-            && let Some(mut versions) = self.layers.get_mut(&arn)
-        {
+        let n = version_number(version)?;
+        if let Some(mut versions) = self.layers.get_mut(&arn) {
             versions.remove(&n);
         }
         Ok(())
@@ -150,14 +233,31 @@ impl LambdaEngine {
         Ok(json!({"LayerVersions": versions}))
     }
 
-    pub fn list_layers(&self, ctx: &RequestContext) -> Value {
+    /// Layers with their latest version compatible with `runtime` and `arch` (when given).
+    pub fn list_layers(
+        &self,
+        ctx: &RequestContext,
+        runtime: Option<&str>,
+        arch: Option<&str>,
+    ) -> LambdaResult<Value> {
+        check_compatible(
+            runtime.as_slice(),
+            "compatibleRuntime",
+            arch.as_slice(),
+            "compatibleArchitecture",
+            false,
+        )?;
+        let fits = |v: &&LayerVersion| {
+            runtime.is_none_or(|r| v.runtimes.iter().any(|x| x == r))
+                && arch.is_none_or(|a| v.architectures.iter().any(|x| x == a))
+        };
         let prefix = format!("arn:aws:lambda:{}:{}:layer:", ctx.region, ctx.account);
         let mut layers: Vec<Value> = self
             .layers
             .iter()
             .filter(|e| e.key().starts_with(&prefix))
             .filter_map(|e| {
-                let latest = e.value().values().next_back()?;
+                let latest = e.value().values().rev().find(fits)?;
                 Some(json!({
                     "LayerName": e.key().trim_start_matches(&prefix),
                     "LayerArn": e.key(),
@@ -166,6 +266,6 @@ impl LambdaEngine {
             })
             .collect();
         layers.sort_by(|a, b| a["LayerName"].as_str().cmp(&b["LayerName"].as_str()));
-        json!({"Layers": layers})
+        Ok(json!({"Layers": layers}))
     }
 }

@@ -183,6 +183,7 @@ pub struct AddPermissionInput {
     pub source_arn: Option<String>,
     pub source_account: Option<String>,
     pub event_source_token: Option<String>,
+    #[serde(rename = "PrincipalOrgID")]
     pub principal_org_id: Option<String>,
     pub function_url_auth_type: Option<String>,
     pub revision_id: Option<String>,
@@ -199,7 +200,15 @@ pub struct ConcurrencyInput {
 pub struct EventInvokeConfigInput {
     pub maximum_retry_attempts: Option<i64>,
     pub maximum_event_age_in_seconds: Option<i64>,
-    pub destination_config: Option<DestinationConfig>,
+    pub destination_config: Option<DestinationConfigInput>,
+}
+
+/// `DestinationConfig` as sent: an absent side and `{}` are told apart (AWS's messages do).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DestinationConfigInput {
+    pub on_success: Option<Destination>,
+    pub on_failure: Option<Destination>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -223,8 +232,10 @@ pub struct Destination {
 pub struct EventInvokeConfig {
     pub function_arn: String,
     pub last_modified: EpochSeconds,
-    pub maximum_retry_attempts: u32,
-    pub maximum_event_age_in_seconds: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_event_age_in_seconds: Option<u32>,
     pub destination_config: DestinationConfig,
 }
 

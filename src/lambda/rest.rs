@@ -104,6 +104,8 @@ async fn route(
         .into_owned()
         .collect();
     let qualifier = q.get("Qualifier").cloned();
+    let marker = q.get("Marker").map(String::as_str);
+    let max_items = q.get("MaxItems").map(String::as_str);
     let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let m = method.as_str();
@@ -115,9 +117,9 @@ async fn route(
         }
         ("GET", ["2015-03-31", "functions"]) => ok(&engine.list_functions(
             ctx,
-            q.get("Marker").map(String::as_str),
-            q.get("MaxItems").map(String::as_str),
-            q.get("FunctionVersion").is_some_and(|v| v == "ALL"),
+            marker,
+            max_items,
+            q.get("FunctionVersion").map(String::as_str),
         )?),
         ("GET", ["2015-03-31", "functions", name]) => {
             ok(&engine.get_function(ctx, name, qualifier)?)
@@ -190,7 +192,7 @@ async fn route(
             rid,
         )),
         ("GET", ["2015-03-31", "functions", name, "versions"]) => {
-            ok(&engine.list_versions(ctx, name)?)
+            ok(&engine.list_versions(ctx, name, marker, max_items)?)
         }
         ("POST", ["2015-03-31", "functions", name, "aliases"]) => Ok(json_reply(
             201,
@@ -260,7 +262,7 @@ async fn route(
                 "event-invoke-config",
                 "list",
             ],
-        ) => ok(&engine.list_event_invoke_configs(ctx, name)?),
+        ) => ok(&engine.list_event_invoke_configs(ctx, name, marker, max_items)?),
         ("POST", ["2017-03-31", "tags", arn]) => {
             let t: super::model::TagsInput = input(&body)?;
             engine.tag_resource(ctx, arn, t.tags)?;
@@ -318,7 +320,11 @@ async fn route(
         ("GET", ["2018-10-31", "layers"]) if q.get("find").is_some_and(|f| f == "LayerVersion") => {
             ok(&engine.get_layer_version_by_arn(q.get("Arn").map(String::as_str).unwrap_or(""))?)
         }
-        ("GET", ["2018-10-31", "layers"]) => ok(&engine.list_layers(ctx)),
+        ("GET", ["2018-10-31", "layers"]) => ok(&engine.list_layers(
+            ctx,
+            q.get("CompatibleRuntime").map(String::as_str),
+            q.get("CompatibleArchitecture").map(String::as_str),
+        )?),
         _ => Err(not_found_route(method, path)),
     }
 }

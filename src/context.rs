@@ -7,6 +7,11 @@ pub struct RequestContext {
     pub account: String,
     /// Region name, e.g. `us-east-1`.
     pub region: String,
+    /// Whether the request named its region (a SigV4 credential scope; in-process callers
+    /// always do). An unsigned request, such as a subscriber visiting the SubscribeURL or
+    /// UnsubscribeURL fogbank put in a message (AWS's carry the region in their host name),
+    /// gets the default region but is not held to it where an ARN names another.
+    pub region_given: bool,
     /// The `Host` header as the client sent it (queue URLs are built from it).
     pub host: String,
 }
@@ -17,6 +22,7 @@ impl RequestContext {
         RequestContext {
             account: account.to_string(),
             region: region.to_string(),
+            region_given: true,
             host: host.to_string(),
         }
     }

@@ -382,3 +382,56 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
         .await
         .expect("unsubscribe confirmation verifies");
 }
+
+#[tokio::test]
+async fn subscribe_and_unsubscribe_urls_work_for_a_topic_of_another_region() {
+    // Subscribers visit these URLs unsigned: AWS's name the region in their host, fogbank's
+    // reach the default region, which must not refuse the eu-west-1 topic they name.
+    let server = common::start().await;
+    let sns = aws_sdk_sns::Client::new(&common::sdk_config(&server, "test", "eu-west-1").await);
+    let topic = common::create_topic(&sns, "elsewhere").await;
+    assert!(topic.starts_with("arn:aws:sns:eu-west-1:"), "{topic}");
+    let (endpoint, mut rx) = common::http_endpoint(0).await;
+    common::subscribe(&sns, &topic, "http", &endpoint).await;
+    let confirmation: serde_json::Value =
+        serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    let res = reqwest::get(confirmation["SubscribeURL"].as_str().expect("url"))
+        .await
+        .expect("visit SubscribeURL");
+    assert_eq!(
+        res.status().as_u16(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+
+    common::publish(&sns, &topic, "to eu-west-1").await;
+    let note: serde_json::Value = serde_json::from_str(&next(&mut rx).await.body).expect("json");
+    assert_eq!(note["Message"], "to eu-west-1");
+    let res = reqwest::get(note["UnsubscribeURL"].as_str().expect("url"))
+        .await
+        .expect("visit UnsubscribeURL");
+    assert_eq!(
+        res.status().as_u16(),
+        200,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let subs = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .expect("subscriptions");
+    assert!(subs.subscriptions().is_empty(), "{subs:?}");
+
+    // A signed request from another region is still refused, as AWS refuses it.
+    let us = common::sns(&server).await;
+    let e = us
+        .get_topic_attributes()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .expect_err("another region");
+    assert_eq!(e.code(), Some("InvalidParameter"));
+}

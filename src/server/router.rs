@@ -435,6 +435,7 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
     RequestContext {
         account,
         region,
+        region_given: scope.region.is_some(),
         host,
     }
 }

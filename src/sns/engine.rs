@@ -436,7 +436,7 @@ impl SnsEngine {
 
     fn check_topic_arn(ctx: &RequestContext, arn: &str) -> SnsResult<()> {
         check_arn_shape(arn, "TopicArn")?;
-        if arn.split(':').nth(3) != Some(ctx.region.as_str()) {
+        if ctx.region_given && arn.split(':').nth(3) != Some(ctx.region.as_str()) {
             return Err(SnsError::invalid("TopicArn"));
         }
         Ok(())

@@ -135,10 +135,105 @@ pub(crate) struct Function {
     pub tags: BTreeMap<String, String>,
 }
 
-/// A resource policy: its statements and revision.
-struct Policy {
-    statements: Vec<Value>,
-    revision: String,
+/// A resource policy (a function qualifier's or a layer version's): its statements and
+/// revision, which changes with every statement added or removed.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    statements: Vec<Statement>,
+    pub revision: String,
+}
+
+/// One policy statement, its members in AWS's order (a `Value` would sort them).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Statement {
+    pub sid: String,
+    pub effect: &'static str,
+    pub principal: Value,
+    pub action: String,
+    pub resource: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Value>,
+}
+
+impl Statement {
+    /// The statement as the Add*Permission calls answer it: compact JSON text.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A policy document as GetPolicy answers it, members in AWS's order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyDocument<'a> {
+    version: &'static str,
+    id: &'static str,
+    statement: &'a [Statement],
+}
+
+impl Policy {
+    pub fn new() -> Self {
+        Policy {
+            statements: Vec::new(),
+            revision: revision(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// Add a statement (its `Sid` must be new) and take a new revision.
+    pub fn add(&mut self, statement: Statement) -> LambdaResult<()> {
+        let sid = &statement.sid;
+        if self.statements.iter().any(|s| &s.sid == sid) {
+            return Err(LambdaError::conflict(format!(
+                "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
+            )));
+        }
+        self.statements.push(statement);
+        self.revision = revision();
+        Ok(())
+    }
+
+    /// Remove the statement `sid` and take a new revision.
+    pub fn remove(&mut self, sid: &str) -> LambdaResult<()> {
+        let before = self.statements.len();
+        self.statements.retain(|s| s.sid != sid);
+        if self.statements.len() == before {
+            return Err(LambdaError::not_found(format!(
+                "Statement {sid} is not found in resource policy."
+            )));
+        }
+        self.revision = revision();
+        Ok(())
+    }
+
+    /// `{"Policy": <the document as a string>, "RevisionId"}`, as GetPolicy answers.
+    pub fn answer(&self) -> Value {
+        let doc = PolicyDocument {
+            version: "2012-10-17",
+            id: "default",
+            statement: &self.statements,
+        };
+        let doc = serde_json::to_string(&doc).unwrap_or_default();
+        json!({"Policy": doc, "RevisionId": self.revision})
+    }
+}
+
+/// 412 when a caller's RevisionId is not the current one (`api` is where to read it).
+pub(crate) fn check_revision(expected: Option<&str>, actual: &str, api: &str) -> LambdaResult<()> {
+    match expected {
+        Some(r) if r != actual => Err(LambdaError::new(
+            412,
+            "PreconditionFailedException",
+            format!(
+                "The Revision Id provided does not match the latest Revision Id. Call the {api} API to retrieve the latest Revision Id"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An invoke as it arrived.
@@ -181,6 +276,8 @@ pub(crate) struct LayerVersion {
     pub runtimes: Vec<String>,
     pub architectures: Vec<String>,
     pub license: Option<String>,
+    /// Set by AddLayerVersionPermission; goes with the version when it is deleted.
+    pub policy: Option<Policy>,
 }
 
 /// The Lambda engine.
@@ -209,6 +306,11 @@ pub(crate) fn now_ms() -> u64 {
 pub(crate) fn last_modified(ms: u64) -> String {
     let iso = crate::sns::engine::iso8601(ms);
     format!("{}+0000", iso.trim_end_matches('Z'))
+}
+
+/// 404 for a resource without a policy (or with no statement left).
+pub(crate) fn no_policy() -> LambdaError {
+    LambdaError::not_found("No policy is associated with the given resource.")
 }
 
 fn revision() -> String {
@@ -1028,14 +1130,7 @@ impl LambdaEngine {
     }
 
     fn check_revision(expected: Option<&str>, actual: &str) -> LambdaResult<()> {
-        match expected {
-            Some(r) if r != actual => Err(LambdaError::new(
-                412,
-                "PreconditionFailedException",
-                "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
-            )),
-            _ => Ok(()),
-        }
+        check_revision(expected, actual, "GetFunction/GetAlias")
     }
 
     /// Replace $LATEST and drop its environments (they run the old code or configuration).
@@ -1496,27 +1591,12 @@ impl LambdaEngine {
             .ok_or_else(|| LambdaError::function_not_found(&arn))?;
         let mut f = lock(&f);
         let key = Self::policy_key(&f, q.as_deref())?;
-        let policy = f.policies.entry(key).or_insert_with(|| Policy {
-            statements: Vec::new(),
-            revision: revision(),
-        });
+        let policy = f.policies.entry(key).or_insert_with(Policy::new);
         Self::check_revision(input.revision_id.as_deref(), &policy.revision)?;
-        if policy.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
-            return Err(LambdaError::conflict(format!(
-                "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
-            )));
-        }
         let resource = match &q {
             Some(q) => format!("{arn}:{q}"),
             None => arn,
         };
-        let mut statement = json!({
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": principal_json,
-            "Action": action,
-            "Resource": resource,
-        });
         let mut condition = serde_json::Map::new();
         let mut equals = serde_json::Map::new();
         if let Some(a) = &input.source_account {
@@ -1531,12 +1611,17 @@ impl LambdaEngine {
         if let Some(a) = &input.source_arn {
             condition.insert("ArnLike".into(), json!({"AWS:SourceArn": a}));
         }
-        if !condition.is_empty() {
-            statement["Condition"] = Value::Object(condition);
-        }
-        policy.statements.push(statement.clone());
-        policy.revision = revision();
-        Ok(json!({"Statement": statement.to_string()}))
+        let statement = Statement {
+            sid,
+            effect: "Allow",
+            principal: principal_json,
+            action,
+            resource,
+            condition: (!condition.is_empty()).then_some(Value::Object(condition)),
+        };
+        let out = json!({"Statement": statement.text()});
+        policy.add(statement)?;
+        Ok(out)
     }
 
     pub fn remove_permission(
@@ -1556,20 +1641,10 @@ impl LambdaEngine {
         let policy = f
             .policies
             .get_mut(&key)
-            .filter(|p| !p.statements.is_empty())
-            .ok_or_else(|| {
-                LambdaError::not_found("No policy is associated with the given resource.")
-            })?;
+            .filter(|p| !p.is_empty())
+            .ok_or_else(no_policy)?;
         Self::check_revision(revision_id, &policy.revision)?;
-        let before = policy.statements.len();
-        policy.statements.retain(|s| s["Sid"] != sid);
-        if policy.statements.len() == before {
-            return Err(LambdaError::not_found(format!(
-                "Statement {sid} is not found in resource policy."
-            )));
-        }
-        policy.revision = revision();
-        Ok(())
+        policy.remove(sid)
     }
 
     pub fn get_policy(
@@ -1585,14 +1660,9 @@ impl LambdaEngine {
         let policy = f
             .policies
             .get(&key)
-            .filter(|p| !p.statements.is_empty())
+            .filter(|p| !p.is_empty())
             .ok_or_else(missing)?;
-        let doc = json!({
-            "Version": "2012-10-17",
-            "Id": "default",
-            "Statement": policy.statements,
-        });
-        Ok(json!({"Policy": doc.to_string(), "RevisionId": policy.revision}))
+        Ok(policy.answer())
     }
 
     // ----- concurrency -----

@@ -5,7 +5,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::code;
-use super::engine::{LambdaEngine, LayerVersion, RUNTIMES, last_modified, now_ms};
+use super::engine::{
+    LambdaEngine, LayerVersion, Policy, RUNTIMES, Statement, check_revision, last_modified,
+    no_policy, now_ms,
+};
 use super::error::{LambdaError, LambdaResult};
 use crate::context::RequestContext;
 
@@ -19,6 +22,106 @@ pub struct PublishLayerInput {
     #[serde(default)]
     pub compatible_architectures: Vec<String>,
     pub license_info: Option<String>,
+}
+
+/// AddLayerVersionPermission's body (its RevisionId travels in the query string).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddLayerPermissionInput {
+    pub statement_id: Option<String>,
+    pub action: Option<String>,
+    pub principal: Option<String>,
+    pub organization_id: Option<String>,
+}
+
+fn all_digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The model's `\d{12}|\*|arn:(aws[a-zA-Z-]*):iam::\d{12}:root`.
+fn valid_layer_principal(p: &str) -> bool {
+    if p == "*" || all_digits(p, 12) {
+        return true;
+    }
+    let Some(rest) = p.strip_prefix("arn:aws") else {
+        return false;
+    };
+    let Some((partition, rest)) = rest.split_once(":iam::") else {
+        return false;
+    };
+    partition
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic() || b == b'-')
+        && rest
+            .strip_suffix(":root")
+            .is_some_and(|account| all_digits(account, 12))
+}
+
+/// The model's `o-[a-z0-9]{10,32}`.
+fn valid_org_id(o: &str) -> bool {
+    o.strip_prefix("o-").is_some_and(|id| {
+        (10..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+/// The model's constraints of one string member, each broken one as AWS words it.
+fn check_member(
+    errors: &mut Vec<String>,
+    field: &str,
+    value: Option<&str>,
+    (min, max): (usize, usize),
+    pattern: (&str, bool),
+) {
+    let Some(v) = value else {
+        errors.push(format!(
+            "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        ));
+        return;
+    };
+    let broken =
+        |rule: String| format!("Value '{v}' at '{field}' failed to satisfy constraint: {rule}");
+    if !pattern.1 {
+        errors.push(broken(format!(
+            "Member must satisfy regular expression pattern: {}",
+            pattern.0
+        )));
+    }
+    let len = v.chars().count();
+    if len < min {
+        errors.push(broken(format!(
+            "Member must have length greater than or equal to {min}"
+        )));
+    }
+    if len > max {
+        errors.push(broken(format!(
+            "Member must have length less than or equal to {max}"
+        )));
+    }
+}
+
+/// "N validation error(s) detected: a; b" or nothing.
+fn validation_errors(errors: Vec<String>) -> LambdaResult<()> {
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(LambdaError::validation(format!(
+            "1 validation error detected: {}",
+            errors[0]
+        ))),
+        n => Err(LambdaError::validation(format!(
+            "{n} validation errors detected: {}",
+            errors.join("; ")
+        ))),
+    }
+}
+
+fn valid_statement_id(sid: &str) -> bool {
+    !sid.is_empty()
+        && sid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn valid_layer_name(name: &str) -> bool {
@@ -80,17 +183,7 @@ fn check_compatible(
             }
         ));
     }
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(LambdaError::validation(format!(
-            "1 validation error detected: {}",
-            errors[0]
-        ))),
-        n => Err(LambdaError::validation(format!(
-            "{n} validation errors detected: {}",
-            errors.join("; ")
-        ))),
-    }
+    validation_errors(errors)
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
@@ -164,6 +257,7 @@ impl LambdaEngine {
             runtimes: input.compatible_runtimes,
             architectures: input.compatible_architectures,
             license: input.license_info,
+            policy: None,
         };
         let out = version_json(&v);
         versions.insert(version, v);
@@ -221,6 +315,149 @@ impl LambdaEngine {
             versions.remove(&n);
         }
         Ok(())
+    }
+
+    /// The layer version a permission call names, or AWS's 404 naming its version ARN.
+    fn with_layer_version<T>(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        version: &str,
+        f: impl FnOnce(&mut LayerVersion) -> LambdaResult<T>,
+    ) -> LambdaResult<T> {
+        let arn = layer_arn(ctx, name)?;
+        let n = version_number(version)?;
+        let mut versions = self.layers.get_mut(&arn);
+        match versions.as_mut().and_then(|v| v.get_mut(&n)) {
+            Some(v) => f(v),
+            None => Err(LambdaError::not_found(format!(
+                "Layer version {arn}:{n} does not exist."
+            ))),
+        }
+    }
+
+    pub fn add_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        version: &str,
+        revision_id: Option<&str>,
+        input: AddLayerPermissionInput,
+    ) -> LambdaResult<Value> {
+        layer_arn(ctx, name)?;
+        version_number(version)?;
+        let sid = input.statement_id.as_deref();
+        let action = input.action.as_deref();
+        let principal = input.principal.as_deref();
+        let org = input.organization_id.as_deref();
+        let mut errors = Vec::new();
+        check_member(
+            &mut errors,
+            "statementId",
+            sid,
+            (1, 100),
+            ("([a-zA-Z0-9-_]+)", sid.is_some_and(valid_statement_id)),
+        );
+        check_member(
+            &mut errors,
+            "action",
+            action,
+            (0, 22),
+            (
+                "lambda:GetLayerVersion",
+                action == Some("lambda:GetLayerVersion"),
+            ),
+        );
+        check_member(
+            &mut errors,
+            "principal",
+            principal,
+            (0, 10000),
+            (
+                "\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root",
+                principal.is_some_and(valid_layer_principal),
+            ),
+        );
+        if org.is_some() {
+            check_member(
+                &mut errors,
+                "organizationId",
+                org,
+                (0, 34),
+                ("o-[a-z0-9]{10,32}", org.is_some_and(valid_org_id)),
+            );
+        }
+        validation_errors(errors)?;
+        // a missing member was reported above; this only unwraps without panicking
+        let (Some(sid), Some(principal)) = (sid, principal) else {
+            return Err(LambdaError::validation("1 validation error detected"));
+        };
+        let principal = if principal == "*" {
+            json!("*")
+        } else if all_digits(principal, 12) {
+            json!({"AWS": format!("arn:aws:iam::{principal}:root")})
+        } else {
+            json!({"AWS": principal})
+        };
+        self.with_layer_version(ctx, name, version, |v| {
+            let policy = v.policy.get_or_insert_with(Policy::new);
+            check_revision(revision_id, &policy.revision, "GetLayerPolicy")?;
+            let statement = Statement {
+                sid: sid.to_string(),
+                effect: "Allow",
+                principal,
+                action: "lambda:GetLayerVersion".to_string(),
+                resource: format!("{}:{}", v.arn, v.version),
+                condition: org.map(|o| json!({"StringEquals": {"aws:PrincipalOrgID": o}})),
+            };
+            let text = statement.text();
+            policy.add(statement)?;
+            Ok(json!({"Statement": text, "RevisionId": policy.revision}))
+        })
+    }
+
+    pub fn get_layer_version_policy(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        version: &str,
+    ) -> LambdaResult<Value> {
+        self.with_layer_version(ctx, name, version, |v| {
+            match v.policy.as_ref().filter(|p| !p.is_empty()) {
+                Some(p) => Ok(p.answer()),
+                None => Err(no_policy()),
+            }
+        })
+    }
+
+    pub fn remove_layer_version_permission(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        version: &str,
+        sid: &str,
+        revision_id: Option<&str>,
+    ) -> LambdaResult<()> {
+        layer_arn(ctx, name)?;
+        version_number(version)?;
+        let mut errors = Vec::new();
+        check_member(
+            &mut errors,
+            "statementId",
+            Some(sid),
+            (1, 100),
+            ("([a-zA-Z0-9-_]+)", valid_statement_id(sid)),
+        );
+        validation_errors(errors)?;
+        self.with_layer_version(ctx, name, version, |v| {
+            let policy = v
+                .policy
+                .as_mut()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(no_policy)?;
+            check_revision(revision_id, &policy.revision, "GetLayerPolicy")?;
+            policy.remove(sid)
+        })
     }
 
     pub fn list_layer_versions(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {

@@ -317,6 +317,30 @@ async fn route(
             engine.delete_layer_version(ctx, name, v)?;
             Ok(reply(204, Bytes::new(), rid))
         }
+        ("POST", ["2018-10-31", "layers", name, "versions", v, "policy"]) => Ok(json_reply(
+            201,
+            &engine.add_layer_version_permission(
+                ctx,
+                name,
+                v,
+                q.get("RevisionId").map(String::as_str),
+                input(&body)?,
+            )?,
+            rid,
+        )),
+        ("GET", ["2018-10-31", "layers", name, "versions", v, "policy"]) => {
+            ok(&engine.get_layer_version_policy(ctx, name, v)?)
+        }
+        ("DELETE", ["2018-10-31", "layers", name, "versions", v, "policy", sid]) => {
+            engine.remove_layer_version_permission(
+                ctx,
+                name,
+                v,
+                sid,
+                q.get("RevisionId").map(String::as_str),
+            )?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
         ("GET", ["2018-10-31", "layers"]) if q.get("find").is_some_and(|f| f == "LayerVersion") => {
             ok(&engine.get_layer_version_by_arn(q.get("Arn").map(String::as_str).unwrap_or(""))?)
         }

@@ -697,3 +697,116 @@ def test_invalid_zip_is_refused_with_aws_words(lam):
         "InvalidParameterValueException",
         "Could not unzip uploaded file. Please check your file, then try to upload again.",
     )
+
+
+def test_layer_policy_errors(lam_raw):
+    # test_layer_policy_exceptions
+    lam = lam_raw
+    content = {"ZipFile": zipped({"python/x.py": ("X = 1\n", 0o644)})}
+    layer = "layer4policy-" + uuid.uuid4().hex[:8]
+    published = lam.publish_layer_version(LayerName=layer, Content=content, CompatibleRuntimes=["python3.12"], CompatibleArchitectures=["x86_64"])
+    arn = published["LayerArn"]
+    allow = {"Action": "lambda:GetLayerVersion", "Principal": "*"}
+    assert aws_error(lam.get_layer_version_policy, LayerName=layer, VersionNumber=1) == (
+        404,
+        "ResourceNotFoundException",
+        "No policy is associated with the given resource.",
+    )
+    added = lam.add_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId="s1", **allow)
+    assert added["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert json.loads(added["Statement"]) == {"Sid": "s1", "Effect": "Allow", "Principal": "*", "Action": "lambda:GetLayerVersion", "Resource": f"{arn}:1"}
+    assert list(json.loads(added["Statement"])) == ["Sid", "Effect", "Principal", "Action", "Resource"]
+    assert uuid.UUID(added["RevisionId"])
+    assert aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=1, Action="*", Principal="*", StatementId="s-x") == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value '*' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: lambda:GetLayerVersion",
+    )
+    assert aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="s1", **allow) == (
+        409,
+        "ResourceConflictException",
+        "The statement id (s1) provided already exists. Please provide a new statement id, or remove the existing statement.",
+    )
+    wrong_revision = (
+        412,
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id",
+    )
+    assert aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="s2", RevisionId="wrong", **allow) == wrong_revision
+    missing = (404, "ResourceNotFoundException", f"Layer version {arn}-doesnotexist:1 does not exist.")
+    assert aws_error(lam.add_layer_version_permission, LayerName=f"{layer}-doesnotexist", VersionNumber=1, StatementId="s-x", **allow) == missing
+    assert aws_error(lam.get_layer_version_policy, LayerName=f"{layer}-doesnotexist", VersionNumber=1) == missing
+    assert aws_error(lam.remove_layer_version_permission, LayerName=f"{layer}-doesnotexist", VersionNumber=1, StatementId="s1") == missing
+    missing = (404, "ResourceNotFoundException", f"Layer version {arn}:2 does not exist.")
+    assert aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=2, StatementId="s-x", **allow) == missing
+    assert aws_error(lam.get_layer_version_policy, LayerName=layer, VersionNumber=2) == missing
+    assert aws_error(lam.remove_layer_version_permission, LayerName=layer, VersionNumber=2, StatementId="s1") == missing
+    assert aws_error(lam.remove_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="doesnotexist") == (
+        404,
+        "ResourceNotFoundException",
+        "Statement doesnotexist is not found in resource policy.",
+    )
+    assert aws_error(lam.remove_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="s1", RevisionId="wrong") == wrong_revision
+    # the failed calls changed nothing
+    policy = lam.get_layer_version_policy(LayerName=layer, VersionNumber=1)
+    assert policy["RevisionId"] == added["RevisionId"]
+    assert [s["Sid"] for s in json.loads(policy["Policy"])["Statement"]] == ["s1"]
+    # the model's constraints (not recorded against AWS: the code and the field are asserted)
+    status, code, message = aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="s3", Action="lambda:GetLayerVersion", Principal="s3.amazonaws.com")
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("1 validation error detected: Value 's3.amazonaws.com' at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: ")
+    status, code, message = aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="a.b", **allow)
+    assert (status, code, message) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'a.b' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
+    )
+    status, code, message = aws_error(lam.add_layer_version_permission, LayerName=layer, VersionNumber=1, StatementId="s3", OrganizationId="org", **allow)
+    assert (status, code) == (400, "ValidationException")
+    assert "Value 'org' at 'organizationId' failed to satisfy constraint: Member must satisfy regular expression pattern: o-[a-z0-9]{10,32}" in message
+    below = (400, "InvalidParameterValueException", "Layer Version Cannot be less than 1")
+    assert aws_error(lam.get_layer_version_policy, LayerName=layer, VersionNumber=0) == below
+
+
+def test_layer_policy_lifecycle(lam):
+    # test_layer_policy_lifecycle, then cross-account and organization statements
+    content = {"ZipFile": zipped({"python/x.py": ("X = 1\n", 0o644)})}
+    layer = "testlayer-" + uuid.uuid4().hex[:8]
+    arn = lam.publish_layer_version(LayerName=layer, Content=content)["LayerArn"]
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "lambda:GetLayerVersion", "Resource": f"{arn}:1"}
+    s1 = lam.add_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId="s1", Action="lambda:GetLayerVersion", Principal="*")
+    policy = lam.get_layer_version_policy(LayerName=layer, VersionNumber=1)
+    assert policy["RevisionId"] == s1["RevisionId"]
+    doc = json.loads(policy["Policy"])
+    assert doc == {"Version": "2012-10-17", "Id": "default", "Statement": [{"Sid": "s1", **statement}]}
+    assert list(doc) == ["Version", "Id", "Statement"]
+    s2 = lam.add_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId="s2", Action="lambda:GetLayerVersion", Principal="*", RevisionId=policy["RevisionId"])
+    assert s2["RevisionId"] != s1["RevisionId"]
+    assert json.loads(s2["Statement"]) == {"Sid": "s2", **statement}
+    postadd2 = lam.get_layer_version_policy(LayerName=layer, VersionNumber=1)
+    assert postadd2["RevisionId"] == s2["RevisionId"]
+    assert json.loads(postadd2["Policy"])["Statement"] == [{"Sid": "s1", **statement}, {"Sid": "s2", **statement}]
+    removed = lam.remove_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId="s2", RevisionId=postadd2["RevisionId"])
+    assert removed["ResponseMetadata"]["HTTPStatusCode"] == 204
+    postdelete = lam.get_layer_version_policy(LayerName=layer, VersionNumber=1)
+    assert postdelete["RevisionId"] not in (s1["RevisionId"], s2["RevisionId"])
+    assert json.loads(postdelete["Policy"])["Statement"] == [{"Sid": "s1", **statement}]
+    # an account id becomes its root ARN; OrganizationId a PrincipalOrgID condition (AWS's example)
+    x = lam.add_layer_version_permission(LayerName=arn, VersionNumber=1, StatementId="xaccount", Action="lambda:GetLayerVersion", Principal="223456789012")
+    assert x["Statement"] == json.dumps(
+        {"Sid": "xaccount", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::223456789012:root"}, "Action": "lambda:GetLayerVersion", "Resource": f"{arn}:1"},
+        separators=(",", ":"),
+    )
+    org = lam.add_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId="org", Action="lambda:GetLayerVersion", Principal="*", OrganizationId="o-1234567890")
+    assert json.loads(org["Statement"])["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": "o-1234567890"}}
+    # removing the last statement leaves no policy; deleting the version drops its policy
+    for sid in ("s1", "xaccount", "org"):
+        lam.remove_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId=sid)
+    with pytest.raises(ClientError) as e:
+        lam.get_layer_version_policy(LayerName=layer, VersionNumber=1)
+    assert e.value.response["Error"]["Message"] == "No policy is associated with the given resource."
+    lam.add_layer_version_permission(LayerName=layer, VersionNumber=1, StatementId="s1", Action="lambda:GetLayerVersion", Principal="*")
+    lam.delete_layer_version(LayerName=layer, VersionNumber=1)
+    with pytest.raises(ClientError) as e:
+        lam.get_layer_version_policy(LayerName=layer, VersionNumber=1)
+    assert e.value.response["Error"]["Message"] == f"Layer version {arn}:1 does not exist."

@@ -383,6 +383,15 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
         .expect("unsubscribe confirmation verifies");
 }
 
+/// GET a URL from an SNS message, unsigned, as a subscriber does; it must answer 200.
+async fn visit_ok(url: &serde_json::Value) {
+    let res = reqwest::get(url.as_str().expect("url"))
+        .await
+        .expect("visit");
+    let status = res.status().as_u16();
+    assert_eq!(status, 200, "{}", res.text().await.unwrap_or_default());
+}
+
 #[tokio::test]
 async fn subscribe_and_unsubscribe_urls_work_for_a_topic_of_another_region() {
     // Subscribers visit these URLs unsigned: AWS's name the region in their host, fogbank's
@@ -395,28 +404,12 @@ async fn subscribe_and_unsubscribe_urls_work_for_a_topic_of_another_region() {
     common::subscribe(&sns, &topic, "http", &endpoint).await;
     let confirmation: serde_json::Value =
         serde_json::from_str(&next(&mut rx).await.body).expect("json");
-    let res = reqwest::get(confirmation["SubscribeURL"].as_str().expect("url"))
-        .await
-        .expect("visit SubscribeURL");
-    assert_eq!(
-        res.status().as_u16(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    visit_ok(&confirmation["SubscribeURL"]).await;
 
     common::publish(&sns, &topic, "to eu-west-1").await;
     let note: serde_json::Value = serde_json::from_str(&next(&mut rx).await.body).expect("json");
     assert_eq!(note["Message"], "to eu-west-1");
-    let res = reqwest::get(note["UnsubscribeURL"].as_str().expect("url"))
-        .await
-        .expect("visit UnsubscribeURL");
-    assert_eq!(
-        res.status().as_u16(),
-        200,
-        "{}",
-        res.text().await.unwrap_or_default()
-    );
+    visit_ok(&note["UnsubscribeURL"]).await;
     let subs = sns
         .list_subscriptions_by_topic()
         .topic_arn(&topic)

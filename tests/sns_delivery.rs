@@ -45,13 +45,7 @@ async fn sqs_envelopes_carry_signatures_that_verify_for_both_versions() {
     let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
     let t = topic(&sns, "signed").await;
     let (url, arn) = queue(&sqs, "signed-q").await;
-    sns.subscribe()
-        .topic_arn(&t)
-        .protocol("sqs")
-        .endpoint(&arn)
-        .send()
-        .await
-        .expect("subscribe");
+    common::subscribe(&sns, &t, "sqs", &arn).await;
 
     sns.publish()
         .topic_arn(&t)
@@ -82,12 +76,7 @@ async fn sqs_envelopes_carry_signatures_that_verify_for_both_versions() {
         .send()
         .await
         .expect("set version 2");
-    sns.publish()
-        .topic_arn(&t)
-        .message("no subject")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &t, "no subject").await;
     let mut bodies = Vec::new();
     while bodies.len() < 2 {
         let out = sqs
@@ -140,13 +129,7 @@ async fn http_confirmations_notifications_and_unsubscribes_are_signed() {
     let sns = common::sns(&server).await;
     let t = topic(&sns, "signed-http").await;
     let (endpoint, mut rx) = common::http_endpoint(0).await;
-    sns.subscribe()
-        .topic_arn(&t)
-        .protocol("http")
-        .endpoint(&endpoint)
-        .send()
-        .await
-        .expect("subscribe");
+    common::subscribe(&sns, &t, "http", &endpoint).await;
     let confirmation: serde_json::Value =
         serde_json::from_str(&next(&mut rx).await.body).expect("json");
     common::verify_sns_signature(&confirmation)
@@ -312,12 +295,7 @@ async fn refused_lambda_invokes_go_to_the_subscription_dlq() {
         .expect("subscribe")
         .subscription_arn
         .expect("arn");
-    sns.publish()
-        .topic_arn(&t)
-        .message("lost")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &t, "lost").await;
     let _ = rx.recv().await;
     let m = receive_one(&sqs, &dlq_url).await;
     let env: serde_json::Value = serde_json::from_str(m.body().expect("body")).expect("json");
@@ -376,12 +354,7 @@ async fn failed_http_deliveries_go_to_the_subscription_dlq_after_the_retries() {
         .send()
         .await
         .expect("set redrive policy");
-    sns.publish()
-        .topic_arn(&t)
-        .message("undeliverable")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &t, "undeliverable").await;
     // The first attempt and one retry.
     next(&mut rx).await;
     next(&mut rx).await;
@@ -572,21 +545,10 @@ async fn sqs_envelopes_are_written_in_aws_key_order_and_layout() {
     let (sns, sqs) = (common::sns(&server).await, common::sqs(&server).await);
     let t = topic(&sns, "layout").await;
     let (url, arn) = queue(&sqs, "layout-q").await;
-    sns.subscribe()
-        .topic_arn(&t)
-        .protocol("sqs")
-        .endpoint(&arn)
-        .send()
-        .await
-        .expect("subscribe");
+    common::subscribe(&sns, &t, "sqs", &arn).await;
 
     // No Subject, no attributes: neither key appears.
-    sns.publish()
-        .topic_arn(&t)
-        .message("plain \"quoted\"\nsecond line é / \\ {\"k\":[1]}")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &t, "plain \"quoted\"\nsecond line é / \\ {\"k\":[1]}").await;
     let body = receive_and_delete(&sqs, &url).await;
     let env: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(
@@ -678,13 +640,13 @@ async fn fifo_envelopes_carry_the_sequence_number_and_no_signature() {
         .expect("fifo queue")
         .queue_url
         .expect("url");
-    sns.subscribe()
-        .topic_arn(&t)
-        .protocol("sqs")
-        .endpoint("arn:aws:sqs:us-east-1:000000000000:layout-q.fifo")
-        .send()
-        .await
-        .expect("subscribe");
+    common::subscribe(
+        &sns,
+        &t,
+        "sqs",
+        "arn:aws:sqs:us-east-1:000000000000:layout-q.fifo",
+    )
+    .await;
     let published = sns
         .publish()
         .topic_arn(&t)

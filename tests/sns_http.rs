@@ -52,12 +52,7 @@ async fn http_subscription_is_confirmed_by_its_subscribe_url_then_notified() {
     assert_eq!(a.get("SubscriptionsPending").map(String::as_str), Some("1"));
 
     // Publishing before confirmation delivers nothing.
-    sns.publish()
-        .topic_arn(&topic)
-        .message("too early")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &topic, "too early").await;
 
     let url = body["SubscribeURL"].as_str().expect("url");
     let res = reqwest::get(url).await.expect("visit SubscribeURL");
@@ -204,12 +199,7 @@ async fn failed_notifications_are_retried_on_the_delivery_policy_schedule() {
     }
     let _ = second;
     let started = std::time::Instant::now();
-    sns.publish()
-        .topic_arn(&topic)
-        .message("raw body")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &topic, "raw body").await;
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "publish waited for endpoints"
@@ -326,13 +316,7 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
     let sns = common::sns(&server).await;
     let (endpoint, mut rx) = common::http_endpoint(0).await;
     let topic = common::create_topic(&sns, "hooks-layout").await;
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("http")
-        .endpoint(&endpoint)
-        .send()
-        .await
-        .expect("subscribe");
+    common::subscribe(&sns, &topic, "http", &endpoint).await;
     let confirmation = next(&mut rx).await.body;
     let body: serde_json::Value = serde_json::from_str(&confirmation).expect("json");
     let keys = common::CONFIRMATION_KEYS;
@@ -354,12 +338,7 @@ async fn confirmations_and_notifications_are_written_in_aws_key_order_and_layout
         .subscription_arn
         .expect("arn");
 
-    sns.publish()
-        .topic_arn(&topic)
-        .message("over http")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &topic, "over http").await;
     let note = next(&mut rx).await.body;
     let env: serde_json::Value = serde_json::from_str(&note).expect("json");
     let keys = common::NOTIFICATION_KEYS;

@@ -65,13 +65,7 @@ async fn recorded_protocols_validate_their_endpoints_and_show_what_was_sent() {
         .endpoint_arn
         .expect("arn");
     let endpoint_arn = endpoint_arn.as_str();
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("application")
-        .endpoint(endpoint_arn)
-        .send()
-        .await
-        .expect("application");
+    common::subscribe(&sns, &topic, "application", endpoint_arn).await;
     subscribe(
         "firehose",
         "arn:aws:firehose:us-east-1:000000000000:deliverystream/s",
@@ -247,12 +241,7 @@ async fn https_deliveries_use_tls_and_a_failed_handshake_goes_to_the_dlq() {
         .send()
         .await
         .expect("confirm");
-    sns.publish()
-        .topic_arn(&topic)
-        .message("over tls")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &topic, "over tls").await;
     let out = sqs
         .receive_message()
         .queue_url(&dlq_url)
@@ -286,13 +275,7 @@ async fn https_deliveries_reach_an_endpoint_whose_ca_is_trusted() {
     let server = fogbank::server::spawn(config).await.expect("server starts");
     let sns = common::sns(&server).await;
     let topic = common::create_topic(&sns, "tls-ok").await;
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("https")
-        .endpoint(&endpoint)
-        .send()
-        .await
-        .expect("subscribe");
+    common::subscribe(&sns, &topic, "https", &endpoint).await;
     let confirmation = common::next_request(&mut rx).await;
     assert_eq!(
         confirmation.headers["x-amz-sns-message-type"],
@@ -306,12 +289,7 @@ async fn https_deliveries_reach_an_endpoint_whose_ca_is_trusted() {
         .await
         .expect("GET SubscribeURL");
     assert_eq!(confirmed.status().as_u16(), 200);
-    sns.publish()
-        .topic_arn(&topic)
-        .message("over tls")
-        .send()
-        .await
-        .expect("publish");
+    common::publish(&sns, &topic, "over tls").await;
     let notification = common::next_request(&mut rx).await;
     assert_eq!(
         notification.headers["x-amz-sns-message-type"],

@@ -35,6 +35,15 @@ async fn otp_for(server: &fogbank::server::RunningServer, phone: &str) -> String
     otp
 }
 
+/// CreateSMSSandboxPhoneNumber for `phone`, which must succeed (the password is "texted").
+async fn add_number(sns: &aws_sdk_sns::Client, phone: &str) {
+    sns.create_sms_sandbox_phone_number()
+        .phone_number(phone)
+        .send()
+        .await
+        .expect("create sandbox number");
+}
+
 async fn statuses(sns: &aws_sdk_sns::Client) -> Vec<(String, Status)> {
     sns.list_sms_sandbox_phone_numbers()
         .send()
@@ -94,11 +103,7 @@ async fn sandbox_numbers_are_added_verified_and_deleted() {
     assert_eq!(statuses(&sns).await[0].1, Status::Pending);
 
     // Re-sending replaces the password: the old one no longer works.
-    sns.create_sms_sandbox_phone_number()
-        .phone_number(phone)
-        .send()
-        .await
-        .expect("resend");
+    add_number(&sns, phone).await;
     let otp2 = otp_for(&server, phone).await;
     if otp2 != otp {
         let status = expect_service_error!(
@@ -123,11 +128,7 @@ async fn sandbox_numbers_are_added_verified_and_deleted() {
         vec![(phone.to_string(), Status::Verified)]
     );
     // Adding a verified number again leaves it verified.
-    sns.create_sms_sandbox_phone_number()
-        .phone_number(phone)
-        .send()
-        .await
-        .expect("create again");
+    add_number(&sns, phone).await;
     assert_eq!(statuses(&sns).await[0].1, Status::Verified);
 
     sns.delete_sms_sandbox_phone_number()
@@ -191,11 +192,7 @@ async fn sandbox_input_is_validated() {
         "ResourceNotFound"
     );
     assert_eq!(status, Some(404));
-    sns.create_sms_sandbox_phone_number()
-        .phone_number("+15555550124")
-        .send()
-        .await
-        .expect("create");
+    add_number(&sns, "+15555550124").await;
     for bad in ["1234", "123456789", "12a456"] {
         expect_service_error!(
             sns.verify_sms_sandbox_phone_number()
@@ -223,11 +220,7 @@ async fn sandbox_input_is_validated() {
 
     // At most ten destination numbers: UserError.
     for i in 0..9 {
-        sns.create_sms_sandbox_phone_number()
-            .phone_number(format!("+1555555020{i}"))
-            .send()
-            .await
-            .expect("create");
+        add_number(&sns, &format!("+1555555020{i}")).await;
     }
     let status = expect_service_error!(
         sns.create_sms_sandbox_phone_number()
@@ -246,11 +239,7 @@ async fn sandbox_numbers_page_and_are_scoped_and_reset() {
     let sns = common::sns(&server).await;
     let mut phones: Vec<String> = (0..7).map(|i| format!("+4477009001{i:02}")).collect();
     for p in phones.iter().rev() {
-        sns.create_sms_sandbox_phone_number()
-            .phone_number(p)
-            .send()
-            .await
-            .expect("create");
+        add_number(&sns, p).await;
     }
     phones.sort();
     let mut seen = Vec::new();

@@ -1209,10 +1209,12 @@ impl SnsEngine {
             (id, seq, t.subscriptions.clone())
         };
         let signatures = RefCell::new(Vec::new());
+        // Each distinct message is parsed once for all MessageBody-scoped filters.
+        let mut bodies: Vec<(&str, filter::Body)> = Vec::new();
         for sub in subs.iter().filter(|s| !s.pending) {
             let message = Self::message_for(&out, &sub.protocol);
             if let Some(f) = &sub.filter
-                && !Self::passes(f, &out, message)
+                && !Self::passes(f, &out, message, &mut bodies)
             {
                 continue;
             }
@@ -1244,7 +1246,12 @@ impl SnsEngine {
             .unwrap_or(&out.message)
     }
 
-    fn passes(f: &FilterPolicy, out: &Outgoing, message: &str) -> bool {
+    fn passes<'m>(
+        f: &FilterPolicy,
+        out: &Outgoing,
+        message: &'m str,
+        bodies: &mut Vec<(&'m str, filter::Body)>,
+    ) -> bool {
         match f.scope() {
             Scope::MessageAttributes => f.matches(&|path: &[String]| {
                 let a = out.attributes.get(path.first()?)?;
@@ -1262,7 +1269,16 @@ impl SnsEngine {
                     _ => vec![Candidate::Str(s.clone())],
                 })
             }),
-            Scope::MessageBody => f.matches_body(message),
+            Scope::MessageBody => {
+                let i = match bodies.iter().position(|(m, _)| *m == message) {
+                    Some(i) => i,
+                    None => {
+                        bodies.push((message, filter::Body::parse(message)));
+                        bodies.len() - 1
+                    }
+                };
+                f.matches_parsed(&bodies[i].1)
+            }
         }
     }
 

@@ -368,8 +368,26 @@ impl FilterPolicy {
     /// it does (test_filter_policy_on_message_body_dot_attribute,
     /// test_filter_policy_on_message_body_array_of_object_attributes).
     pub fn matches_body(&self, message: &str) -> bool {
+        self.matches_parsed(&Body::parse(message))
+    }
+
+    /// [`Self::matches_body`] on a body parsed once (a publish checks many subscriptions).
+    pub fn matches_parsed(&self, body: &Body) -> bool {
+        match &body.0 {
+            Some(flat) => self.matches(&|path: &[String]| flat.get(&path.join(".")).cloned()),
+            None => false,
+        }
+    }
+}
+
+/// A message body as MessageBody-scoped policies see it: its leaf values by dotted path, or
+/// `None` when it is not a JSON object (which no such policy matches).
+pub struct Body(Option<HashMap<String, Vec<Candidate>>>);
+
+impl Body {
+    pub fn parse(message: &str) -> Body {
         let Ok(Value::Object(body)) = serde_json::from_str::<Value>(message) else {
-            return false;
+            return Body(None);
         };
         let mut flat = HashMap::new();
         let mut prefix = String::new();
@@ -378,7 +396,7 @@ impl FilterPolicy {
             prefix.push_str(k);
             flatten(v, &mut prefix, &mut flat);
         }
-        self.matches(&|path: &[String]| flat.get(&path.join(".")).cloned())
+        Body(Some(flat))
     }
 }
 

@@ -1846,6 +1846,17 @@ impl SqsEngine {
         Ok(ListMessageMoveTasksOutput { results })
     }
 
+    /// Check every queue's reachability invariant (`QueueState::audit`): every stored message
+    /// can still be received. `Err` names the queue and the first message that cannot.
+    pub fn audit(&self) -> Result<(), String> {
+        let now = self.now();
+        let queues: Vec<Arc<Queue>> = self.queues.iter().map(|e| e.value().clone()).collect();
+        for q in queues {
+            q.lock().audit(now).map_err(|e| format!("{}: {e}", q.arn))?;
+        }
+        Ok(())
+    }
+
     /// Every message of a queue, visible, in flight or delayed, with all its attributes and
     /// without receiving it: nothing changes (the developer peek endpoints). Each message
     /// carries an extra `IsVisible` attribute; receipt handles are empty.

@@ -163,6 +163,14 @@ pub struct QueueState {
     dedup_expiry: VecDeque<(Millis, String)>,
     attempts: HashMap<String, (Millis, Vec<AttemptEntry>)>,
     next_sequence_number: u128,
+    /// The latest "now" any operation brought: the queue's own clock, which never runs
+    /// backwards. Callers read the clock before they take the lock, so a receive can hold an
+    /// older "now" than a send that got the lock first; every operation works at
+    /// `max(now, now_seen)` so that it never sees a stored message as being in its future.
+    now_seen: Millis,
+    /// Operations since the last full invariant audit (debug builds).
+    #[cfg(debug_assertions)]
+    audit_countdown: u32,
 }
 
 /// Identifies a queue inside receipt handles.
@@ -243,7 +251,16 @@ impl QueueState {
             dedup_expiry: VecDeque::new(),
             attempts: HashMap::new(),
             next_sequence_number: sequence_start,
+            now_seen: now,
+            #[cfg(debug_assertions)]
+            audit_countdown: 0,
         }
+    }
+
+    /// The time an operation works at: `now`, or a later time an earlier operation brought.
+    fn observe(&mut self, now: Millis) -> Millis {
+        self.now_seen = self.now_seen.max(now);
+        self.now_seen
     }
 
     fn fifo(&self) -> bool {
@@ -270,6 +287,7 @@ impl QueueState {
 
     /// Look up a remembered FIFO deduplication id.
     pub fn dedup_lookup(&mut self, key: &str, now: Millis) -> Option<DedupEntry> {
+        let now = self.observe(now);
         self.expire_dedup(now);
         self.dedup.get(key).cloned()
     }
@@ -295,6 +313,7 @@ impl QueueState {
 
     /// Store a message; remember its dedup id when given. Returns its internal sequence.
     pub fn push(&mut self, mut msg: StoredMessage, dedup_key: Option<String>, now: Millis) -> u64 {
+        let now = self.observe(now);
         let seq = self.next_seq;
         self.next_seq += 1;
         msg.seq = seq;
@@ -328,6 +347,7 @@ impl QueueState {
             self.timers.push(Reverse((msg.visible_at, seq)));
         }
         self.messages.insert(seq, Box::new(msg));
+        self.debug_audit(now);
         seq
     }
 
@@ -360,6 +380,7 @@ impl QueueState {
 
     /// The earliest time at which a message may become visible, for long-poll wake-ups.
     pub fn next_wakeup(&mut self, now: Millis) -> Option<Millis> {
+        let now = self.observe(now);
         self.promote(now);
         self.timers.peek().map(|Reverse((due, _))| *due)
     }
@@ -396,6 +417,7 @@ impl QueueState {
         key: HandleKey,
         moved: &mut Vec<StoredMessage>,
     ) -> Vec<Received> {
+        let now = self.observe(now);
         self.promote(now);
         let mut picked: Vec<u64> = Vec::with_capacity(max);
         if self.fifo() {
@@ -411,6 +433,9 @@ impl QueueState {
                 };
                 m.in_ready = false;
                 if m.visible_at > now {
+                    // Not reachable while time runs forwards (see `now_seen`); should it ever
+                    // happen, the message keeps a timer instead of being dropped from reach.
+                    self.timers.push(Reverse((m.visible_at, seq)));
                     continue;
                 }
                 let expired = m.enqueued_ms() + retention <= now;
@@ -444,6 +469,7 @@ impl QueueState {
                 });
             }
         }
+        self.debug_audit(now);
         out
     }
 
@@ -504,6 +530,7 @@ impl QueueState {
         vt_ms: Millis,
         key: HandleKey,
     ) -> Option<Vec<Received>> {
+        let now = self.observe(now);
         self.attempts.retain(|_, (exp, _)| *exp > now);
         let (_, entries) = self.attempts.get(attempt)?;
         let unchanged = entries.iter().all(|(seq, generation, visible_at)| {
@@ -540,6 +567,7 @@ impl QueueState {
 
     /// Remember what a receive with a `ReceiveRequestAttemptId` returned.
     pub fn record_attempt(&mut self, attempt: String, now: Millis, received: &[Received]) {
+        let now = self.observe(now);
         let entries = received
             .iter()
             .map(|r| {
@@ -554,6 +582,7 @@ impl QueueState {
     /// Delete the message a receipt handle names. Standard queues delete even with an older
     /// handle of the same message; FIFO queues only with the current, unexpired one.
     pub fn delete(&mut self, seq: u64, generation: u32, now: Millis) -> HandleOutcome {
+        let now = self.observe(now);
         let Some(m) = self.messages.get(&seq) else {
             return HandleOutcome::NotInFlight;
         };
@@ -561,6 +590,7 @@ impl QueueState {
             return HandleOutcome::NotInFlight;
         }
         self.remove(seq);
+        self.debug_audit(now);
         HandleOutcome::Done
     }
 
@@ -574,6 +604,7 @@ impl QueueState {
         vt_ms: Millis,
         now: Millis,
     ) -> HandleOutcome {
+        let now = self.observe(now);
         let fifo = self.fifo();
         let Some(m) = self.messages.get_mut(&seq) else {
             return HandleOutcome::NotInFlight;
@@ -598,6 +629,7 @@ impl QueueState {
         if vt_ms == 0 {
             self.promote(now);
         }
+        self.debug_audit(now);
         HandleOutcome::Done
     }
 
@@ -613,6 +645,7 @@ impl QueueState {
 
     /// Remove up to `max` currently visible messages (for message move tasks), oldest first.
     pub fn take_visible(&mut self, now: Millis, max: usize) -> Vec<StoredMessage> {
+        let now = self.observe(now);
         self.promote(now);
         let mut seqs: Vec<u64> = self
             .messages
@@ -622,13 +655,17 @@ impl QueueState {
             .collect();
         seqs.sort_unstable();
         seqs.truncate(max);
-        seqs.into_iter()
+        let taken = seqs
+            .into_iter()
             .filter_map(|s| self.remove(s).map(|m| *m))
-            .collect()
+            .collect();
+        self.debug_audit(now);
+        taken
     }
 
     /// Counts for the `ApproximateNumberOf*` attributes.
     pub fn counts(&self, now: Millis) -> Counts {
+        let now = now.max(self.now_seen);
         let mut c = Counts::default();
         for m in self.messages.values() {
             if self.expired(m, now) {
@@ -647,6 +684,7 @@ impl QueueState {
 
     /// Whether any message is receivable right now (used to end long polls early).
     pub fn has_visible(&mut self, now: Millis) -> bool {
+        let now = self.observe(now);
         self.promote(now);
         if self.fifo() {
             self.messages.values().any(|m| m.visible_at <= now)
@@ -656,308 +694,6 @@ impl QueueState {
     }
 }
 
+mod audit;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const KEY: HandleKey = HandleKey {
-        queue_id: 7,
-        secret: 42,
-    };
-
-    fn standard() -> QueueState {
-        QueueState::new(QueueAttributes::default(), 0, 0)
-    }
-
-    fn fifo() -> QueueState {
-        let attrs = QueueAttributes {
-            fifo: true,
-            ..QueueAttributes::default()
-        };
-        QueueState::new(attrs, 0, 0)
-    }
-
-    fn msg(body: &str, now: Millis, delay: Millis) -> StoredMessage {
-        StoredMessage::new(rand_id(body), Arc::from(body), None, now, now + delay)
-    }
-
-    fn grouped(body: &str, group: &str, now: Millis) -> StoredMessage {
-        let extra = MessageExtra {
-            group_id: Some(Arc::from(group)),
-            ..Default::default()
-        };
-        StoredMessage::new(
-            rand_id(body),
-            Arc::from(body),
-            Some(Box::new(extra)),
-            now,
-            now,
-        )
-    }
-
-    fn rand_id(body: &str) -> u128 {
-        body.bytes()
-            .fold(1u128, |a, b| a.wrapping_mul(31).wrapping_add(u128::from(b)))
-    }
-
-    fn bodies(r: &[Received]) -> Vec<String> {
-        r.iter().map(|r| r.message.body.to_string()).collect()
-    }
-
-    #[test]
-    fn receipt_handles_round_trip_and_reject_forgeries() {
-        let h = KEY.encode(12, 3);
-        assert_eq!(KEY.decode(&h), Some((12, 3)));
-        let other = HandleKey {
-            queue_id: 8,
-            secret: 42,
-        };
-        assert_eq!(other.decode(&h), None);
-        assert_eq!(KEY.decode("garbage"), None);
-        let mut tampered = h.clone().into_bytes();
-        tampered[12] = if tampered[12] == b'A' { b'B' } else { b'A' };
-        assert_eq!(
-            KEY.decode(std::str::from_utf8(&tampered).expect("ascii")),
-            None
-        );
-    }
-
-    #[test]
-    fn visibility_timeout_hides_then_returns_message() {
-        let mut q = standard();
-        q.push(msg("a", 0, 0), None, 0);
-        let mut moved = vec![];
-        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
-        assert_eq!(bodies(&r), ["a"]);
-        assert!(
-            q.receive(29_999, 10, 30_000, None, KEY, &mut moved)
-                .is_empty()
-        );
-        assert_eq!(
-            q.counts(29_999),
-            Counts {
-                visible: 0,
-                not_visible: 1,
-                delayed: 0
-            }
-        );
-        let again = q.receive(30_000, 10, 30_000, None, KEY, &mut moved);
-        assert_eq!(bodies(&again), ["a"]);
-        assert_eq!(again[0].message.receive_count, 2);
-        assert_eq!(again[0].message.first_receive_ms, 0);
-        assert_ne!(again[0].receipt_handle, r[0].receipt_handle);
-    }
-
-    #[test]
-    fn delay_keeps_message_hidden_until_due() {
-        let mut q = standard();
-        q.push(msg("d", 0, 5_000), None, 0);
-        let mut moved = vec![];
-        assert!(
-            q.receive(4_999, 10, 30_000, None, KEY, &mut moved)
-                .is_empty()
-        );
-        assert_eq!(q.counts(4_999).delayed, 1);
-        assert_eq!(q.next_wakeup(0), Some(5_000));
-        assert_eq!(
-            bodies(&q.receive(5_000, 10, 30_000, None, KEY, &mut moved)),
-            ["d"]
-        );
-    }
-
-    #[test]
-    fn retention_expiry_drops_messages() {
-        let mut q = standard();
-        q.attributes.message_retention_period = 60;
-        q.push(msg("old", 0, 0), None, 0);
-        assert_eq!(q.counts(59_999).visible, 1);
-        assert_eq!(q.counts(60_000).visible, 0);
-        let mut moved = vec![];
-        assert!(
-            q.receive(60_000, 10, 30_000, None, KEY, &mut moved)
-                .is_empty()
-        );
-        assert!(moved.is_empty());
-        assert!(q.is_empty());
-    }
-
-    #[test]
-    fn delete_and_change_visibility_use_receipt_handles() {
-        let mut q = standard();
-        q.push(msg("a", 0, 0), None, 0);
-        q.push(msg("b", 0, 0), None, 0);
-        let mut moved = vec![];
-        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
-        let (sa, ga) = KEY.decode(&r[0].receipt_handle).expect("valid");
-        let (sb, gb) = KEY.decode(&r[1].receipt_handle).expect("valid");
-        assert_eq!(q.delete(sa, ga, 1), HandleOutcome::Done);
-        assert_eq!(q.change_visibility(sb, gb, 0, 1), HandleOutcome::Done);
-        assert_eq!(
-            bodies(&q.receive(1, 10, 30_000, None, KEY, &mut moved)),
-            ["b"]
-        );
-        assert_eq!(
-            q.change_visibility(sa, ga, 0, 1),
-            HandleOutcome::NotInFlight
-        );
-        assert_eq!(q.len(), 1);
-    }
-
-    #[test]
-    fn changing_visibility_with_an_expired_handle_is_a_no_op() {
-        let mut q = standard();
-        q.push(msg("a", 0, 0), None, 0);
-        let mut moved = vec![];
-        let r = q.receive(0, 1, 1_000, None, KEY, &mut moved);
-        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
-        assert_eq!(
-            q.change_visibility(s, g, 60_000, 1_000),
-            HandleOutcome::Done
-        );
-        assert_eq!(q.counts(1_000).visible, 1, "not hidden again");
-        // Once received again, the old handle no longer changes anything.
-        let again = q.receive(1_000, 1, 1_000, None, KEY, &mut moved);
-        assert_eq!(bodies(&again), ["a"]);
-        assert_eq!(
-            q.change_visibility(s, g, 60_000, 2_500),
-            HandleOutcome::NotInFlight
-        );
-    }
-
-    #[test]
-    fn redrive_moves_message_after_max_receives() {
-        let mut q = standard();
-        q.push(msg("poison", 0, 0), None, 0);
-        let mut moved = vec![];
-        for i in 0..2 {
-            let t = i * 1_000;
-            assert_eq!(q.receive(t, 1, 0, Some(2), KEY, &mut moved).len(), 1);
-        }
-        assert!(q.receive(5_000, 1, 0, Some(2), KEY, &mut moved).is_empty());
-        assert_eq!(moved.len(), 1);
-        assert_eq!(&*moved[0].body, "poison");
-        assert!(q.is_empty());
-    }
-
-    #[test]
-    fn fifo_hands_out_groups_in_order_and_locks_in_flight_groups() {
-        let mut q = fifo();
-        for (b, g) in [
-            ("a1", "a"),
-            ("b1", "b"),
-            ("a2", "a"),
-            ("a3", "a"),
-            ("b2", "b"),
-        ] {
-            q.push(grouped(b, g, 0), None, 0);
-        }
-        let mut moved = vec![];
-        let first = q.receive(0, 2, 30_000, None, KEY, &mut moved);
-        assert_eq!(bodies(&first), ["a1", "a2"]);
-        // group a is locked while a1/a2 are in flight; b is free.
-        let second = q.receive(0, 10, 30_000, None, KEY, &mut moved);
-        assert_eq!(bodies(&second), ["b1", "b2"]);
-        assert!(q.receive(0, 10, 30_000, None, KEY, &mut moved).is_empty());
-        for r in &first {
-            let (s, g) = KEY.decode(&r.receipt_handle).expect("valid");
-            assert_eq!(q.delete(s, g, 1), HandleOutcome::Done);
-        }
-        assert_eq!(
-            bodies(&q.receive(1, 10, 30_000, None, KEY, &mut moved)),
-            ["a3"]
-        );
-    }
-
-    #[test]
-    fn fifo_message_returns_in_place_after_visibility_expires() {
-        let mut q = fifo();
-        q.push(grouped("1", "g", 0), None, 0);
-        q.push(grouped("2", "g", 0), None, 0);
-        let mut moved = vec![];
-        assert_eq!(
-            bodies(&q.receive(0, 1, 1_000, None, KEY, &mut moved)),
-            ["1"]
-        );
-        assert!(q.receive(500, 10, 1_000, None, KEY, &mut moved).is_empty());
-        assert_eq!(
-            bodies(&q.receive(1_000, 10, 1_000, None, KEY, &mut moved)),
-            ["1", "2"]
-        );
-    }
-
-    #[test]
-    fn fifo_dedup_entries_expire_after_five_minutes() {
-        let mut q = fifo();
-        q.push(grouped("x", "g", 0), Some("k".into()), 0);
-        assert!(q.dedup_lookup("k", DEDUP_WINDOW_MS - 1).is_some());
-        assert!(q.dedup_lookup("k", DEDUP_WINDOW_MS).is_none());
-    }
-
-    #[test]
-    fn fifo_attempt_replays_same_messages_while_in_flight() {
-        let mut q = fifo();
-        q.push(grouped("1", "g", 0), None, 0);
-        let mut moved = vec![];
-        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
-        q.record_attempt("att".into(), 0, &r);
-        let again = q.replay_attempt("att", 10, 30_000, KEY).expect("replayed");
-        assert_eq!(again[0].receipt_handle, r[0].receipt_handle);
-        // The replay restarted the visibility timeout: still hidden at 30 s, visible at 30.01 s.
-        assert!(
-            q.receive(30_000, 10, 30_000, None, KEY, &mut moved)
-                .is_empty()
-        );
-        assert!(q.replay_attempt("att", 30_000, 30_000, KEY).is_some());
-        assert!(q.replay_attempt("att", 60_000, 30_000, KEY).is_none());
-        assert_eq!(
-            bodies(&q.receive(60_000, 10, 30_000, None, KEY, &mut moved)),
-            ["1"]
-        );
-    }
-
-    #[test]
-    fn fifo_attempt_is_not_replayed_after_a_visibility_change() {
-        let mut q = fifo();
-        q.push(grouped("1", "g", 0), None, 0);
-        let mut moved = vec![];
-        let r = q.receive(0, 10, 30_000, None, KEY, &mut moved);
-        q.record_attempt("att".into(), 0, &r);
-        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
-        assert_eq!(q.change_visibility(s, g, 60_000, 10), HandleOutcome::Done);
-        assert!(q.replay_attempt("att", 20, 30_000, KEY).is_none());
-    }
-
-    #[test]
-    fn visibility_cannot_be_extended_beyond_twelve_hours_after_the_receive() {
-        let mut q = standard();
-        q.push(msg("a", 0, 0), None, 0);
-        let mut moved = vec![];
-        let r = q.receive(1_000, 1, 30_000, None, KEY, &mut moved);
-        let (s, g) = KEY.decode(&r[0].receipt_handle).expect("valid");
-        assert_eq!(
-            q.change_visibility(s, g, MAX_VISIBILITY_MS, 2_000),
-            HandleOutcome::BeyondVisibilityLimit
-        );
-        assert_eq!(
-            q.change_visibility(s, g, MAX_VISIBILITY_MS - 1_000, 2_000),
-            HandleOutcome::Done
-        );
-    }
-
-    #[test]
-    fn stale_timers_are_compacted() {
-        let mut q = standard();
-        let mut moved = vec![];
-        for i in 0..3000u64 {
-            q.push(msg(&format!("m{i}"), 0, 0), None, 0);
-        }
-        let r = q.receive(0, 3000, 30_000, None, KEY, &mut moved);
-        for x in &r {
-            let (s, g) = KEY.decode(&x.receipt_handle).expect("valid");
-            q.delete(s, g, 0);
-        }
-        q.push(msg("last", 0, 0), None, 0);
-        q.next_wakeup(0);
-        assert!(q.timers.len() <= 1, "{}", q.timers.len());
-    }
-}
+mod tests;

@@ -35,6 +35,11 @@ pub struct Config {
     /// it, the URLs fogbank puts in SNS messages (SigningCertURL, SubscribeURL, UnsubscribeURL)
     /// are https, as AWS's are.
     pub tls: Option<Arc<crate::server::TlsSettings>>,
+    /// Browser and DNS-rebinding protection: allowed origins and host names
+    /// (`--allow-origin`, `--hostname`).
+    pub guard: crate::server::GuardSettings,
+    /// Header-read timeout and the cap on open connections.
+    pub connections: crate::server::ConnectionSettings,
 }
 
 impl Default for Config {
@@ -48,6 +53,8 @@ impl Default for Config {
             strict_auth: None,
             https_extra_roots: Arc::new(Vec::new()),
             tls: None,
+            guard: crate::server::GuardSettings::default(),
+            connections: crate::server::ConnectionSettings::default(),
         }
     }
 }

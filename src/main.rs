@@ -114,6 +114,55 @@ struct Cli {
     #[arg(long = "tls-key", env = "FOGBANK_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
 
+    /// Web origins allowed to call fogbank from a browser page, besides http(s)://localhost,
+    /// *.localhost, 127.0.0.1 and [::1] on any port: exact origins (https://app.example:8443),
+    /// scheme://*.domain patterns, `null`; `*` turns the browser checks off.
+    #[arg(
+        long = "allow-origin",
+        env = "FOGBANK_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    allow_origins: Vec<String>,
+
+    /// LocalStack's EXTRA_CORS_ALLOWED_ORIGINS: added to --allow-origin.
+    #[arg(
+        long = "extra-cors-allowed-origins",
+        env = "EXTRA_CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        hide = true
+    )]
+    extra_cors_allowed_origins: Vec<String>,
+
+    /// LocalStack's DISABLE_CORS_CHECKS=1: the same as --allow-origin '*'.
+    #[arg(
+        long = "disable-cors-checks",
+        env = "DISABLE_CORS_CHECKS",
+        hide = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    disable_cors_checks: bool,
+
+    /// Host names fogbank answers to besides localhost, *.localhost and loopback addresses
+    /// when it listens on loopback (DNS rebinding protection), e.g. a docker-compose service
+    /// name; `*` accepts any. The --tls-names are included.
+    #[arg(long = "hostname", env = "FOGBANK_HOSTNAMES", value_delimiter = ',')]
+    hostnames: Vec<String>,
+
+    /// Seconds a connection may take to send a request's headers; an idle keep-alive
+    /// connection is closed after the same time. Requests in progress are never cut.
+    #[arg(
+        long = "header-timeout",
+        env = "FOGBANK_HEADER_TIMEOUT",
+        default_value_t = 30.0
+    )]
+    header_timeout: f64,
+
+    /// Most connections open at once (default: half the open-files limit); more wait to be
+    /// accepted until one closes.
+    #[arg(long = "max-connections", env = "FOGBANK_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -225,9 +274,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !cli.header_timeout.is_finite() || cli.header_timeout <= 0.0 {
+        eprintln!("fogbank: --header-timeout must be a positive number of seconds");
+        return ExitCode::from(2);
+    }
+    let open_files = fogbank::server::raise_nofile_limit();
+    tracing::debug!(open_files, "open-files limit");
+    let mut allow_origins = cli.allow_origins.clone();
+    allow_origins.extend(cli.extra_cors_allowed_origins.iter().cloned());
+    if cli.disable_cors_checks {
+        allow_origins.push("*".into());
+    }
+    let mut hostnames = cli.hostnames.clone();
+    hostnames.extend(cli.tls_names.iter().cloned());
     let config = Config {
         listen,
         tls,
+        guard: fogbank::server::GuardSettings {
+            allow_origins,
+            hostnames,
+        },
+        connections: fogbank::server::ConnectionSettings {
+            header_timeout: std::time::Duration::from_secs_f64(cli.header_timeout),
+            max_connections: cli.max_connections,
+        },
         default_region: cli.region.clone(),
         default_account: cli.account.clone(),
         lambda,

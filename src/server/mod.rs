@@ -11,10 +11,15 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 
 mod auth;
+mod conn;
+mod guard;
+mod refusal;
 mod router;
 pub mod sigv4;
 mod tls;
 
+pub use conn::{ConnectionSettings, raise_nofile_limit};
+pub use guard::GuardSettings;
 pub use router::AppState;
 pub use tls::{CERT_PATH as TLS_CERT_PATH, TlsSettings};
 

@@ -14,11 +14,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use serde_json::json;
 use tokio::net::TcpListener;
 
 use super::auth::{Scope, scope_of};
+use super::refusal::{self, Shape};
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::lambda::LambdaEngine;
@@ -73,17 +73,11 @@ impl AppState {
     }
 }
 
-/// The router: internal endpoints plus the AWS dispatcher for everything else.
+/// The router: internal endpoints plus the AWS dispatcher for everything else. In strict mode
+/// the internal endpoints that read or change state need a valid SigV4 signature.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/_fogbank/health", get(fogbank_health))
-        .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
-        .route(super::tls::CERT_PATH, get(tls_certificate))
+    let protected = Router::new()
         .merge(sns_inspection_routes())
-        .route(
-            "/_localstack/health",
-            get(localstack_health).head(localstack_health),
-        )
         .route(
             "/_fogbank/sqs/messages",
             get(peek_fogbank).post(peek_fogbank),
@@ -95,8 +89,51 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fogbank/reset", axum::routing::post(reset))
         .route("/moto-api/reset", axum::routing::post(reset))
         .route("/_localstack/state/reset", axum::routing::post(reset))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_signature,
+        ));
+    Router::new()
+        .route("/_fogbank/health", get(fogbank_health_route))
+        .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
+        .route(super::tls::CERT_PATH, get(tls_certificate))
+        .route(
+            "/_localstack/health",
+            get(localstack_health).head(localstack_health),
+        )
+        .merge(protected)
         .fallback(aws)
         .with_state(state)
+}
+
+/// Strict mode: an internal endpoint that reads or changes state needs a valid signature.
+async fn require_signature(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(creds) = &state.config.strict_auth else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let rid = request_id();
+    let Ok(body) = axum::body::to_bytes(body, MAX_QUERY_BODY).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(json!({"error": "request body too large"})),
+        )
+            .into_response();
+    };
+    if let Err(f) = super::sigv4::verify(&parts, &body, creds, std::time::SystemTime::now()) {
+        tracing::info!(
+            code = f.code,
+            path = parts.uri.path(),
+            "request refused: {}",
+            f.message
+        );
+        return refusal::auth_failure(Shape::Internal, &f, &rid);
+    }
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 pub(crate) async fn serve(
@@ -132,27 +169,43 @@ pub(crate) async fn serve(
         reaper.abort();
         shutdown_state.shutdown();
     };
+    let local = listener.local_addr()?;
+    let guard = Arc::new(super::guard::Guard::new(&state.config.guard, local));
+    let service =
+        super::guard::Guarded::new(hyper_util::service::TowerToHyperService::new(app), guard);
+    let settings = &state.config.connections;
+    let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections()));
+    let header_timeout = settings.header_timeout;
     match state.config.tls.clone() {
         Some(tls) => {
-            let listener = super::tls::SniffingListener::new(listener, tls)?;
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            let acceptor = super::tls::SniffingListener::new(listener, tls, slots);
+            super::conn::serve(acceptor, service, header_timeout, shutdown).await
         }
         None => {
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
+            let acceptor = super::conn::PlainAcceptor::new(listener, slots);
+            super::conn::serve(acceptor, service, header_timeout, shutdown).await
         }
     }
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-async fn fogbank_health(State(state): State<Arc<AppState>>) -> Response {
+/// `GET /_fogbank/health`: in strict mode an unsigned request gets the liveness status only.
+async fn fogbank_health_route(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let details = match &state.config.strict_auth {
+        None => true,
+        Some(creds) => {
+            super::sigv4::verify(&parts, b"", creds, std::time::SystemTime::now()).is_ok()
+        }
+    };
+    if !details {
+        return axum::Json(json!({"status": "ok"})).into_response();
+    }
+    fogbank_health(&state)
+}
+
+fn fogbank_health(state: &AppState) -> Response {
     axum::Json(json!({
         "status": "ok",
         "version": VERSION,
@@ -448,7 +501,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let rid = request_id();
     let (parts, body) = req.into_parts();
-    if is_lambda_path(parts.uri.path()) {
+    if super::refusal::is_lambda_path(parts.uri.path()) {
         return lambda(&state, parts, body, &rid).await;
     }
     let target = header_str(&parts.headers, "x-amz-target").map(str::to_string);
@@ -472,7 +525,12 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let scope = scope_of(&parts.headers, query_string);
     let ctx = context(&state, &parts.headers, &scope);
     if let Err(f) = check_auth(&state, &parts, &body) {
-        return auth_error(json_protocol, &f, &rid);
+        let shape = if json_protocol {
+            Shape::Json
+        } else {
+            Shape::Query
+        };
+        return refusal::auth_failure(shape, &f, &rid);
     }
 
     if let Some(target) = target {
@@ -526,7 +584,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     });
     let Some(action) = action.filter(|a| !a.is_empty()) else {
         if parts.method == Method::GET && path == "/" {
-            return fogbank_health(State(state.clone())).await;
+            return fogbank_health(&state);
         }
         let err = SqsError::new(
             SqsErrorCode::MissingAction,
@@ -594,61 +652,35 @@ async fn lambda(
     let scope = scope_of(&parts.headers, query_string);
     let ctx = context(state, &parts.headers, &scope);
     if let Err(f) = check_auth(state, &parts, &body) {
-        let status = if f.code == "RequestExpired" { 400 } else { 403 };
-        let code = match f.code {
-            "InvalidClientTokenId" | "MissingAuthenticationToken" => "UnrecognizedClientException",
-            "SignatureDoesNotMatch" => "InvalidSignatureException",
-            other => other,
-        };
-        let e = crate::lambda::LambdaError::new(status, code, f.message);
-        return lambda_rest::error_reply(&e, rid);
+        return refusal::auth_failure(Shape::Lambda, &f, rid);
     }
     lambda_rest::handle(&state.lambda, &ctx, &parts, body, rid).await
 }
 
-/// In strict mode, verify the request's SigV4 signature.
+/// In strict mode, verify the request's SigV4 signature. The links SNS puts in its messages
+/// (SubscribeURL, UnsubscribeURL: GETs carrying an unguessable token or subscription ARN) are
+/// served unsigned, as AWS serves them.
 fn check_auth(
     state: &AppState,
     parts: &axum::http::request::Parts,
     body: &[u8],
 ) -> Result<(), super::sigv4::AuthFailure> {
-    match &state.config.strict_auth {
-        None => Ok(()),
-        Some(creds) => super::sigv4::verify(parts, body, creds, std::time::SystemTime::now())
-            .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message)),
-    }
-}
-
-/// An authentication failure in the protocol of the request (SQS JSON, or query XML).
-fn auth_error(json_protocol: bool, f: &super::sigv4::AuthFailure, rid: &str) -> Response {
-    let status = if f.code == "RequestExpired" { 400 } else { 403 };
-    let reply = if json_protocol {
-        Reply {
-            status,
-            content_type: "application/x-amz-json-1.0",
-            headers: vec![("x-amzn-query-error", format!("{};Sender", f.code))],
-            body: json!({"__type": format!("com.amazon.coral.service#{}", f.code), "message": f.message})
-                .to_string()
-                .into_bytes(),
-        }
-    } else {
-        let mut x = crate::protocol::xml::XmlWriter::new();
-        x.open("ErrorResponse");
-        x.open("Error");
-        x.elem("Type", "Sender");
-        x.elem("Code", f.code);
-        x.elem("Message", &f.message);
-        x.close("Error");
-        x.elem("RequestId", rid);
-        x.close("ErrorResponse");
-        Reply {
-            status,
-            content_type: "text/xml",
-            headers: vec![],
-            body: x.finish().into_bytes(),
-        }
+    let Some(creds) = &state.config.strict_auth else {
+        return Ok(());
     };
-    to_response(reply, rid)
+    if parts.method == Method::GET
+        && parts.uri.path() == "/"
+        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && super::guard::is_sns_link(parts.uri.query().unwrap_or(""))
+        && !parts
+            .uri
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature="))
+    {
+        return Ok(());
+    }
+    super::sigv4::verify(parts, body, creds, std::time::SystemTime::now())
+        .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message))
 }
 
 /// Render a reply, logging one line for a failed request: service, action, error code.
@@ -694,31 +726,7 @@ fn is_auth_param(k: &str) -> bool {
         )
 }
 
-fn is_lambda_path(path: &str) -> bool {
-    let b = path.as_bytes();
-    b.len() > 12
-        && b[0] == b'/'
-        && b[1] == b'2'
-        && b[2] == b'0'
-        && b[5] == b'-'
-        && b[8] == b'-'
-        && b[11] == b'/'
-}
-
 fn malformed(rid: &str, message: &str) -> Response {
     let err = SqsError::new(SqsErrorCode::InvalidQueryParameter, message);
     to_response(sqs_codec::error_reply(Protocol::Query, &err, rid), rid)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lambda_paths_are_recognised_by_their_date_prefix() {
-        assert!(is_lambda_path("/2015-03-31/functions"));
-        assert!(is_lambda_path("/2017-03-31/tags/arn"));
-        assert!(!is_lambda_path("/000000000000/q"));
-        assert!(!is_lambda_path("/"));
-    }
 }

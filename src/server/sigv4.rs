@@ -270,23 +270,29 @@ pub fn verify(
         .build()
         .map_err(|e| fail("IncompleteSignature", e.to_string()))?
         .into();
-    let body = if p.expires.is_some() {
-        SignableBody::UnsignedPayload
-    } else {
-        SignableBody::Bytes(body)
+    let expected = |body: SignableBody<'_>| -> Result<String, AuthFailure> {
+        let request = SignableRequest::new(
+            parts.method.as_str(),
+            uri.as_str(),
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            body,
+        )
+        .map_err(|e| fail("IncompleteSignature", e.to_string()))?;
+        Ok(sign(request, &params)
+            .map_err(|e| fail("SignatureDoesNotMatch", e.to_string()))?
+            .signature()
+            .to_string())
     };
-    let request = SignableRequest::new(
-        parts.method.as_str(),
-        uri,
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        body,
-    )
-    .map_err(|e| fail("IncompleteSignature", e.to_string()))?;
-    let expected = sign(request, &params)
-        .map_err(|e| fail("SignatureDoesNotMatch", e.to_string()))?
-        .signature()
-        .to_string();
-    if expected == p.signature {
+    let matches = if p.expires.is_some() {
+        // Presigned URLs of non-S3 services are signed with either payload hash: S3-style
+        // `UNSIGNED-PAYLOAD` (aws-sigv4, the JS SDK) or the SHA-256 of the (empty) body
+        // (botocore's generate_presigned_url). AWS accepts both.
+        expected(SignableBody::UnsignedPayload)? == p.signature
+            || expected(SignableBody::Bytes(body))? == p.signature
+    } else {
+        expected(SignableBody::Bytes(body))? == p.signature
+    };
+    if matches {
         Ok(())
     } else {
         Err(fail(

@@ -4,7 +4,6 @@
 //! start for localhost (plus `--tls-name`s), served at [`CERT_PATH`] so clients can trust it.
 
 use std::io;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -162,27 +161,29 @@ impl AsyncWrite for MaybeTls {
     }
 }
 
-/// Accepts TCP connections and hands them to axum once it is known whether they speak TLS
-/// (and, if so, once the handshake is done). Each connection is sniffed in its own task, so a
-/// slow or silent client never holds up the others.
+/// Accepts TCP connections and hands them to the server once it is known whether they speak
+/// TLS (and, if so, once the handshake is done). Each connection is sniffed in its own task, so
+/// a slow or silent client never holds up the others; each holds one of the server's
+/// open-connection slots from accept on.
 pub struct SniffingListener {
-    ready: mpsc::Receiver<(MaybeTls, SocketAddr)>,
-    local: SocketAddr,
+    ready: mpsc::Receiver<(MaybeTls, OwnedSemaphorePermit)>,
     acceptor: JoinHandle<()>,
 }
 
 impl SniffingListener {
-    pub fn new(listener: TcpListener, tls: Arc<TlsSettings>) -> io::Result<SniffingListener> {
-        let local = listener.local_addr()?;
+    pub fn new(
+        listener: TcpListener,
+        tls: Arc<TlsSettings>,
+        slots: Arc<Semaphore>,
+    ) -> SniffingListener {
         let (tx, ready) = mpsc::channel(64);
         let acceptor = tokio::spawn(async move {
             loop {
+                let permit = super::conn::slot(&slots).await;
                 let (tcp, peer) = match listener.accept().await {
                     Ok(c) => c,
                     Err(e) => {
-                        // Out of file descriptors and the like: wait, as axum's listener does.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        super::conn::accept_failed(e).await;
                         continue;
                     }
                 };
@@ -192,7 +193,7 @@ impl SniffingListener {
                     let sniffed = tokio::time::timeout(HANDSHAKE_TIMEOUT, sniff(tcp, &tls)).await;
                     match sniffed {
                         Ok(Ok(conn)) => {
-                            let _ = tx.send((conn, peer)).await;
+                            let _ = tx.send((conn, permit)).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "connection sent nothing in time"),
@@ -200,11 +201,7 @@ impl SniffingListener {
                 });
             }
         });
-        Ok(SniffingListener {
-            ready,
-            local,
-            acceptor,
-        })
+        SniffingListener { ready, acceptor }
     }
 }
 
@@ -225,20 +222,15 @@ impl Drop for SniffingListener {
     }
 }
 
-impl axum::serve::Listener for SniffingListener {
+impl super::conn::Acceptor for SniffingListener {
     type Io = MaybeTls;
-    type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (MaybeTls, SocketAddr) {
+    async fn accept(&mut self) -> (MaybeTls, OwnedSemaphorePermit) {
         match self.ready.recv().await {
             Some(c) => c,
             // The accept task never ends while the listener lives.
             None => std::future::pending().await,
         }
-    }
-
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.local)
     }
 }
 

@@ -18,6 +18,7 @@ use super::esm::Esm;
 use super::model::*;
 use super::pool::{Capacity, Pool};
 use super::runtime::{EnvSpec, Outcome, lock, write_bootstraps};
+use super::scratch::DataDir;
 use crate::context::RequestContext;
 use crate::sns::SnsEngine;
 use crate::sqs::SqsEngine;
@@ -290,7 +291,7 @@ pub struct LambdaEngine {
     pools: DashMap<String, Arc<Pool>>,
     pub(crate) esms: DashMap<String, Arc<Esm>>,
     pub(crate) layers: DashMap<String, BTreeMap<u64, LayerVersion>>,
-    data_dir: PathBuf,
+    data_dir: DataDir,
     runtime_dir: OnceLock<Result<PathBuf, String>>,
     this: OnceLock<Weak<LambdaEngine>>,
 }
@@ -535,11 +536,7 @@ fn check_environment(env: &Option<Environment>) -> LambdaResult<()> {
 
 impl LambdaEngine {
     pub fn new(settings: LambdaSettings, sqs: Arc<SqsEngine>) -> Arc<Self> {
-        let data_dir = std::env::temp_dir().join(format!(
-            "fogbank-{}-{}",
-            std::process::id(),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        ));
+        let data_dir = DataDir::new();
         let engine = Arc::new(LambdaEngine {
             settings,
             sqs,
@@ -739,12 +736,14 @@ impl LambdaEngine {
         Ok((dirs, refs))
     }
 
+    /// The code a request names; a zip must fit beside the function's layers.
     fn load_code(
         &self,
         zip: Option<&str>,
         bucket: Option<&str>,
         key: Option<&str>,
         image: Option<&str>,
+        layer_dirs: &[PathBuf],
     ) -> LambdaResult<Code> {
         if image.is_some() {
             return Err(LambdaError::invalid(
@@ -753,17 +752,7 @@ impl LambdaEngine {
         }
         match (zip, bucket, key) {
             (Some(z), _, _) => {
-                let bytes = STANDARD
-                    .decode(z.trim())
-                    .map_err(|_| LambdaError::invalid(code::UNZIP_FAILED))?;
-                if bytes.len() > 50 * 1024 * 1024 {
-                    return Err(LambdaError::new(
-                        413,
-                        "RequestEntityTooLargeException",
-                        "Request must be smaller than 70167211 bytes for the CreateFunction operation",
-                    ));
-                }
-                code::unpack_zip(&self.code_root(), &bytes)
+                code::unpack_function(&self.code_root(), &code::decode_zip(z)?, layer_dirs)
             }
             (None, Some(HOT_RELOAD_BUCKET), Some(dir)) => code::hot_reload(dir),
             (None, Some(b), Some(_)) => Err(LambdaError::invalid(format!(
@@ -821,14 +810,15 @@ impl LambdaEngine {
                 "Function already exist: {name}"
             )));
         }
+        let (layer_dirs, layer_refs) = self.layer_dirs(&region, &input.layers)?;
         let c = input.code.clone().unwrap_or_default();
         let code = self.load_code(
             c.zip_file.as_deref(),
             c.s3_bucket.as_deref(),
             c.s3_key.as_deref(),
             c.image_uri.as_deref(),
+            &layer_dirs,
         )?;
-        let (layer_dirs, layer_refs) = self.layer_dirs(&region, &input.layers)?;
         let architectures = if input.architectures.is_empty() {
             vec!["x86_64".to_string()]
         } else {
@@ -1163,11 +1153,13 @@ impl LambdaEngine {
     ) -> LambdaResult<FunctionConfiguration> {
         check_architectures(&input.architectures)?;
         let f = self.unqualified_function(ctx, name)?;
+        let layer_dirs = lock(&f).latest.layer_dirs.clone();
         let code = self.load_code(
             input.zip_file.as_deref(),
             input.s3_bucket.as_deref(),
             input.s3_key.as_deref(),
             input.image_uri.as_deref(),
+            &layer_dirs,
         )?;
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
@@ -1209,6 +1201,9 @@ impl LambdaEngine {
         };
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
+        if let Some((dirs, _)) = &layers {
+            code::check_combined(&f.latest.code, dirs)?;
+        }
         let mut v = (*f.latest).clone();
         let c = &mut v.config;
         if let Some(r) = input.role {
@@ -2600,7 +2595,7 @@ impl LambdaEngine {
     }
 
     /// Where unpacked zips (functions and layers) live.
-    pub(crate) fn code_root(&self) -> PathBuf {
+    pub fn code_root(&self) -> PathBuf {
         self.data_dir.join("code")
     }
 }

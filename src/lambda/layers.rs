@@ -243,9 +243,8 @@ impl LambdaEngine {
         let zip = content.zip_file.ok_or_else(|| {
             LambdaError::invalid("Please provide a source for the layer content (ZipFile).")
         })?;
-        let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, zip.trim())
-            .map_err(|_| LambdaError::invalid(code::UNZIP_FAILED))?;
-        let code = code::unpack_zip(&self.code_root(), &bytes)?;
+        let bytes = code::decode_zip(&zip)?;
+        let code = code::unpack_zip(&self.code_root(), &bytes, code::MAX_UNZIPPED)?;
         let mut versions = self.layers.entry(arn.clone()).or_default();
         let version = versions.keys().next_back().copied().unwrap_or(0) + 1;
         let v = LayerVersion {

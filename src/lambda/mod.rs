@@ -5,8 +5,9 @@
 //!   with retries, destinations and dead-letter queues).
 //! - [`pool`]: per-version warm pools (LIFO reuse, scale-out cap, 429 at reserved concurrency).
 //! - [`runtime`]: one execution environment = one process group + its own Runtime API listener.
-//! - [`code`]: zips unpacked per CodeSha256, hot-reload directories.
+//! - [`code`]: zips unpacked per CodeSha256 within AWS's size limits, hot-reload directories.
 //! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
+//! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
 //! - `bootstrap/`: the embedded Python and Node.js runtime clients.
 
@@ -19,6 +20,7 @@ pub mod model;
 pub mod pool;
 pub mod rest;
 pub mod runtime;
+pub mod scratch;
 
 pub use engine::{LambdaEngine, LambdaSettings};
 pub use error::{LambdaError, LambdaResult};

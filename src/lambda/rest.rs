@@ -11,8 +11,54 @@ use super::engine::{InvokeInput, LambdaEngine};
 use super::error::{LambdaError, LambdaResult};
 use crate::context::RequestContext;
 
-/// Largest request body the Lambda API accepts (a 50 MB zip, base64-encoded, in JSON).
-pub const MAX_BODY: usize = 70 * 1024 * 1024;
+/// Largest request body the Lambda API accepts: AWS's limit for CreateFunction,
+/// UpdateFunctionCode and PublishLayerVersion (a 50 MB zip, base64-encoded, in JSON).
+pub const MAX_BODY: usize = 70_167_211;
+
+/// AWS's answer to a body over [`MAX_BODY`], naming the operation as AWS does.
+pub fn too_large(method: &Method, path: &str) -> LambdaError {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let operation = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["2015-03-31", "functions"]) => "CreateFunction",
+        ("PUT", ["2015-03-31", "functions", _, "code"]) => "UpdateFunctionCode",
+        ("POST", ["2018-10-31", "layers", _, "versions"]) => "PublishLayerVersion",
+        ("POST", ["2015-03-31", "functions", _, "invocations"]) => {
+            return LambdaError::new(
+                413,
+                "RequestTooLargeException",
+                "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+            );
+        }
+        _ => {
+            return LambdaError::new(
+                413,
+                "RequestEntityTooLargeException",
+                format!("Request must be smaller than {MAX_BODY} bytes"),
+            );
+        }
+    };
+    LambdaError::new(
+        413,
+        "RequestEntityTooLargeException",
+        format!("Request must be smaller than {MAX_BODY} bytes for the {operation} operation"),
+    )
+}
+
+/// Run an operation that unpacks code (and parses a body of up to 70 MB) on the blocking
+/// pool, so a large zip does not hold an async worker thread.
+async fn blocking<T: Send + 'static>(
+    engine: &LambdaEngine,
+    ctx: &RequestContext,
+    op: impl FnOnce(&LambdaEngine, &RequestContext) -> LambdaResult<T> + Send + 'static,
+) -> LambdaResult<T> {
+    let Some(engine) = engine.arc() else {
+        return op(engine, ctx);
+    };
+    let ctx = ctx.clone();
+    tokio::task::spawn_blocking(move || op(&engine, &ctx))
+        .await
+        .map_err(|e| LambdaError::new(500, "ServiceException", e.to_string()))?
+}
 
 fn json_reply(status: u16, v: &impl serde::Serialize, rid: &str) -> Response {
     let body = serde_json::to_vec(v).unwrap_or_default();
@@ -112,7 +158,10 @@ async fn route(
     let ok = |v: &dyn erased::Json| Ok(json_reply(200, &v.value(), rid));
     match (m, seg.as_slice()) {
         ("POST", ["2015-03-31", "functions"]) => {
-            let c = engine.create_function(ctx, input(&body)?)?;
+            let c = blocking(engine, ctx, move |e, ctx| {
+                e.create_function(ctx, input(&body)?)
+            })
+            .await?;
             Ok(json_reply(201, &c, rid))
         }
         ("GET", ["2015-03-31", "functions"]) => ok(&engine.list_functions(
@@ -135,7 +184,11 @@ async fn route(
             ok(&engine.update_function_configuration(ctx, name, input(&body)?)?)
         }
         ("PUT", ["2015-03-31", "functions", name, "code"]) => {
-            ok(&engine.update_function_code(ctx, name, input(&body)?)?)
+            let name = name.to_string();
+            ok(&blocking(engine, ctx, move |e, ctx| {
+                e.update_function_code(ctx, &name, input(&body)?)
+            })
+            .await?)
         }
         ("POST", ["2015-03-31", "functions", name, "invocations"]) => {
             let h = |k: &str| {
@@ -302,11 +355,14 @@ async fn route(
             &engine.delete_event_source_mapping(uuid)?,
             rid,
         )),
-        ("POST", ["2018-10-31", "layers", name, "versions"]) => Ok(json_reply(
-            201,
-            &engine.publish_layer_version(ctx, name, input(&body)?)?,
-            rid,
-        )),
+        ("POST", ["2018-10-31", "layers", name, "versions"]) => {
+            let name = name.to_string();
+            let v = blocking(engine, ctx, move |e, ctx| {
+                e.publish_layer_version(ctx, &name, input(&body)?)
+            })
+            .await?;
+            Ok(json_reply(201, &v, rid))
+        }
         ("GET", ["2018-10-31", "layers", name, "versions"]) => {
             ok(&engine.list_layer_versions(ctx, name)?)
         }

@@ -637,14 +637,7 @@ async fn lambda(
     let body = match axum::body::to_bytes(body, lambda_rest::MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            let e = crate::lambda::LambdaError::new(
-                413,
-                "RequestTooLargeException",
-                format!(
-                    "Request must be smaller than {} bytes",
-                    lambda_rest::MAX_BODY
-                ),
-            );
+            let e = lambda_rest::too_large(&parts.method, parts.uri.path());
             return lambda_rest::error_reply(&e, rid);
         }
     };

@@ -560,7 +560,7 @@ mod tests {
     #[test]
     fn the_limiter_counts_what_is_produced() {
         let mut buf = [0u8; 7];
-        let data = vec![1u8; 100];
+        let data = [1u8; 100];
         // within both bounds: everything copied, in buffer-sized steps
         let mut out = Vec::new();
         let n = copy_entry(&mut &data[..], &mut out, 100, 100, &mut buf).expect("fits");

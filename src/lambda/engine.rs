@@ -536,7 +536,7 @@ fn check_environment(env: &Option<Environment>) -> LambdaResult<()> {
 
 impl LambdaEngine {
     pub fn new(settings: LambdaSettings, sqs: Arc<SqsEngine>) -> Arc<Self> {
-        let data_dir = DataDir::new();
+        let data_dir = DataDir::create();
         let engine = Arc::new(LambdaEngine {
             settings,
             sqs,

@@ -26,11 +26,11 @@ pub struct DataDir {
 
 impl DataDir {
     /// Sweep abandoned scratch directories from the system temp dir, then claim a new one.
-    pub fn new() -> DataDir {
+    pub fn create() -> DataDir {
         Self::create_in(&std::env::temp_dir())
     }
 
-    /// [`DataDir::new`] under `root`.
+    /// [`DataDir::create`] under `root`.
     pub fn create_in(root: &Path) -> DataDir {
         let removed = sweep(root);
         if removed > 0 {

@@ -85,9 +85,18 @@ impl LogBuffer {
         self.bytes += line.len() + 1;
         self.lines.push_back(line);
         while self.bytes > LOG_KEEP && self.lines.len() > 1 {
-            match self.lines.pop_front() {
-                Some(l) => self.bytes -= l.len() + 1,
-                None => break,
+            let excess = self.bytes - LOG_KEEP;
+            let Some(front) = self.lines.front_mut() else {
+                break;
+            };
+            if front.len() > excess {
+                // Keep the end of the oldest line rather than dropping all of it.
+                let kept = tail(front, front.len() - excess).to_string();
+                self.bytes -= front.len() - kept.len();
+                *front = kept;
+            } else {
+                self.bytes -= front.len() + 1;
+                self.lines.pop_front();
             }
         }
     }
@@ -176,11 +185,20 @@ impl Output {
 #[derive(Default)]
 pub(crate) struct Splitter {
     pending: Vec<u8>,
+    /// The last piece was cut at [`MAX_PIECE`]: a newline right after it ends that line
+    /// (it is not an empty line of its own).
+    cut: bool,
 }
 
 impl Splitter {
     /// Feed bytes; `emit` gets each complete line (without its newline) or over-long piece.
     pub fn feed(&mut self, mut data: &[u8], emit: &mut impl FnMut(&[u8])) {
+        if self.cut && !data.is_empty() {
+            self.cut = false;
+            if data[0] == b'\n' {
+                data = &data[1..];
+            }
+        }
         while !data.is_empty() {
             let room = MAX_PIECE - self.pending.len();
             let window = &data[..data.len().min(room)];
@@ -197,6 +215,11 @@ impl Splitter {
                     if self.pending.len() >= MAX_PIECE {
                         emit(&self.pending);
                         self.pending.clear();
+                        if data.is_empty() {
+                            self.cut = true;
+                        } else if data[0] == b'\n' {
+                            data = &data[1..];
+                        }
                     }
                 }
             }
@@ -274,6 +297,16 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_exactly_the_piece_size_is_one_line() {
+        let big = vec![b'x'; MAX_PIECE];
+        let out = split(&[&big, b"\nnext\n"]);
+        assert_eq!(out.len(), 2);
+        let mut joined = big.clone();
+        joined.extend_from_slice(b"\nnext\n");
+        assert_eq!(split(&[&joined]).len(), 2);
+    }
+
+    #[test]
     fn the_buffer_keeps_the_end_of_the_output() {
         let o = Output::new("f".into(), HandlerLog::Off);
         o.begin("r");
@@ -285,8 +318,8 @@ mod tests {
         assert_eq!(text.len(), LOG_KEEP + 1);
         assert!(text.ends_with("yyyy\n"));
         o.handler_line("stdout", "last");
-        assert!(o.text().len() <= LOG_KEEP + 16);
-        assert!(o.text().ends_with("last\n"));
+        assert_eq!(o.text().len(), LOG_KEEP);
+        assert!(o.text().ends_with("yyyy\nlast\n"));
     }
 
     #[test]

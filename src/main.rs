@@ -68,6 +68,12 @@ struct Cli {
     )]
     lambda_retry_delays: Vec<f64>,
 
+    /// What fogbank's log gets of Lambda handlers' stdout/stderr: `info` (each line at info,
+    /// long lines truncated), `debug` (each line in full, at debug level) or `off`. The
+    /// Invoke's Tail log (LogResult) has the output either way.
+    #[arg(long = "lambda-log", env = "FOGBANK_LAMBDA_LOG", default_value = "info", value_parser = ["info", "debug", "off"])]
+    lambda_log: String,
+
     /// `off` (default): signatures are not checked. `strict`: SigV4 signatures (header or
     /// presigned) and dates are verified against --credentials.
     #[arg(long, env = "FOGBANK_AUTH", default_value = "off", value_parser = ["off", "strict"])]
@@ -250,6 +256,7 @@ fn main() -> ExitCode {
             .iter()
             .map(|s| std::time::Duration::from_secs_f64(*s))
             .collect(),
+        handler_log: cli.lambda_log.parse().unwrap_or_default(),
         ..fogbank::lambda::LambdaSettings::default()
     };
     let https_extra_roots = match &cli.sns_ca_file {
@@ -373,6 +380,17 @@ async fn serve(
             std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
         })?;
     let addr = listener.local_addr()?;
+    // Handler processes left by an earlier fogbank that was killed (SIGKILL) before it could
+    // stop them: they carry its marker.
+    tokio::task::spawn_blocking(|| {
+        let killed = fogbank::lambda::contain::sweep_dead_owners();
+        if killed > 0 {
+            tracing::info!(
+                killed,
+                "killed handler processes left by a fogbank that is gone"
+            );
+        }
+    });
     let state = fogbank::server::AppState::new(config.clone());
     if let Some((path, startup)) = &startup {
         // Health turns ready only after everything declared exists: nothing is served before.

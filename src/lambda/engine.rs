@@ -90,6 +90,8 @@ pub struct LambdaSettings {
     pub async_retry_delays: Vec<Duration>,
     /// Account-wide concurrency reported by GetAccountSettings.
     pub account_concurrency: u32,
+    /// What fogbank's log gets of handler output (`--lambda-log`).
+    pub handler_log: super::HandlerLog,
 }
 
 impl Default for LambdaSettings {
@@ -99,6 +101,7 @@ impl Default for LambdaSettings {
             idle_timeout: Duration::from_secs(600),
             async_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
             account_concurrency: 1000,
+            handler_log: super::HandlerLog::default(),
         }
     }
 }
@@ -599,11 +602,13 @@ impl LambdaEngine {
         self.layers.clear();
     }
 
-    /// Kill environments idle past the keepalive.
+    /// Kill environments idle past the keepalive; reap handler processes that reparented to
+    /// fogbank and exited on their own.
     pub fn reap_idle(&self) {
         for pool in self.pools.iter() {
             pool.reap(self.settings.idle_timeout);
         }
+        super::contain::reap_orphans();
     }
 
     /// Live execution environments across all functions (tests, health).
@@ -2116,6 +2121,7 @@ impl LambdaEngine {
                 .unwrap_or_else(|| "http://127.0.0.1:4566".into()),
             runtime_dir: self.runtime_dir()?,
             tmp_root: self.data_dir.join("tmp"),
+            handler_log: self.settings.handler_log,
         };
         let pool = Pool::new(spec, fingerprint);
         self.pools.insert(key, pool.clone());

@@ -5,6 +5,11 @@
 //!   with retries, destinations and dead-letter queues).
 //! - [`pool`]: per-version warm pools (LIFO reuse, scale-out cap, 429 at reserved concurrency).
 //! - [`runtime`]: one execution environment = one process group + its own Runtime API listener.
+//! - [`limits`]: bounded reads of what runtimes post (6 MB responses, 413 beyond).
+//! - [`output`]: handler stdout/stderr in bounded pieces, the Tail buffer, `--lambda-log`.
+//! - [`memory`]: resident memory of an environment's processes, MemorySize enforcement.
+//! - [`contain`]: every process a handler starts is found and killed (subreaper, markers,
+//!   parent-death signal).
 //! - [`code`]: zips unpacked per CodeSha256 within AWS's size limits, hot-reload directories.
 //! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
 //! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
@@ -12,11 +17,15 @@
 //! - `bootstrap/`: the embedded Python and Node.js runtime clients.
 
 pub mod code;
+pub mod contain;
 pub mod engine;
 pub mod error;
 pub mod esm;
 pub mod layers;
+pub mod limits;
+pub mod memory;
 pub mod model;
+pub mod output;
 pub mod pool;
 pub mod rest;
 pub mod runtime;
@@ -24,3 +33,4 @@ pub mod scratch;
 
 pub use engine::{LambdaEngine, LambdaSettings};
 pub use error::{LambdaError, LambdaResult};
+pub use output::HandlerLog;

@@ -2,7 +2,7 @@
 //! on its own loopback listener (so `AWS_LAMBDA_RUNTIME_API` is a bare `host:port` and every
 //! request is attributed to its environment), with its output captured per invocation.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,14 +16,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
-use tokio::io::AsyncBufReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// Largest response a runtime may post (6 MB, as RIE: 6 MiB + 100 bytes).
-pub const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
-/// How much of the current invocation's output is kept for the `LogResult` tail.
-const LOG_KEEP: usize = 64 * 1024;
+use super::limits::{self, Read};
+use super::output::{HandlerLog, Output};
+use super::{contain, memory};
+
+pub use super::limits::MAX_RESPONSE;
 /// How long init may take before the environment is given up.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -52,6 +52,8 @@ pub struct EnvSpec {
     pub runtime_dir: PathBuf,
     /// Parent of each environment's private `TMPDIR`.
     pub tmp_root: PathBuf,
+    /// What fogbank's log gets of the handler's output (`--lambda-log`).
+    pub handler_log: HandlerLog,
 }
 
 /// One invocation handed to an environment.
@@ -103,32 +105,17 @@ struct Shared {
     jobs: tokio::sync::Mutex<mpsc::UnboundedReceiver<Job>>,
     current: Mutex<Option<Current>>,
     init_error: Mutex<Option<(String, Bytes)>>,
-    logs: Mutex<LogBuffer>,
-}
-
-#[derive(Default)]
-struct LogBuffer {
-    request_id: String,
-    lines: VecDeque<String>,
-    bytes: usize,
-}
-
-impl LogBuffer {
-    fn push(&mut self, line: String) {
-        self.bytes += line.len() + 1;
-        self.lines.push_back(line);
-        while self.bytes > LOG_KEEP {
-            match self.lines.pop_front() {
-                Some(l) => self.bytes -= l.len() + 1,
-                None => break,
-            }
-        }
-    }
+    out: Arc<Output>,
 }
 
 /// A running execution environment.
 pub struct Env {
+    /// The runtime's pid, which is also its process group id.
     pgid: i32,
+    /// `FOGBANK_ENV_ID` of this environment's processes.
+    marker: String,
+    /// Highest resident memory of all its processes seen by a sample, in KiB.
+    peak_kb: AtomicU64,
     jobs: mpsc::UnboundedSender<Job>,
     shared: Arc<Shared>,
     exit: watch::Receiver<Option<String>>,
@@ -246,6 +233,7 @@ fn environment(
     api: &str,
     log_stream: &str,
     tmp: &std::path::Path,
+    marker: &str,
 ) -> Vec<(String, String)> {
     let task = spec.code_dir.to_string_lossy().into_owned();
     let layers = &spec.layer_dirs;
@@ -335,6 +323,7 @@ fn environment(
     if let Some(e) = exec_env {
         env.push(("AWS_EXECUTION_ENV".into(), e));
     }
+    env.push((contain::MARKER_VAR.into(), marker.to_string()));
     env
 }
 
@@ -369,28 +358,6 @@ fn pending_bytes(fd: i32) -> i32 {
     if rc == 0 { n } else { 0 }
 }
 
-fn kill_group(pgid: i32) {
-    if pgid > 0 {
-        // SAFETY: sends a signal to a process group we created; no memory is touched.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
-    }
-}
-
-fn max_rss_mb(pid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map(|kb| kb.div_ceil(1024))
-        .unwrap_or(0)
-}
-
 impl Env {
     /// Start the runtime process and its Runtime API listener.
     pub async fn start(spec: &EnvSpec) -> Result<Arc<Env>, String> {
@@ -409,7 +376,7 @@ impl Env {
             jobs: tokio::sync::Mutex::new(jobs_rx),
             current: Mutex::new(None),
             init_error: Mutex::new(None),
-            logs: Mutex::new(LogBuffer::default()),
+            out: Arc::new(Output::new(label.clone(), spec.handler_log)),
         });
         let app = runtime_api(shared.clone());
         let listener_task = tokio::spawn(async move {
@@ -426,17 +393,18 @@ impl Env {
             listener_task.abort();
             return Err(e.to_string());
         }
+        let marker = contain::new_marker();
         let mut cmd = tokio::process::Command::new(&program);
         cmd.args(&args)
             .current_dir(&spec.code_dir)
             .env_clear()
-            .envs(environment(spec, &api, &log_stream, &tmp))
+            .envs(environment(spec, &api, &log_stream, &tmp, &marker))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child = match cmd.spawn() {
+        let mut child = match contain::spawn(&mut cmd) {
             Ok(c) => c,
             Err(e) => {
                 listener_task.abort();
@@ -449,15 +417,25 @@ impl Env {
         use std::os::fd::AsRawFd;
         if let Some(out) = child.stdout.take() {
             fds[0] = out.as_raw_fd();
-            tokio::spawn(read_lines(out, shared.clone(), false));
+            tokio::spawn(super::output::read_output(
+                out,
+                shared.out.clone(),
+                "stdout",
+            ));
         }
         if let Some(err) = child.stderr.take() {
             fds[1] = err.as_raw_fd();
-            tokio::spawn(read_lines(err, shared.clone(), true));
+            tokio::spawn(super::output::read_output(
+                err,
+                shared.out.clone(),
+                "stderr",
+            ));
         }
         let (exit_tx, exit_rx) = watch::channel(None);
         tokio::spawn(async move {
-            let status = match child.wait().await {
+            let waited = child.wait().await;
+            contain::runtime_exited(pgid);
+            let status = match waited {
                 Ok(s) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
                     (Some(c), _) => format!("exit status {c}"),
                     (None, Some(9)) => "signal: killed".to_string(),
@@ -470,6 +448,8 @@ impl Env {
         });
         Ok(Arc::new(Env {
             pgid,
+            marker,
+            peak_kb: AtomicU64::new(0),
             jobs: jobs_tx,
             shared,
             exit: exit_rx,
@@ -488,11 +468,55 @@ impl Env {
         self.dead.load(Ordering::Acquire) || self.exit.borrow().is_some()
     }
 
-    /// Kill the process group; the environment is never used again.
+    /// Kill every process of the environment (its process group, and descendants that
+    /// left it); the environment is never used again.
     pub fn kill(&self) {
-        self.dead.store(true, Ordering::Release);
-        kill_group(self.pgid);
+        if !self.dead.swap(true, Ordering::AcqRel) {
+            contain::kill_tree(self.pgid, &self.marker);
+        }
         self.listener.abort();
+    }
+
+    /// Every live process of this environment (the runtime and its descendants).
+    pub fn processes(&self) -> Vec<i32> {
+        contain::tree(self.pgid, &self.marker)
+    }
+
+    /// Sample the environment's memory while an invocation runs; completes (with the KiB in
+    /// use) only when it goes over `limit_kb`.
+    async fn watch_memory(&self, limit_kb: u64) -> u64 {
+        if !memory::ENFORCED {
+            return std::future::pending().await;
+        }
+        tokio::time::sleep(memory::FIRST_SAMPLE).await;
+        loop {
+            let used = memory::total_rss_kb(&self.processes());
+            self.peak_kb.fetch_max(used, Ordering::AcqRel);
+            if used > limit_kb {
+                return used;
+            }
+            tokio::time::sleep(memory::SAMPLE_EVERY).await;
+        }
+    }
+
+    /// Peak memory in KiB: the highest sample, or the runtime's own peak if higher.
+    fn memory_used_kb(&self) -> u64 {
+        let hwm = if memory::ENFORCED {
+            memory::peak_kb(self.pgid)
+        } else {
+            0
+        };
+        self.peak_kb.load(Ordering::Acquire).max(hwm)
+    }
+
+    /// The environment went over its MemorySize: kill it and answer as AWS does.
+    fn out_of_memory(&self, request_id: &str) -> Outcome {
+        self.kill();
+        let message =
+            format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed");
+        self.log_line(message.clone());
+        self.log_line("Runtime.OutOfMemory".to_string());
+        Outcome::platform_error("Runtime.OutOfMemory", message)
     }
 
     /// Wait (briefly) until the output the runtime wrote before answering has been read. The
@@ -519,13 +543,10 @@ impl Env {
         spec: &EnvSpec,
     ) -> Ran {
         let cold = !self.initialized.load(Ordering::Acquire);
-        {
-            let mut logs = lock(&self.shared.logs);
-            *logs = LogBuffer {
-                request_id: request_id.clone(),
-                ..LogBuffer::default()
-            };
-        }
+        self.shared.out.begin(&request_id);
+        let limit_kb = u64::from(spec.memory_mb) * 1024;
+        let watch = self.watch_memory(limit_kb);
+        tokio::pin!(watch);
         let timeout = Duration::from_millis(u64::from(spec.timeout_secs.max(1)) * 1000);
         let (picked_tx, picked_rx) = oneshot::channel();
         let (result_tx, result_rx) = oneshot::channel();
@@ -547,12 +568,19 @@ impl Env {
                 format!("RequestId: {request_id} Error: Runtime exited without providing a reason"),
             )
         } else {
+            let mut oom = false;
             let picked = tokio::select! {
                 r = picked_rx => r.is_ok(),
                 _ = exit.wait_for(|s| s.is_some()) => false,
                 _ = tokio::time::sleep(INIT_TIMEOUT) => false,
+                _ = &mut watch => {
+                    oom = true;
+                    false
+                }
             };
-            if !picked {
+            if oom {
+                self.out_of_memory(&request_id)
+            } else if !picked {
                 self.kill();
                 self.init_failure(&request_id, &mut exit).await
             } else {
@@ -561,6 +589,7 @@ impl Env {
                     Answered(Outcome),
                     Exited,
                     TimedOut,
+                    OutOfMemory,
                 }
                 let end = tokio::select! {
                     r = result_rx => match r {
@@ -569,9 +598,11 @@ impl Env {
                     },
                     _ = exit.wait_for(|s| s.is_some()) => End::Exited,
                     _ = tokio::time::sleep(timeout) => End::TimedOut,
+                    _ = &mut watch => End::OutOfMemory,
                 };
                 match end {
                     End::Answered(o) => o,
+                    End::OutOfMemory => self.out_of_memory(&request_id),
                     End::Exited => self.crashed(&request_id, &mut exit).await,
                     End::TimedOut => {
                         self.kill();
@@ -590,19 +621,26 @@ impl Env {
                 }
             }
         };
+        // The runtime's own peak (read once per invoke, for REPORT) went over the limit between
+        // two samples, or before the first: AWS would have killed it.
+        let used_kb = self.memory_used_kb();
+        let outcome = if used_kb > limit_kb && !self.is_dead() {
+            self.out_of_memory(&request_id)
+        } else {
+            outcome
+        };
         if !self.is_dead() {
             self.drain_output().await;
         }
         self.invocations.fetch_add(1, Ordering::Relaxed);
         let duration = started.elapsed();
-        let log = self.report(&request_id, spec, duration, cold);
+        let log = self.report(&request_id, spec, duration, cold, used_kb);
         *lock(&self.shared.current) = None;
         Ran { outcome, log }
     }
 
     fn log_line(&self, line: String) {
-        tracing::info!(target: "fogbank::lambda::logs", function = %self.shared.label, "{line}");
-        lock(&self.shared.logs).push(line);
+        self.shared.out.platform_line(line);
     }
 
     async fn init_failure(
@@ -643,10 +681,18 @@ impl Env {
         )
     }
 
-    fn report(&self, request_id: &str, spec: &EnvSpec, duration: Duration, cold: bool) -> String {
+    fn report(
+        &self,
+        request_id: &str,
+        spec: &EnvSpec,
+        duration: Duration,
+        cold: bool,
+        used_kb: u64,
+    ) -> String {
         let ms = duration.as_secs_f64() * 1000.0;
         let billed = ms.ceil().max(1.0) as u64;
-        let mem = max_rss_mb(self.pgid);
+        // AWS reports at most the MemorySize (an environment over it is killed).
+        let mem = memory::report_mb(used_kb).min(u64::from(spec.memory_mb));
         let mut report = format!(
             "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {mem} MB\t",
             spec.memory_mb
@@ -654,12 +700,8 @@ impl Env {
         if cold {
             report.push_str(&format!("Init Duration: {ms:.2} ms\t"));
         }
-        let logs = lock(&self.shared.logs);
         let mut out = format!("START RequestId: {request_id} Version: {}\n", spec.version);
-        for l in &logs.lines {
-            out.push_str(l);
-            out.push('\n');
-        }
+        out.push_str(&self.shared.out.text());
         out.push_str(&format!("END RequestId: {request_id}\n{report}\n"));
         tracing::debug!(target: "fogbank::lambda::logs", function = %self.shared.label, "{}", report);
         out
@@ -668,36 +710,8 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        kill_group(self.pgid);
-        self.listener.abort();
+        self.kill();
         let _ = std::fs::remove_dir_all(&self.tmp);
-    }
-}
-
-async fn read_lines<R: tokio::io::AsyncRead + Unpin>(pipe: R, shared: Arc<Shared>, stderr: bool) {
-    let mut reader = tokio::io::BufReader::new(pipe);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                }
-                let line = String::from_utf8_lossy(&buf).into_owned();
-                let mut logs = lock(&shared.logs);
-                let stream = if stderr { "stderr" } else { "stdout" };
-                tracing::info!(
-                    target: "fogbank::lambda::logs",
-                    function = %shared.label,
-                    request_id = %logs.request_id,
-                    stream,
-                    "{line}"
-                );
-                logs.push(line);
-            }
-        }
     }
 }
 
@@ -719,7 +733,6 @@ fn runtime_api(shared: Arc<Shared>) -> Router {
                 })),
             )
         })
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_RESPONSE + 1024))
         .with_state(shared)
 }
 
@@ -783,35 +796,64 @@ fn take_result(shared: &Shared, id: &str) -> Option<oneshot::Sender<Outcome>> {
     }
 }
 
-async fn response(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let Some(tx) = take_result(&shared, &id) else {
-        return runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "Invalid request ID",
-        );
-    };
-    if body.len() > MAX_RESPONSE {
-        let _ = tx.send(Outcome::platform_error(
-            "Function.ResponseSizeTooLarge",
-            format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE} bytes)."),
-        ));
-        return runtime_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Function.ResponseSizeTooLarge",
-            "Response payload size exceeded maximum allowed payload size",
-        );
-    }
-    let _ = tx.send(Outcome::Response(body));
+fn accepted() -> Response {
     (
         StatusCode::ACCEPTED,
         axum::Json(serde_json::json!({"status": "OK"})),
     )
         .into_response()
+}
+
+fn invalid_request_id() -> Response {
+    runtime_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        "Invalid request ID",
+    )
+}
+
+/// Read an invocation's answer with the size bound: within it, `answer` makes the outcome;
+/// over it, the invoke fails at once with `Function.ResponseSizeTooLarge` and the runtime
+/// gets 413 (after the rest of its body is thrown away, so its connection stays usable).
+async fn finish_invocation(
+    shared: &Shared,
+    id: &str,
+    headers: &HeaderMap,
+    body: Body,
+    answer: impl FnOnce(Bytes) -> Outcome,
+) -> Response {
+    let Some(tx) = take_result(shared, id) else {
+        return invalid_request_id();
+    };
+    match limits::read(body, headers, MAX_RESPONSE).await {
+        Read::Complete(bytes) => {
+            let _ = tx.send(answer(bytes));
+            accepted()
+        }
+        Read::TooLarge { size, rest } => {
+            let _ = tx.send(Outcome::Error {
+                error_type: limits::TOO_LARGE_TYPE.to_string(),
+                body: limits::too_large_payload(size),
+            });
+            limits::drain(rest).await;
+            limits::too_large_reply()
+        }
+        // The runtime went away mid-body: dropping `tx` ends the invoke as a crash.
+        Read::Broken => runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "the request body ended early",
+        ),
+    }
+}
+
+async fn response(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    finish_invocation(&shared, &id, &headers, body, Outcome::Response).await
 }
 
 fn error_type(headers: &HeaderMap) -> String {
@@ -826,35 +868,32 @@ async fn error(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let Some(tx) = take_result(&shared, &id) else {
-        return runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestID",
-            "Invalid request ID",
-        );
-    };
-    let _ = tx.send(Outcome::Error {
-        error_type: error_type(&headers),
+    let error_type = error_type(&headers);
+    finish_invocation(&shared, &id, &headers, body, |body| Outcome::Error {
+        error_type,
         body,
-    });
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"status": "OK"})),
-    )
-        .into_response()
+    })
+    .await
 }
 
-async fn init_error(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    *lock(&shared.init_error) = Some((error_type(&headers), body));
-    (
-        StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"status": "OK"})),
-    )
-        .into_response()
+async fn init_error(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    let error_type = error_type(&headers);
+    match limits::read(body, &headers, MAX_RESPONSE).await {
+        Read::Complete(body) => {
+            *lock(&shared.init_error) = Some((error_type, body));
+            accepted()
+        }
+        Read::TooLarge { rest, .. } => {
+            *lock(&shared.init_error) = Some((error_type.clone(), limits::too_large_payload(None)));
+            limits::drain(rest).await;
+            limits::too_large_reply()
+        }
+        Read::Broken => runtime_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "the request body ended early",
+        ),
+    }
 }

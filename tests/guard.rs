@@ -487,3 +487,77 @@ async fn sdk_clients_send_no_origin_and_are_unaffected() {
         .expect("SNS query");
     assert!(function_names(&server).await.is_empty());
 }
+
+/// A function's Runtime API listens on its own loopback port, outside the server's guard: it
+/// answers the runtime, never a browser or a rebinding host name.
+#[tokio::test]
+async fn the_runtime_api_refuses_browsers_and_foreign_hosts() {
+    use aws_sdk_lambda::primitives::Blob;
+    use aws_sdk_lambda::types::{FunctionCode, Runtime};
+
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let source = "import os\n\ndef handler(event, context):\n    return os.environ['AWS_LAMBDA_RUNTIME_API']\n";
+    lambda
+        .create_function()
+        .function_name("api-addr")
+        .runtime(Runtime::Python312)
+        .role(common::ROLE)
+        .handler("app.handler")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(common::zip_of(&[("app.py", source, 0o644)])))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create function");
+    let out = lambda
+        .invoke()
+        .function_name("api-addr")
+        .send()
+        .await
+        .expect("invoke");
+    let api: String = serde_json::from_slice(out.payload().map(|b| b.as_ref()).unwrap_or_default())
+        .expect("the runtime API address");
+    let addr: SocketAddr = api.parse().expect("host:port");
+
+    let next = "GET /2018-06-01/runtime/invocation/next HTTP/1.1";
+    // Served, these GETs would wait for the next event: refused, they are answered at once.
+    let raw = |addr, head: String, body| async move {
+        tokio::time::timeout(std::time::Duration::from_secs(10), raw(addr, &head, body))
+            .await
+            .expect("refused at once, not held as a runtime's /next")
+    };
+    let from_page = raw(
+        addr,
+        format!("{next}\r\nHost: {api}\r\nOrigin: http://localhost:3000"),
+        "",
+    )
+    .await;
+    assert_eq!(from_page.status, 403, "{}", from_page.body);
+    assert!(
+        from_page.body.contains("AccessDenied"),
+        "{}",
+        from_page.body
+    );
+    let img = raw(
+        addr,
+        format!("{next}\r\nHost: {api}\r\nSec-Fetch-Site: cross-site"),
+        "",
+    )
+    .await;
+    assert_eq!(img.status, 403, "{}", img.body);
+    let port = addr.port();
+    let rebound = raw(addr, format!("{next}\r\nHost: evil.example:{port}"), "").await;
+    assert_eq!(rebound.status, 403, "{}", rebound.body);
+
+    // The environment still serves its runtime: a second invoke is answered.
+    let again = lambda
+        .invoke()
+        .function_name("api-addr")
+        .send()
+        .await
+        .expect("invoke again");
+    assert_eq!(again.function_error(), None);
+}

@@ -5,6 +5,7 @@
 //!   with retries, destinations and dead-letter queues).
 //! - [`pool`]: per-version warm pools (LIFO reuse, scale-out cap, 429 at reserved concurrency).
 //! - [`runtime`]: one execution environment = one process group + its own Runtime API listener.
+//! - [`api_guard`]: the Runtime API listeners refuse browsers and foreign host names.
 //! - [`limits`]: bounded reads of what runtimes post (6 MB responses, 413 beyond).
 //! - [`output`]: handler stdout/stderr in bounded pieces, the Tail buffer, `--lambda-log`.
 //! - [`memory`]: resident memory of an environment's processes, MemorySize enforcement.
@@ -16,6 +17,7 @@
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
 //! - `bootstrap/`: the embedded Python and Node.js runtime clients.
 
+pub mod api_guard;
 pub mod code;
 pub mod contain;
 pub mod engine;

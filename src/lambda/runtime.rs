@@ -733,6 +733,7 @@ fn runtime_api(shared: Arc<Shared>) -> Router {
                 })),
             )
         })
+        .layer(axum::middleware::from_fn(super::api_guard::only_runtimes))
         .with_state(shared)
 }
 

@@ -213,6 +213,13 @@ fn valid_account(a: &str) -> bool {
 }
 
 fn main() -> ExitCode {
+    // Started by fogbank to launch a Lambda runtime: set it up and exec it, nothing else.
+    if let Some(code) = fogbank::lambda::contain::launch_if_asked() {
+        return code;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        fogbank::lambda::contain::use_launcher(exe);
+    }
     let cli = Cli::parse();
     let filter = std::env::var("RUST_LOG")
         .ok()

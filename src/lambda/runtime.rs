@@ -394,9 +394,8 @@ impl Env {
             return Err(e.to_string());
         }
         let marker = contain::new_marker();
-        let mut cmd = tokio::process::Command::new(&program);
-        cmd.args(&args)
-            .current_dir(&spec.code_dir)
+        let mut cmd = contain::command(&program, &args);
+        cmd.current_dir(&spec.code_dir)
             .env_clear()
             .envs(environment(spec, &api, &log_stream, &tmp, &marker))
             .stdin(Stdio::null())

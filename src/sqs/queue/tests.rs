@@ -382,7 +382,8 @@ impl Rng {
     }
 }
 
-/// Random sends (some delayed), receives, deletes and visibility changes, each with a "now"
+/// Random sends (some delayed), receives (with a redrive policy for odd seeds: messages at
+/// their third receive move out), deletes and visibility changes, each with a "now"
 /// that may lag the queue's latest time by a few ms (as concurrent requests' clocks do); the
 /// invariant is audited every few steps, and at the end every message not deleted is
 /// received again once its timers have run out.
@@ -391,7 +392,8 @@ fn random_workload(mut q: QueueState, seed: u64) {
     let mut clock: Millis = 10_000;
     let mut handles: Vec<(u64, u32)> = Vec::new();
     let mut live: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut moved = Vec::new();
+    let mut moved: Vec<StoredMessage> = Vec::new();
+    let max_receive = (seed % 2 == 1).then_some(3);
     let groups = ["a", "b", "c"];
     for step in 0..2_000u64 {
         clock += rng.below(3);
@@ -409,8 +411,12 @@ fn random_workload(mut q: QueueState, seed: u64) {
             }
             4..=6 => {
                 let vt = rng.below(40);
-                for r in q.receive(now, 1 + rng.below(10) as usize, vt, None, KEY, &mut moved) {
+                let max = 1 + rng.below(10) as usize;
+                for r in q.receive(now, max, vt, max_receive, KEY, &mut moved) {
                     handles.push((r.message.seq, r.message.generation));
+                }
+                for m in moved.drain(..) {
+                    assert!(live.remove(&m.seq), "moved {} which was not stored", m.seq);
                 }
             }
             7 | 8 if !handles.is_empty() => {
@@ -436,7 +442,10 @@ fn random_workload(mut q: QueueState, seed: u64) {
     let later = clock + 1_000_000;
     let mut drained = std::collections::HashSet::new();
     loop {
-        let got = q.receive(later, 10, 1_000_000, None, KEY, &mut moved);
+        let got = q.receive(later, 10, 1_000_000, max_receive, KEY, &mut moved);
+        for m in moved.drain(..) {
+            assert!(live.remove(&m.seq), "moved {} which was not stored", m.seq);
+        }
         if got.is_empty() {
             break;
         }

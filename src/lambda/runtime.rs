@@ -744,6 +744,15 @@ fn runtime_error(status: StatusCode, error_type: &str, message: &str) -> Respons
         .into_response()
 }
 
+/// A runtime's body that ended before its declared length.
+fn body_ended_early() -> Response {
+    runtime_error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequest",
+        "the request body ended early",
+    )
+}
+
 async fn next(State(shared): State<Arc<Shared>>) -> Response {
     let job = {
         let mut jobs = shared.jobs.lock().await;
@@ -839,11 +848,7 @@ async fn finish_invocation(
             limits::too_large_reply()
         }
         // The runtime went away mid-body: dropping `tx` ends the invoke as a crash.
-        Read::Broken => runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            "the request body ended early",
-        ),
+        Read::Broken => body_ended_early(),
     }
 }
 
@@ -890,10 +895,6 @@ async fn init_error(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
             limits::drain(rest).await;
             limits::too_large_reply()
         }
-        Read::Broken => runtime_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            "the request body ended early",
-        ),
+        Read::Broken => body_ended_early(),
     }
 }

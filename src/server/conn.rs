@@ -139,7 +139,7 @@ impl Acceptor for PlainAcceptor {
 }
 
 /// One open-connection slot (never fails: the semaphore is never closed).
-pub async fn slot(slots: &Arc<Semaphore>) -> OwnedSemaphorePermit {
+async fn slot(slots: &Arc<Semaphore>) -> OwnedSemaphorePermit {
     match slots.clone().acquire_owned().await {
         Ok(p) => p,
         Err(_) => std::future::pending().await,
@@ -148,7 +148,7 @@ pub async fn slot(slots: &Arc<Semaphore>) -> OwnedSemaphorePermit {
 
 /// After a failed accept: a client that gave up is nothing; anything else (out of file
 /// descriptors) is logged and retried shortly, as hyper's servers do.
-pub async fn accept_failed(e: io::Error) {
+async fn accept_failed(e: io::Error) {
     if matches!(
         e.kind(),
         io::ErrorKind::ConnectionAborted

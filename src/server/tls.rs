@@ -178,16 +178,10 @@ impl SniffingListener {
     ) -> SniffingListener {
         let (tx, ready) = mpsc::channel(64);
         let acceptor = tokio::spawn(async move {
+            let mut plain = super::conn::PlainAcceptor::new(listener, slots);
             loop {
-                let permit = super::conn::slot(&slots).await;
-                let (tcp, peer) = match listener.accept().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        super::conn::accept_failed(e).await;
-                        continue;
-                    }
-                };
-                let _ = tcp.set_nodelay(true);
+                let (tcp, permit) = super::conn::Acceptor::accept(&mut plain).await;
+                let peer = tcp.peer_addr().ok();
                 let (tx, tls) = (tx.clone(), tls.clone());
                 tokio::spawn(async move {
                     let sniffed = tokio::time::timeout(HANDSHAKE_TIMEOUT, sniff(tcp, &tls)).await;
@@ -195,8 +189,8 @@ impl SniffingListener {
                         Ok(Ok(conn)) => {
                             let _ = tx.send((conn, permit)).await;
                         }
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "connection sent nothing in time"),
+                        Ok(Err(e)) => tracing::debug!(?peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(?peer, "connection sent nothing in time"),
                     }
                 });
             }

@@ -15,6 +15,8 @@
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.
 //! - [`startup`]: `--config fogbank.toml`, resources created before the server accepts requests.
+//! - [`store`]: durable state (`--data-dir`): SQLite in WAL mode behind a group-commit
+//!   writer, and snapshot files (`/_fogbank/state`, `--load-state`).
 //! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
 
 pub mod arn;
@@ -28,3 +30,4 @@ pub mod server;
 pub mod sns;
 pub mod sqs;
 pub mod startup;
+pub mod store;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod md5;
 pub mod model;
 pub mod queue;
+pub mod state;
 
 pub use engine::SqsEngine;
 pub use error::{SqsError, SqsErrorCode};

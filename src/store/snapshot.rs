@@ -1,0 +1,173 @@
+//! Snapshot files: the whole state (or some services) as one JSON document, for
+//! `GET/POST /_fogbank/state` and `--load-state`.
+//!
+//! ```json
+//! {
+//!   "format": "fogbank-state",
+//!   "version": 1,
+//!   "fogbank_version": "0.1.0",
+//!   "created_ms": 1765000000000,
+//!   "services": {
+//!     "sqs":    { "records": [ {"kind": "sqs.queue", "key": "...", "value": {...}}, ... ],
+//!                 "blobs": {} },
+//!     "sns":    { "records": [...], "blobs": {} },
+//!     "lambda": { "records": [...], "blobs": { "lambda/code/<sha256>.zip": "<base64>" } }
+//!   }
+//! }
+//! ```
+//!
+//! Each record is one resource as its service's state module defines it (`sqs::state`,
+//! `sns::state`, `lambda::state`). Loading replaces the state of every service the file
+//! contains and leaves the others alone; a file that does not parse or whose records do not
+//! check changes nothing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use super::{Blob, Durable, Journal, Record, ServiceState, valid_blob_name};
+
+/// The `format` field of every snapshot.
+pub const FORMAT: &str = "fogbank-state";
+/// The snapshot version this build writes and reads.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    format: String,
+    version: u32,
+    #[serde(default)]
+    fogbank_version: String,
+    #[serde(default)]
+    created_ms: u64,
+    services: BTreeMap<String, ServiceFile>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServiceFile {
+    #[serde(default)]
+    records: Vec<Record>,
+    #[serde(default)]
+    blobs: BTreeMap<String, String>,
+}
+
+/// Export `engines` (all, or only those named in `only`) as a snapshot document.
+pub fn export(
+    engines: &[&dyn Durable],
+    only: Option<&str>,
+    now_ms: u64,
+) -> Result<Vec<u8>, String> {
+    let mut services = BTreeMap::new();
+    for e in engines {
+        if only.is_some_and(|o| o != e.service()) {
+            continue;
+        }
+        let state = e.export();
+        let mut blobs = BTreeMap::new();
+        for (name, blob) in &state.blobs {
+            let bytes = blob
+                .read()
+                .map_err(|err| format!("cannot read blob {name}: {err}"))?;
+            blobs.insert(name.clone(), STANDARD.encode(bytes));
+        }
+        services.insert(
+            e.service().to_string(),
+            ServiceFile {
+                records: state.records,
+                blobs,
+            },
+        );
+    }
+    let file = File {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        fogbank_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_ms: now_ms,
+        services,
+    };
+    serde_json::to_vec(&file).map_err(|e| e.to_string())
+}
+
+/// Parse a snapshot document into per-service states (nothing is applied).
+pub fn parse(bytes: &[u8]) -> Result<BTreeMap<String, ServiceState>, String> {
+    let file: File =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a fogbank state file: {e}"))?;
+    if file.format != FORMAT {
+        return Err(format!(
+            "not a fogbank state file: format is {:?}, expected {FORMAT:?}",
+            file.format
+        ));
+    }
+    if file.version > VERSION || file.version == 0 {
+        return Err(format!(
+            "state file version {} is not supported (this fogbank reads version {VERSION})",
+            file.version
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (service, sf) in file.services {
+        let prefix = format!("{service}.");
+        if let Some(r) = sf.records.iter().find(|r| !r.kind.starts_with(&prefix)) {
+            return Err(format!(
+                "service {service}: record kind {:?} does not belong to it",
+                r.kind
+            ));
+        }
+        let mut blobs = BTreeMap::new();
+        for (name, b64) in sf.blobs {
+            if !valid_blob_name(&name) || !name.starts_with(&format!("{service}/")) {
+                return Err(format!("service {service}: invalid blob name {name:?}"));
+            }
+            let bytes = STANDARD
+                .decode(b64.as_bytes())
+                .map_err(|e| format!("blob {name}: not base64: {e}"))?;
+            blobs.insert(name, Blob::Bytes(Arc::new(bytes)));
+        }
+        out.insert(
+            service,
+            ServiceState {
+                records: sf.records,
+                blobs,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Check every service's part first, then replace the state of each service the snapshot
+/// names, and write the result to the store when there is one. `Err` (nothing changed) when
+/// the snapshot names an unknown service or a part does not check.
+pub fn load(
+    engines: &[&dyn Durable],
+    journal: Option<&Journal>,
+    mut states: BTreeMap<String, ServiceState>,
+) -> Result<Vec<&'static str>, String> {
+    for name in states.keys() {
+        if !engines.iter().any(|e| e.service() == name) {
+            return Err(format!("unknown service {name:?} in the state file"));
+        }
+    }
+    for e in engines {
+        if let Some(s) = states.get(e.service()) {
+            e.check(s)
+                .map_err(|err| format!("{}: {err}", e.service()))?;
+        }
+    }
+    let mut loaded = Vec::new();
+    for e in engines {
+        if let Some(s) = states.remove(e.service()) {
+            e.restore(s)
+                .map_err(|err| format!("{}: {err}", e.service()))?;
+            if let Some(j) = journal {
+                e.journal_all(j);
+            }
+            loaded.push(e.service());
+        }
+    }
+    Ok(loaded)
+}

@@ -40,6 +40,10 @@ pub struct Config {
     pub guard: crate::server::GuardSettings,
     /// Header-read timeout and the cap on open connections.
     pub connections: crate::server::ConnectionSettings,
+    /// Durable state (`--data-dir`); `None` = in memory only.
+    pub storage: Option<crate::server::StorageSettings>,
+    /// A snapshot file to load at start (`--load-state`).
+    pub load_state: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -55,6 +59,8 @@ impl Default for Config {
             tls: None,
             guard: crate::server::GuardSettings::default(),
             connections: crate::server::ConnectionSettings::default(),
+            storage: None,
+            load_state: None,
         }
     }
 }

@@ -169,8 +169,45 @@ struct Cli {
     #[arg(long = "max-connections", env = "FOGBANK_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
 
+    /// Keep state in this directory (SQLite database, Lambda code) across restarts. Without
+    /// it everything is in memory. A directory another fogbank is using is refused.
+    #[arg(long = "data-dir", env = "FOGBANK_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+
+    /// LocalStack's PERSISTENCE=1: keep state in the default data dir when --data-dir is not
+    /// given (/var/lib/fogbank in the Docker image, else ~/.local/share/fogbank).
+    #[arg(
+        long,
+        env = "PERSISTENCE",
+        hide_short_help = true,
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    persistence: bool,
+
+    /// With --data-dir: `process` (default) = an acknowledged change survives a crash or kill
+    /// of fogbank; `machine` = it also survives a power loss (fsync per group commit).
+    #[arg(long, env = "FOGBANK_DURABILITY", default_value = "process", value_parser = ["process", "machine"])]
+    durability: String,
+
+    /// Start from this snapshot file (as downloaded from GET /_fogbank/state), replacing the
+    /// state of the services it contains.
+    #[arg(long = "load-state", env = "FOGBANK_LOAD_STATE")]
+    load_state: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// The data dir PERSISTENCE=1 uses.
+fn default_data_dir() -> std::path::PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return std::path::PathBuf::from(d).join("fogbank");
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty() && h != "/") {
+        Some(h) => std::path::PathBuf::from(h).join(".local/share/fogbank"),
+        None => std::path::PathBuf::from("/var/lib/fogbank"),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -299,6 +336,19 @@ fn main() -> ExitCode {
     if cli.disable_cors_checks {
         allow_origins.push("*".into());
     }
+    let data_dir = match (&cli.data_dir, cli.persistence) {
+        (Some(d), _) => Some(d.clone()),
+        (None, true) => {
+            let d = default_data_dir();
+            tracing::info!(data_dir = %d.display(), "PERSISTENCE=1: keeping state in the default data dir");
+            Some(d)
+        }
+        (None, false) => None,
+    };
+    let storage = data_dir.map(|data_dir| fogbank::server::StorageSettings {
+        data_dir,
+        durability: cli.durability.parse().unwrap_or_default(),
+    });
     let mut hostnames = cli.hostnames.clone();
     hostnames.extend(cli.tls_names.iter().cloned());
     let config = Config {
@@ -316,6 +366,8 @@ fn main() -> ExitCode {
         default_account: cli.account.clone(),
         lambda,
         https_extra_roots: std::sync::Arc::new(https_extra_roots),
+        storage,
+        load_state: cli.load_state.clone(),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -398,7 +450,7 @@ async fn serve(
             );
         }
     });
-    let state = fogbank::server::AppState::new(config.clone());
+    let state = fogbank::server::AppState::open(config.clone()).map_err(std::io::Error::other)?;
     if let Some((path, startup)) = &startup {
         // Health turns ready only after everything declared exists: nothing is served before.
         fogbank::startup::apply(&state, startup, path)

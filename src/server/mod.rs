@@ -12,6 +12,7 @@ use crate::config::Config;
 
 mod auth;
 mod conn;
+mod durable;
 mod guard;
 mod refusal;
 mod router;
@@ -19,6 +20,7 @@ pub mod sigv4;
 mod tls;
 
 pub use conn::{ConnectionSettings, raise_nofile_limit};
+pub use durable::StorageSettings;
 pub use guard::GuardSettings;
 pub use router::AppState;
 pub use tls::{CERT_PATH as TLS_CERT_PATH, TlsSettings};
@@ -66,7 +68,7 @@ impl Drop for RunningServer {
 pub async fn spawn(config: Config) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(config);
+    let state = AppState::open(config).map_err(std::io::Error::other)?;
     let (tx, rx) = oneshot::channel::<()>();
     let serve_state = state.clone();
     let join = tokio::spawn(async move {

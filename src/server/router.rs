@@ -43,11 +43,18 @@ pub struct AppState {
     pub sns: Arc<SnsEngine>,
     /// The Lambda engine (functions, environments, event source mappings).
     pub lambda: Arc<LambdaEngine>,
+    /// The data dir, when state is durable.
+    pub(super) store: Option<crate::store::Store>,
 }
 
 impl AppState {
-    /// New state (and engines) from a config.
+    /// New in-memory state (and engines) from a config; see [`AppState::open`] for a config
+    /// with a data dir.
     pub fn new(config: Config) -> Arc<Self> {
+        Self::build(config, None)
+    }
+
+    pub(super) fn build(config: Config, store: Option<crate::store::Store>) -> Arc<Self> {
         let sqs = SqsEngine::new(config.clock.clone());
         let sns = SnsEngine::new(
             config.clock.clone(),
@@ -63,6 +70,7 @@ impl AppState {
             sqs,
             sns,
             lambda,
+            store,
         })
     }
 
@@ -87,6 +95,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(peek_localstack).post(peek_localstack),
         )
         .route("/_fogbank/reset", axum::routing::post(reset))
+        .route(
+            "/_fogbank/state",
+            get(super::durable::get_state).post(super::durable::post_state),
+        )
         .route("/moto-api/reset", axum::routing::post(reset))
         .route("/_localstack/state/reset", axum::routing::post(reset))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -103,6 +115,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .merge(protected)
         .fallback(aws)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::durable::wait_durable,
+        ))
         .with_state(state)
 }
 
@@ -176,7 +192,7 @@ pub(crate) async fn serve(
     let settings = &state.config.connections;
     let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections()));
     let header_timeout = settings.header_timeout;
-    match state.config.tls.clone() {
+    let served = match state.config.tls.clone() {
         Some(tls) => {
             let acceptor = super::tls::SniffingListener::new(listener, tls, slots);
             super::conn::serve(acceptor, service, header_timeout, shutdown).await
@@ -185,7 +201,11 @@ pub(crate) async fn serve(
             let acceptor = super::conn::PlainAcceptor::new(listener, slots);
             super::conn::serve(acceptor, service, header_timeout, shutdown).await
         }
-    }
+    };
+    // Every request is answered: write what is pending and let the data dir go.
+    let closing = state.clone();
+    let _ = tokio::task::spawn_blocking(move || closing.close_store()).await;
+    served
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -141,7 +141,10 @@ pub struct SqsEngine {
     recently_deleted: DashMap<String, Millis>,
     move_tasks: Mutex<Vec<Arc<MoveTask>>>,
     next_queue_id: AtomicU64,
-    secret: u64,
+    /// Part of every receipt handle's check; kept in the data dir.
+    secret: AtomicU64,
+    /// The store's journal, when the data dir is on.
+    journal: std::sync::OnceLock<crate::store::Journal>,
     shutting_down: AtomicBool,
     /// ReceiveMessage calls parked in a long poll right now (see `waiting_receives`).
     waiting: std::sync::atomic::AtomicUsize,
@@ -340,7 +343,8 @@ impl SqsEngine {
             recently_deleted: DashMap::new(),
             move_tasks: Mutex::new(Vec::new()),
             next_queue_id: AtomicU64::new(1),
-            secret,
+            secret: AtomicU64::new(secret),
+            journal: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             shutdown_notify: Notify::new(),
@@ -365,6 +369,14 @@ impl SqsEngine {
 
     /// Drop every queue and task (the reset endpoint).
     pub fn reset(&self) {
+        if let Some(j) = self.journal.get() {
+            j.clear_service("sqs");
+        }
+        self.clear();
+    }
+
+    /// Drop every queue and task without telling the store.
+    fn clear(&self) {
         for q in self.queues.iter() {
             q.lock().deleted = true;
             q.notify.notify_waiters();
@@ -516,14 +528,17 @@ impl SqsEngine {
             created_ms: now,
             key: HandleKey {
                 queue_id: self.next_queue_id.fetch_add(1, Ordering::Relaxed),
-                secret: self.secret,
+                secret: self.secret.load(Ordering::Relaxed),
             },
             state: Mutex::new(state),
             notify: Notify::new(),
         });
         let url = queue.url(&ctx.host);
         // A concurrent create of the same name may have won; both callers get the same URL.
-        self.queues.entry(k).or_insert(queue);
+        if let dashmap::Entry::Vacant(slot) = self.queues.entry(k) {
+            self.journal_new_queue(&queue);
+            slot.insert(queue);
+        }
         Ok(QueueUrlOutput { queue_url: url })
     }
 
@@ -620,7 +635,11 @@ impl SqsEngine {
         let q = self.resolve(ctx, input.queue_url.as_deref())?;
         let k = key(&q.account, &q.region, &q.name);
         self.queues.remove(&k);
-        q.lock().deleted = true;
+        {
+            let mut state = q.lock();
+            state.deleted = true;
+            self.journal_deleted_queue(&q, &mut state);
+        }
         q.notify.notify_waiters();
         self.recently_deleted.insert(k, self.now());
         Ok(())
@@ -684,6 +703,7 @@ impl SqsEngine {
             // Re-apply onto the live attributes so that a concurrent change is not lost.
             state.attributes.apply_all(&attrs, false)?;
             state.last_modified_ms = self.now();
+            self.journal_queue(&q, &state);
         }
         q.notify.notify_waiters();
         Ok(())
@@ -1086,7 +1106,7 @@ impl SqsEngine {
     /// Put messages that exhausted their receives onto the dead-letter queue.
     fn redrive(&self, source: &Queue, dlq: &Queue, moved: Vec<StoredMessage>) {
         let source_arn: Arc<str> = Arc::from(source.arn.as_str());
-        self.enqueue_moved(dlq, moved, Some(source_arn));
+        self.enqueue_moved(source, dlq, moved, Some(source_arn));
     }
 
     /// Store messages moved from another queue, keeping their ids, bodies and attributes.
@@ -1096,6 +1116,7 @@ impl SqsEngine {
     /// the original enqueue time.
     fn enqueue_moved(
         &self,
+        source: &Queue,
         dest: &Queue,
         moved: Vec<StoredMessage>,
         dead_letter_source: Option<Arc<str>>,
@@ -1103,6 +1124,17 @@ impl SqsEngine {
         if moved.is_empty() {
             return;
         }
+        // Journaled after the destination stored them: a crash in between leaves a copy in
+        // both queues rather than in neither.
+        let source_seqs: Vec<u64> = if self.journal.get().is_some() {
+            moved.iter().map(|m| m.seq).collect()
+        } else {
+            Vec::new()
+        };
+        let _moved_out = MovedOut {
+            source,
+            seqs: source_seqs,
+        };
         let now = self.now();
         {
             let mut state = dest.lock();
@@ -1439,6 +1471,7 @@ impl SqsEngine {
         }
         state.purge_started = Some(now);
         state.purge();
+        self.journal_queue(&q, &state);
         Ok(())
     }
 
@@ -1458,6 +1491,7 @@ impl SqsEngine {
             )));
         }
         state.tags = merged;
+        self.journal_queue(&q, &state);
         Ok(())
     }
 
@@ -1471,6 +1505,7 @@ impl SqsEngine {
         for k in keys {
             state.tags.remove(&k);
         }
+        self.journal_queue(&q, &state);
         Ok(())
     }
 
@@ -1572,6 +1607,7 @@ impl SqsEngine {
         }));
         state.attributes.policy = Some(policy.to_string());
         state.last_modified_ms = self.now();
+        self.journal_queue(&q, &state);
         Ok(())
     }
 
@@ -1606,6 +1642,7 @@ impl SqsEngine {
             Some(policy.to_string())
         };
         state.last_modified_ms = self.now();
+        self.journal_queue(&q, &state);
         Ok(())
     }
 
@@ -1766,7 +1803,7 @@ impl SqsEngine {
         };
         let count = taken.len() as u64;
         match dest {
-            Some(d) => self.enqueue_moved(&d, taken, None),
+            Some(d) => self.enqueue_moved(&source, &d, taken, None),
             None => {
                 let mut by_source: BTreeMap<String, Vec<StoredMessage>> = BTreeMap::new();
                 let mut orphans = Vec::new();
@@ -1782,13 +1819,13 @@ impl SqsEngine {
                 }
                 for (arn, msgs) in by_source {
                     match self.queue_by_arn(&arn) {
-                        Some(q) => self.enqueue_moved(&q, msgs, None),
+                        Some(q) => self.enqueue_moved(&source, &q, msgs, None),
                         None => orphans.extend(msgs),
                     }
                 }
                 if !orphans.is_empty() {
                     // Put them back; the task cannot tell where they came from.
-                    self.enqueue_moved(&source, orphans, None);
+                    self.enqueue_moved(&source, &source, orphans, None);
                     task.set_status("FAILED", Some("CouldNotDetermineMessageSource".into()));
                     return false;
                 }
@@ -1938,3 +1975,6 @@ fn validate_token(param: &str, value: &str) -> SqsResult<()> {
 
 #[cfg(test)]
 mod tests;
+
+mod durable;
+use durable::MovedOut;

@@ -17,6 +17,7 @@ use super::attributes::QueueAttributes;
 use super::md5;
 use super::model::MessageAttributes;
 use crate::clock::Millis;
+use crate::store::writer::Op;
 
 /// How long FIFO deduplication ids and receive attempt ids are remembered.
 pub const DEDUP_WINDOW_MS: Millis = 5 * 60 * 1000;
@@ -171,6 +172,52 @@ pub struct QueueState {
     /// Operations since the last full invariant audit (debug builds).
     #[cfg(debug_assertions)]
     audit_countdown: u32,
+    /// Where changes of messages are reported when the data dir is on.
+    journal: Option<QueueJournal>,
+}
+
+/// A queue's view of the store's journal: its id there plus the journal.
+#[derive(Debug, Clone)]
+pub struct QueueJournal {
+    pub journal: crate::store::Journal,
+    pub queue: u64,
+}
+
+impl QueueJournal {
+    fn insert(&self, m: &StoredMessage) {
+        self.journal.push(Op::MsgInsert {
+            queue: self.queue,
+            msg: Box::new(m.clone()),
+        });
+    }
+
+    fn update(&self, m: &StoredMessage) {
+        self.journal.push(Op::MsgUpdate {
+            queue: self.queue,
+            seq: m.seq,
+            visible_at: m.visible_at,
+            receive_count: m.receive_count,
+            first_receive_ms: m.first_receive_ms,
+            received_ms: m.received_ms,
+            generation: m.generation,
+        });
+    }
+
+    /// The message left the queue (deleted, expired, or moved: then after it was stored on
+    /// the destination).
+    pub fn delete(&self, seq: u64) {
+        self.journal.push(Op::MsgDelete {
+            queue: self.queue,
+            seq,
+        });
+    }
+
+    fn purge(&self, dedup_too: bool) {
+        self.journal.push(Op::MsgPurge {
+            queue: self.queue,
+            dedup_too,
+        });
+    }
 }
 
 /// Identifies a queue inside receipt handles.
@@ -254,7 +301,55 @@ impl QueueState {
             now_seen: now,
             #[cfg(debug_assertions)]
             audit_countdown: 0,
+            journal: None,
         }
+    }
+
+    /// Report message changes to `journal` from now on (`None`: stop).
+    pub fn set_journal(&mut self, journal: Option<QueueJournal>) {
+        self.journal = journal;
+    }
+
+    /// The journal, when the data dir is on.
+    pub fn journal(&self) -> Option<&QueueJournal> {
+        self.journal.as_ref()
+    }
+
+    /// Put back a message read from the store or a snapshot (its `seq` and receive state
+    /// kept), without journaling it. Messages must come in `seq` order per queue.
+    pub fn restore_message(&mut self, msg: StoredMessage, now: Millis) {
+        let now = self.observe(now);
+        let seq = msg.seq;
+        self.next_seq = self.next_seq.max(seq + 1);
+        if let Some(n) = msg.extra.as_ref().and_then(|e| e.sequence_number) {
+            self.next_sequence_number = self.next_sequence_number.max(n);
+        }
+        let journal = self.journal.take();
+        self.push_at(msg, None, now, Some(seq));
+        self.journal = journal;
+    }
+
+    /// Put back a remembered deduplication id (not journaled).
+    pub fn restore_dedup(&mut self, key: String, entry: DedupEntry, now: Millis) {
+        if entry.expires <= now {
+            return;
+        }
+        self.next_sequence_number = self.next_sequence_number.max(entry.sequence_number);
+        self.dedup_expiry.push_back((entry.expires, key.clone()));
+        self.dedup.insert(key, entry);
+    }
+
+    /// Sort the dedup expiry queue after a restore (entries came in key order).
+    pub fn finish_restore(&mut self, next_seq_floor: u64) {
+        let mut v: Vec<_> = self.dedup_expiry.drain(..).collect();
+        v.sort();
+        self.dedup_expiry = v.into();
+        self.next_seq = self.next_seq.max(next_seq_floor);
+    }
+
+    /// Every remembered deduplication id.
+    pub fn dedup_entries(&self) -> impl Iterator<Item = (&String, &DedupEntry)> {
+        self.dedup.iter()
     }
 
     /// The time an operation works at: `now`, or a later time an earlier operation brought.
@@ -301,6 +396,12 @@ impl QueueState {
                 && self.dedup.get(&key).is_some_and(|e| e.expires == exp)
             {
                 self.dedup.remove(&key);
+                if let Some(j) = &self.journal {
+                    j.journal.push(Op::DedupDelete {
+                        queue: j.queue,
+                        key,
+                    });
+                }
             }
         }
     }
@@ -312,10 +413,26 @@ impl QueueState {
     }
 
     /// Store a message; remember its dedup id when given. Returns its internal sequence.
-    pub fn push(&mut self, mut msg: StoredMessage, dedup_key: Option<String>, now: Millis) -> u64 {
+    pub fn push(&mut self, msg: StoredMessage, dedup_key: Option<String>, now: Millis) -> u64 {
         let now = self.observe(now);
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        self.push_at(msg, dedup_key, now, None)
+    }
+
+    fn push_at(
+        &mut self,
+        mut msg: StoredMessage,
+        dedup_key: Option<String>,
+        now: Millis,
+        restored_seq: Option<u64>,
+    ) -> u64 {
+        let seq = match restored_seq {
+            Some(seq) => seq,
+            None => {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                seq
+            }
+        };
         msg.seq = seq;
         if let Some(key) = dedup_key {
             let entry = DedupEntry {
@@ -328,7 +445,17 @@ impl QueueState {
                     .unwrap_or(0),
             };
             self.dedup_expiry.push_back((entry.expires, key.clone()));
+            if let Some(j) = &self.journal {
+                j.journal.push(Op::DedupPut {
+                    queue: j.queue,
+                    key: key.clone(),
+                    entry: entry.clone(),
+                });
+            }
             self.dedup.insert(key, entry);
+        }
+        if let Some(j) = &self.journal {
+            j.insert(&msg);
         }
         if self.fifo() {
             let group = msg.group_id().cloned().unwrap_or_else(|| Arc::from(""));
@@ -385,8 +512,13 @@ impl QueueState {
         self.timers.peek().map(|Reverse((due, _))| *due)
     }
 
-    fn remove(&mut self, seq: u64) -> Option<Box<StoredMessage>> {
+    /// Remove a message. `journal`: report the removal now (a message moving to another
+    /// queue is reported by the engine once it is stored there, so no crash can lose it).
+    fn remove(&mut self, seq: u64, journal: bool) -> Option<Box<StoredMessage>> {
         let m = self.messages.remove(&seq)?;
+        if journal && let Some(j) = &self.journal {
+            j.delete(seq);
+        }
         if let Some(group) = m.group_id() {
             if let Some(deque) = self.groups.get_mut(group) {
                 if let Some(pos) = deque.iter().position(|s| *s == seq) {
@@ -441,7 +573,7 @@ impl QueueState {
                 let expired = m.enqueued_ms() + retention <= now;
                 let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
                 if expired || exhausted {
-                    if let Some(m) = self.remove(seq)
+                    if let Some(m) = self.remove(seq, expired)
                         && exhausted
                         && !expired
                     {
@@ -463,6 +595,9 @@ impl QueueState {
                 m.received_ms = now;
                 m.visible_at = now + vt_ms;
                 self.timers.push(Reverse((m.visible_at, seq)));
+                if let Some(j) = &self.journal {
+                    j.update(m);
+                }
                 out.push(Received {
                     receipt_handle: key.encode(seq, m.generation),
                     message: (**m).clone(),
@@ -504,7 +639,7 @@ impl QueueState {
                 let expired = self.expired(m, now);
                 let exhausted = max_receive.is_some_and(|x| m.receive_count >= x);
                 if expired || exhausted {
-                    if let Some(m) = self.remove(seq)
+                    if let Some(m) = self.remove(seq, expired)
                         && exhausted
                         && !expired
                     {
@@ -548,6 +683,9 @@ impl QueueState {
             if let Some(m) = self.messages.get_mut(seq) {
                 m.visible_at = visible_at;
                 self.timers.push(Reverse((visible_at, *seq)));
+                if let Some(j) = &self.journal {
+                    j.update(m);
+                }
                 out.push(Received {
                     receipt_handle: key.encode(*seq, *generation),
                     message: (**m).clone(),
@@ -589,7 +727,7 @@ impl QueueState {
         if self.fifo() && (m.generation != generation || !m.in_flight(now)) {
             return HandleOutcome::NotInFlight;
         }
-        self.remove(seq);
+        self.remove(seq, true);
         self.debug_audit(now);
         HandleOutcome::Done
     }
@@ -626,6 +764,9 @@ impl QueueState {
         }
         m.visible_at = now + vt_ms;
         self.timers.push(Reverse((m.visible_at, seq)));
+        if let Some(j) = &self.journal {
+            j.update(m);
+        }
         if vt_ms == 0 {
             self.promote(now);
         }
@@ -635,6 +776,9 @@ impl QueueState {
 
     /// Drop every message.
     pub fn purge(&mut self) {
+        if let Some(j) = &self.journal {
+            j.purge(false);
+        }
         self.messages.clear();
         self.ready.clear();
         self.timers.clear();
@@ -657,7 +801,7 @@ impl QueueState {
         seqs.truncate(max);
         let taken = seqs
             .into_iter()
-            .filter_map(|s| self.remove(s).map(|m| *m))
+            .filter_map(|s| self.remove(s, false).map(|m| *m))
             .collect();
         self.debug_audit(now);
         taken

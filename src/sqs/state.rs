@@ -17,8 +17,8 @@ use super::model::MessageAttributes;
 use super::queue::{DedupEntry, MessageExtra, StoredMessage};
 use crate::clock::Millis;
 
-/// A queue: identity, attributes (as GetQueueAttributes renders the settable ones), tags,
-/// permissions.
+/// A queue: identity, attributes (as GetQueueAttributes renders the settable ones, the
+/// policy with AddPermission's statements included), tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueRecord {
@@ -33,18 +33,7 @@ pub struct QueueRecord {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
-    pub permissions: Vec<PermissionRecord>,
-    #[serde(default)]
     pub purge_started_ms: Option<Millis>,
-}
-
-/// An AddPermission statement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PermissionRecord {
-    pub label: String,
-    pub accounts: Vec<String>,
-    pub actions: Vec<String>,
 }
 
 /// A stored message with its receive state.

@@ -22,10 +22,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub mod snapshot;
-mod sqlite;
-mod writer;
+pub(crate) mod sqlite;
+pub(crate) mod writer;
 
-pub use sqlite::{Loaded, Store, StoreError};
+pub use sqlite::{Loaded, SqsLoaded, Store, StoreError};
 pub use writer::Journal;
 
 /// How far an acknowledged change survives.

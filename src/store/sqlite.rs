@@ -88,7 +88,15 @@ impl Loaded {
 /// An open data dir: its lock, and the journal that writes to it.
 pub struct Store {
     pub journal: Journal,
-    _lock: File,
+    lock: Mutex<Option<File>>,
+}
+
+impl Store {
+    /// Commit what is pending, stop the writer and release the data dir's lock.
+    pub fn close(&self) {
+        self.journal.close();
+        self.lock.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
 }
 
 impl Store {
@@ -171,7 +179,7 @@ impl Store {
         Ok((
             Store {
                 journal: Journal { shared },
-                _lock: lock,
+                lock: Mutex::new(Some(lock)),
             },
             loaded,
         ))

@@ -272,6 +272,11 @@ impl Journal {
         if let Some(h) = handle {
             let _ = h.join();
         }
+        self.shared.progress.send_modify(|p| {
+            if p.failed.is_none() {
+                p.failed = Some("fogbank is shutting down".into());
+            }
+        });
     }
 }
 

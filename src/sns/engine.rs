@@ -5,6 +5,7 @@
 //! has its own short-held mutex.
 
 mod delivery;
+mod durable;
 mod extras;
 mod platform;
 mod sandbox;
@@ -14,11 +15,12 @@ pub use sandbox::VERIFICATION_FAILED_STATUS;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -29,10 +31,12 @@ use super::lambda::LambdaInvoker;
 use super::model::*;
 use super::records::{Kind, Outbox};
 use super::signing::{self, SignatureVersion};
+use super::state;
 use crate::arn::{self, parse_arn};
 use crate::clock::{Clock, Millis};
 use crate::context::RequestContext;
 use crate::sqs::SqsEngine;
+use crate::store::Journal;
 
 /// Largest message (body plus attributes) SNS accepts by default.
 const MAX_MESSAGE_BYTES: usize = 262_144;
@@ -69,8 +73,13 @@ struct Topic {
     attributes: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
     subscriptions: Vec<Arc<Subscription>>,
+    /// Deduplication id -> (expiry, message id, sequence number).
     dedup: HashMap<String, (Millis, String, u128)>,
+    /// The last sequence number issued (FIFO).
     next_sequence: u128,
+    /// Set (under the lock) by DeleteTopic: a request that still holds the topic changes
+    /// nothing durable (it would bring the topic back in the store).
+    deleted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +116,8 @@ pub struct SnsEngine {
     sandbox: sandbox::Sandbox,
     /// `https` when the server also speaks TLS (`--tls`): the scheme of the URLs in messages.
     scheme: &'static str,
+    /// Where durable changes go (`--data-dir`); unset in memory-only mode.
+    journal: OnceLock<Journal>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -381,6 +392,7 @@ impl SnsEngine {
             sqs,
             topics: DashMap::new(),
             subscriptions: DashMap::new(),
+            journal: OnceLock::new(),
         })
     }
 
@@ -413,12 +425,29 @@ impl SnsEngine {
 
     /// Drop every topic, subscription, platform application, SMS setting and sandbox number.
     pub fn reset(&self) {
+        if let Some(j) = self.journal() {
+            j.clear_service("sns");
+        }
         self.outbox.clear_all();
         self.sms_attributes.clear();
         self.topics.clear();
         self.subscriptions.clear();
         self.platform.clear();
         self.sandbox.clear();
+    }
+
+    /// The journal, when state is durable.
+    fn journal(&self) -> Option<&Journal> {
+        self.journal.get()
+    }
+
+    /// Journal a topic's record (call with its lock held, after the change).
+    fn journal_topic(&self, t: &Topic) {
+        if let Some(j) = self.journal()
+            && !t.deleted
+        {
+            j.put(state::TOPIC, &t.arn, &t.record());
+        }
     }
 
     fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
@@ -540,21 +569,49 @@ impl SnsEngine {
             subscriptions: Vec::new(),
             dedup: HashMap::new(),
             next_sequence: u128::from(self.clock.now_millis()) * 1_000_000,
+            deleted: false,
         };
-        self.topics
-            .entry(arn.clone())
-            .or_insert_with(|| Arc::new(Mutex::new(topic)));
+        // Journaled under the map's entry lock, so that a concurrent DeleteTopic of the same
+        // name reaches the journal in the same order as the map.
+        if let Entry::Vacant(slot) = self.topics.entry(arn.clone()) {
+            if let Some(j) = self.journal() {
+                j.put(state::TOPIC, &arn, &topic.record());
+                if fifo {
+                    j.put(state::TOPIC_SEQUENCE, &arn, &topic.sequence_record());
+                }
+            }
+            slot.insert(Arc::new(Mutex::new(topic)));
+        }
         Ok(CreateTopicOutput { topic_arn: arn })
     }
 
     pub fn delete_topic(&self, ctx: &RequestContext, input: TopicArnInput) -> SnsResult<()> {
         let arn = require(input.topic_arn, "TopicArn")?;
         Self::check_topic_arn(ctx, &arn)?;
-        if let Some((_, t)) = self.topics.remove(&arn) {
-            for s in &lock(&t).subscriptions {
+        // The topic is marked deleted and its records deleted under the map's entry lock and
+        // the topic's lock, so that no change made through a stale handle, nor a new topic of
+        // the same name, reaches the journal out of order.
+        self.topics.remove_if(&arn, |_, topic| {
+            let mut t = lock(topic);
+            t.deleted = true;
+            let subs = std::mem::take(&mut t.subscriptions);
+            for s in &subs {
                 self.subscriptions.remove(&s.arn);
             }
-        }
+            if let Some(j) = self.journal() {
+                for s in &subs {
+                    j.delete(state::SUBSCRIPTION, &s.arn);
+                }
+                for d in t.dedup.keys() {
+                    j.delete(state::TOPIC_DEDUP, &state::dedup_key(&t.arn, d));
+                }
+                if t.fifo {
+                    j.delete(state::TOPIC_SEQUENCE, &t.arn);
+                }
+                j.delete(state::TOPIC, &t.arn);
+            }
+            true
+        });
         Ok(())
     }
 
@@ -660,6 +717,7 @@ impl SnsEngine {
         let mut t = lock(&topic);
         Self::check_topic_attribute(&name, &value, t.fifo, false)?;
         t.attributes.insert(name, value);
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -764,7 +822,21 @@ impl SnsEngine {
         let now = self.clock.now_millis();
         let (message_id, sequence, subs) = {
             let mut t = lock(topic);
-            t.dedup.retain(|_, (exp, _, _)| *exp > now);
+            // Only FIFO topics have durable publish state (standard topics journal nothing).
+            let journal = self.journal().filter(|_| fifo && !t.deleted);
+            match journal {
+                None => t.dedup.retain(|_, (exp, _, _)| *exp > now),
+                Some(j) => {
+                    let arn = t.arn.clone();
+                    t.dedup.retain(|d, (exp, _, _)| {
+                        let keep = *exp > now;
+                        if !keep {
+                            j.delete(state::TOPIC_DEDUP, &state::dedup_key(&arn, d));
+                        }
+                        keep
+                    });
+                }
+            }
             if let Some(d) = &out.dedup
                 && let Some((_, id, seq)) = t.dedup.get(d)
             {
@@ -781,6 +853,19 @@ impl SnsEngine {
             if let (Some(d), Some(s)) = (&out.dedup, seq) {
                 t.dedup
                     .insert(d.clone(), (now + DEDUP_WINDOW_MS, id.clone(), s));
+                if let Some(j) = journal {
+                    let entry = state::DedupRecord {
+                        topic_arn: t.arn.clone(),
+                        dedup_id: d.clone(),
+                        expires_ms: now + DEDUP_WINDOW_MS,
+                        message_id: id.clone(),
+                        sequence: s,
+                    };
+                    j.put(state::TOPIC_DEDUP, &state::dedup_key(&t.arn, d), &entry);
+                }
+            }
+            if let (Some(j), Some(_)) = (journal, seq) {
+                j.put(state::TOPIC_SEQUENCE, &t.arn, &t.sequence_record());
             }
             (id, seq, t.subscriptions.clone())
         };
@@ -994,6 +1079,7 @@ impl SnsEngine {
             ));
         }
         t.tags = tags;
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -1008,6 +1094,7 @@ impl SnsEngine {
         for k in input.tag_keys {
             t.tags.remove(&k);
         }
+        self.journal_topic(&t);
         Ok(())
     }
 

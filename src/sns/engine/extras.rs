@@ -10,6 +10,7 @@ use crate::context::RequestContext;
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::model::*;
 use crate::sns::records;
+use crate::sns::state;
 
 /// SMS attribute names SetSMSAttributes accepts.
 const SMS_ATTRIBUTES: &[&str] = &[
@@ -78,9 +79,10 @@ impl SnsEngine {
             "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
             "Resource": arn,
         }));
-        lock(&topic)
-            .attributes
+        let mut t = lock(&topic);
+        t.attributes
             .insert("Policy".to_string(), policy.to_string());
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -95,9 +97,10 @@ impl SnsEngine {
         if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
             statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(label.as_str()));
         }
-        lock(&topic)
-            .attributes
+        let mut t = lock(&topic);
+        t.attributes
             .insert("Policy".to_string(), policy.to_string());
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -114,9 +117,10 @@ impl SnsEngine {
             ));
         }
         let topic = self.topic(&arn)?;
-        lock(&topic)
-            .attributes
+        let mut t = lock(&topic);
+        t.attributes
             .insert("DataProtectionPolicy".to_string(), policy);
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -143,11 +147,17 @@ impl SnsEngine {
                 )));
             }
         }
-        let key = format!("{}/{}", ctx.account, ctx.region);
-        self.sms_attributes
-            .entry(key)
-            .or_default()
-            .extend(input.attributes);
+        let key = state::scope_key(&ctx.account, &ctx.region);
+        let mut attrs = self.sms_attributes.entry(key.clone()).or_default();
+        attrs.extend(input.attributes);
+        if let Some(j) = self.journal() {
+            let record = state::SmsAttributesRecord {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                attributes: attrs.clone(),
+            };
+            j.put(state::SMS_ATTRIBUTES, &key, &record);
+        }
         Ok(())
     }
 

@@ -17,6 +17,7 @@ use crate::sns::filter::{FilterPolicy, Scope};
 use crate::sns::lambda;
 use crate::sns::model::*;
 use crate::sns::records;
+use crate::sns::state;
 
 impl SnsEngine {
     fn check_subscription_attribute(name: &str, value: &str, fifo_topic: bool) -> SnsResult<()> {
@@ -60,7 +61,9 @@ impl SnsEngine {
         }
     }
 
-    fn compile_filter(attrs: &BTreeMap<String, String>) -> SnsResult<Option<FilterPolicy>> {
+    pub(super) fn compile_filter(
+        attrs: &BTreeMap<String, String>,
+    ) -> SnsResult<Option<FilterPolicy>> {
         let scope = match attrs.get("FilterPolicyScope").map(String::as_str) {
             Some("MessageBody") => Scope::MessageBody,
             _ => Scope::MessageAttributes,
@@ -181,6 +184,9 @@ impl SnsEngine {
         }
         let filter = Self::compile_filter(&input.attributes).map_err(SnsError::in_attributes)?;
         let mut t = lock(&topic);
+        if t.deleted {
+            return Err(SnsError::not_found("Topic"));
+        }
         for s in &t.subscriptions {
             {
                 if s.protocol == protocol && s.endpoint == endpoint {
@@ -229,6 +235,7 @@ impl SnsEngine {
         self.subscriptions.insert(arn.clone(), sub.clone());
         let pending = sub.pending;
         t.subscriptions.push(sub.clone());
+        self.journal_subscription(&sub);
         // The retry policy reads the topic's attributes: release its lock first.
         drop(t);
         if let Some(token) = &sub.token {
@@ -263,49 +270,88 @@ impl SnsEngine {
             ));
         }
         Self::check_topic_arn(ctx, &topic_arn).map_err(|_| SnsError::invalid("Topic"))?;
-        let found = self
+        let topic = self
             .topic(&topic_arn)
-            .ok()
-            .and_then(|topic| {
-                lock(&topic)
-                    .subscriptions
-                    .iter()
-                    .find(|s| s.token.as_deref() == Some(token.as_str()))
-                    .cloned()
-            })
+            .map_err(|_| SnsError::invalid("Token"))?;
+        // Found and confirmed under the topic's lock: the change reaches the journal in order
+        // with the subscription's other changes (and not at all if it was just removed).
+        let mut t = lock(&topic);
+        let slot = t
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.token.as_deref() == Some(token.as_str()))
             .ok_or_else(|| SnsError::invalid("Token"))?;
-        if found.pending {
-            let mut confirmed = (*found).clone();
+        let subscription_arn = slot.arn.clone();
+        if slot.pending {
+            let mut confirmed = (**slot).clone();
             confirmed.pending = false;
-            self.replace_subscription(Arc::new(confirmed));
+            let confirmed = Arc::new(confirmed);
+            *slot = confirmed.clone();
+            self.subscriptions
+                .insert(subscription_arn.clone(), confirmed.clone());
+            self.journal_subscription(&confirmed);
         }
-        Ok(SubscribeOutput {
-            subscription_arn: found.arn.clone(),
-        })
+        drop(t);
+        Ok(SubscribeOutput { subscription_arn })
     }
 
-    /// Swap in a new snapshot of a subscription, in the registry and in its topic.
-    fn replace_subscription(&self, updated: Arc<Subscription>) {
-        self.subscriptions
-            .insert(updated.arn.clone(), updated.clone());
-        if let Ok(topic) = self.topic(&updated.topic_arn) {
-            for slot in lock(&topic).subscriptions.iter_mut() {
-                if slot.arn == updated.arn {
-                    *slot = updated.clone();
-                }
-            }
+    /// Journal a subscription's record (call with its topic's lock held, after the change).
+    fn journal_subscription(&self, s: &Subscription) {
+        if let Some(j) = self.journal() {
+            j.put(state::SUBSCRIPTION, &s.arn, &s.record());
         }
+    }
+
+    /// Change a subscription under its topic's lock: `change` makes the new snapshot from the
+    /// current one; it replaces the current one in the registry and the topic, and is
+    /// journaled. A subscription removed meanwhile is NotFound.
+    fn update_subscription(
+        &self,
+        arn: &str,
+        change: impl FnOnce(&Subscription) -> SnsResult<Subscription>,
+    ) -> SnsResult<()> {
+        let topic_arn = self.subscription(arn)?.topic_arn.clone();
+        let topic = self
+            .topic(&topic_arn)
+            .map_err(|_| SnsError::not_found("Subscription"))?;
+        let mut t = lock(&topic);
+        if t.deleted {
+            return Err(SnsError::not_found("Subscription"));
+        }
+        let slot = t
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.arn == arn)
+            .ok_or_else(|| SnsError::not_found("Subscription"))?;
+        let updated = Arc::new(change(slot)?);
+        *slot = updated.clone();
+        self.subscriptions.insert(arn.to_string(), updated.clone());
+        self.journal_subscription(&updated);
+        Ok(())
     }
 
     pub fn unsubscribe(&self, ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
         let arn = require(input.subscription_arn, "SubscriptionArn")?;
         check_subscription_arn(&arn)?;
         // Unsubscribing what is not (or no longer) there succeeds, as on AWS.
-        let Some((_, sub)) = self.subscriptions.remove(&arn) else {
+        let Some(sub) = self.subscriptions.get(&arn).map(|s| s.clone()) else {
             return Ok(());
         };
-        if let Ok(topic) = self.topic(&sub.topic_arn) {
-            lock(&topic).subscriptions.retain(|s| s.arn != arn);
+        // Removed (and journaled) under the topic's lock, in order with its other changes.
+        let removed = match self.topic(&sub.topic_arn) {
+            Ok(topic) => {
+                let mut t = lock(&topic);
+                t.subscriptions.retain(|s| s.arn != arn);
+                let removed = self.subscriptions.remove(&arn).is_some();
+                if removed && let Some(j) = self.journal() {
+                    j.delete(state::SUBSCRIPTION, &arn);
+                }
+                removed
+            }
+            Err(_) => self.subscriptions.remove(&arn).is_some(),
+        };
+        if !removed {
+            return Ok(());
         }
         if sub.protocol.starts_with("http") && !sub.pending {
             self.send_unsubscribe_confirmation(&sub, &self.origin(ctx));
@@ -426,21 +472,22 @@ impl SnsEngine {
         check_subscription_arn(&arn)?;
         let current = self.subscription(&arn)?;
         Self::check_subscription_attribute(&name, &value, current.topic_arn.ends_with(".fifo"))?;
-        let mut s = (*current).clone();
-        let mut attrs = s.attributes.clone();
-        if value.is_empty()
-            && matches!(
-                name.as_str(),
-                "FilterPolicy" | "RedrivePolicy" | "DeliveryPolicy"
-            )
-        {
-            attrs.remove(&name);
-        } else {
-            attrs.insert(name, value);
-        }
-        s.filter = Self::compile_filter(&attrs)?;
-        s.attributes = attrs;
-        self.replace_subscription(Arc::new(s));
-        Ok(())
+        self.update_subscription(&arn, |current| {
+            let mut s = current.clone();
+            let mut attrs = s.attributes.clone();
+            if value.is_empty()
+                && matches!(
+                    name.as_str(),
+                    "FilterPolicy" | "RedrivePolicy" | "DeliveryPolicy"
+                )
+            {
+                attrs.remove(&name);
+            } else {
+                attrs.insert(name, value);
+            }
+            s.filter = Self::compile_filter(&attrs)?;
+            s.attributes = attrs;
+            Ok(s)
+        })
     }
 }

@@ -7,6 +7,7 @@
 mod delivery;
 mod durable;
 mod extras;
+mod message_attributes;
 mod platform;
 mod sandbox;
 mod subscriptions;
@@ -213,129 +214,6 @@ fn valid_topic_name(name: &str, fifo: bool) -> bool {
         && base
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
-    let mut size = 0;
-    let invalid = |message: String| SnsError::new(SnsErrorCode::InvalidParameterValue, message);
-    for (name, v) in attrs {
-        if name.len() > 256 {
-            return Err(invalid(
-                "Length of message attribute name must be less than 256 bytes.".to_string(),
-            ));
-        }
-        if let Some(c) = name
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        {
-            return Err(invalid(format!(
-                "Invalid non-alphanumeric character '#x{:X}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
-                u32::from(c)
-            )));
-        }
-        if name.starts_with('.') {
-            return Err(invalid(
-                "Invalid message attribute name starting with character '.' was found.".to_string(),
-            ));
-        }
-        if name.ends_with('.') {
-            return Err(invalid(
-                "Invalid message attribute name ending with character '.' was found.".to_string(),
-            ));
-        }
-        if name.contains("..") {
-            return Err(invalid(
-                "Message attribute name can not have successive '.' character.".to_string(),
-            ));
-        }
-        if name.is_empty()
-            || name.to_ascii_lowercase().starts_with("aws.")
-            || name.to_ascii_lowercase().starts_with("amazon.")
-        {
-            return Err(SnsError::new(
-                SnsErrorCode::InvalidParameterValue,
-                format!("The message attribute '{name}' has an invalid message attribute name."),
-            ));
-        }
-        let base = v.data_type.split('.').next().unwrap_or("");
-        let kind = match (base, v.data_type.as_str()) {
-            (_, "String.Array") => "String.Array",
-            ("String", _) => "String",
-            ("Number", _) => "Number",
-            ("Binary", _) => "Binary",
-            _ => {
-                return Err(SnsError::new(
-                    SnsErrorCode::InvalidParameterValue,
-                    format!(
-                        "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
-                    ),
-                ));
-            }
-        };
-        let empty = || {
-            SnsError::new(
-                SnsErrorCode::InvalidParameterValue,
-                format!(
-                    "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{kind}'."
-                ),
-            )
-        };
-        // A value only in the other field: AWS names the field the type needs.
-        let (field, misplaced) = if kind == "Binary" {
-            (
-                "Binary",
-                v.binary_value.is_none() && v.string_value.is_some(),
-            )
-        } else {
-            (
-                "String",
-                v.string_value.is_none() && v.binary_value.is_some(),
-            )
-        };
-        if misplaced {
-            return Err(invalid(format!(
-                "The message attribute '{name}' with type '{kind}' must use field '{field}'."
-            )));
-        }
-        match kind {
-            "Binary" => {
-                let b = v
-                    .binary_value
-                    .as_ref()
-                    .filter(|b| !b.is_empty())
-                    .ok_or_else(empty)?;
-                size += b.len();
-            }
-            _ => {
-                let s = v
-                    .string_value
-                    .as_ref()
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(empty)?;
-                if kind == "Number" && !s.trim().parse::<f64>().is_ok_and(f64::is_finite) {
-                    return Err(SnsError::new(
-                        SnsErrorCode::InvalidParameterValue,
-                        format!(
-                            "An error occurred while trying to parse the value for the number attribute '{name}'."
-                        ),
-                    ));
-                }
-                if kind == "String.Array"
-                    && !matches!(serde_json::from_str::<Value>(s), Ok(Value::Array(_)))
-                {
-                    return Err(SnsError::new(
-                        SnsErrorCode::InvalidParameterValue,
-                        format!(
-                            "The message attribute '{name}' with type 'String.Array' must be a JSON array."
-                        ),
-                    ));
-                }
-                size += s.len();
-            }
-        }
-        size += name.len() + v.data_type.len();
-    }
-    Ok(size)
 }
 
 /// One published message on its way to one subscription.
@@ -736,7 +614,7 @@ impl SnsEngine {
         {
             return Err(SnsError::invalid("Subject"));
         }
-        let attr_size = validate_message_attributes(&e.message_attributes)?;
+        let attr_size = message_attributes::validate_message_attributes(&e.message_attributes)?;
         if message.len() + attr_size > MAX_MESSAGE_BYTES {
             return Err(SnsError::invalid("Message too long"));
         }
@@ -1050,70 +928,6 @@ impl SnsEngine {
             out.successful.push((id, p));
         }
         Ok(out)
-    }
-
-    fn tags_of(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
-        self.topics
-            .get(arn)
-            .map(|t| t.clone())
-            .ok_or_else(|| SnsError::new(SnsErrorCode::ResourceNotFound, "Resource does not exist"))
-    }
-
-    pub fn tag_resource(&self, _ctx: &RequestContext, input: TagResourceInput) -> SnsResult<()> {
-        let arn = require(input.resource_arn, "ResourceArn")?;
-        let topic = self.tags_of(&arn)?;
-        for (i, tag) in input.tags.iter().enumerate() {
-            if input.tags[..i].iter().any(|t| t.key == tag.key) {
-                return Err(SnsError::invalid("Duplicated keys are not allowed."));
-            }
-        }
-        let mut t = lock(&topic);
-        let mut tags = t.tags.clone();
-        for tag in input.tags {
-            tags.insert(tag.key, tag.value);
-        }
-        if tags.len() > 50 {
-            return Err(SnsError::new(
-                SnsErrorCode::TagLimitExceeded,
-                "Could not complete request: tag quota of per resource exceeded",
-            ));
-        }
-        t.tags = tags;
-        self.journal_topic(&t);
-        Ok(())
-    }
-
-    pub fn untag_resource(
-        &self,
-        _ctx: &RequestContext,
-        input: UntagResourceInput,
-    ) -> SnsResult<()> {
-        let arn = require(input.resource_arn, "ResourceArn")?;
-        let topic = self.tags_of(&arn)?;
-        let mut t = lock(&topic);
-        for k in input.tag_keys {
-            t.tags.remove(&k);
-        }
-        self.journal_topic(&t);
-        Ok(())
-    }
-
-    pub fn list_tags_for_resource(
-        &self,
-        _ctx: &RequestContext,
-        input: ResourceArnInput,
-    ) -> SnsResult<TagsOutput> {
-        let arn = require(input.resource_arn, "ResourceArn")?;
-        let topic = self.tags_of(&arn)?;
-        let tags = lock(&topic)
-            .tags
-            .iter()
-            .map(|(k, v)| Tag {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect();
-        Ok(TagsOutput { tags })
     }
 }
 

@@ -5,33 +5,39 @@
 //! has its own short-held mutex.
 
 mod delivery;
+mod durable;
 mod extras;
+mod message_attributes;
 mod platform;
 mod sandbox;
+mod subscriptions;
 
 pub use sandbox::VERIFICATION_FAILED_STATUS;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::error::{SnsError, SnsErrorCode, SnsResult};
 use super::filter::{self, Candidate, FilterPolicy, Scope};
 use super::http::HttpDelivery;
-use super::lambda::{self, LambdaInvoker};
+use super::lambda::LambdaInvoker;
 use super::model::*;
-use super::records::{self, Kind, Outbox};
+use super::records::{Kind, Outbox};
 use super::signing::{self, SignatureVersion};
+use super::state;
 use crate::arn::{self, parse_arn};
 use crate::clock::{Clock, Millis};
 use crate::context::RequestContext;
 use crate::sqs::SqsEngine;
+use crate::store::Journal;
 
 /// Largest message (body plus attributes) SNS accepts by default.
 const MAX_MESSAGE_BYTES: usize = 262_144;
@@ -68,8 +74,13 @@ struct Topic {
     attributes: BTreeMap<String, String>,
     tags: BTreeMap<String, String>,
     subscriptions: Vec<Arc<Subscription>>,
+    /// Deduplication id -> (expiry, message id, sequence number).
     dedup: HashMap<String, (Millis, String, u128)>,
+    /// The last sequence number issued (FIFO).
     next_sequence: u128,
+    /// Set (under the lock) by DeleteTopic: a request that still holds the topic changes
+    /// nothing durable (it would bring the topic back in the store).
+    deleted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +117,8 @@ pub struct SnsEngine {
     sandbox: sandbox::Sandbox,
     /// `https` when the server also speaks TLS (`--tls`): the scheme of the URLs in messages.
     scheme: &'static str,
+    /// Where durable changes go (`--data-dir`); unset in memory-only mode.
+    journal: OnceLock<Journal>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -203,129 +216,6 @@ fn valid_topic_name(name: &str, fifo: bool) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
-    let mut size = 0;
-    let invalid = |message: String| SnsError::new(SnsErrorCode::InvalidParameterValue, message);
-    for (name, v) in attrs {
-        if name.len() > 256 {
-            return Err(invalid(
-                "Length of message attribute name must be less than 256 bytes.".to_string(),
-            ));
-        }
-        if let Some(c) = name
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        {
-            return Err(invalid(format!(
-                "Invalid non-alphanumeric character '#x{:X}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
-                u32::from(c)
-            )));
-        }
-        if name.starts_with('.') {
-            return Err(invalid(
-                "Invalid message attribute name starting with character '.' was found.".to_string(),
-            ));
-        }
-        if name.ends_with('.') {
-            return Err(invalid(
-                "Invalid message attribute name ending with character '.' was found.".to_string(),
-            ));
-        }
-        if name.contains("..") {
-            return Err(invalid(
-                "Message attribute name can not have successive '.' character.".to_string(),
-            ));
-        }
-        if name.is_empty()
-            || name.to_ascii_lowercase().starts_with("aws.")
-            || name.to_ascii_lowercase().starts_with("amazon.")
-        {
-            return Err(SnsError::new(
-                SnsErrorCode::InvalidParameterValue,
-                format!("The message attribute '{name}' has an invalid message attribute name."),
-            ));
-        }
-        let base = v.data_type.split('.').next().unwrap_or("");
-        let kind = match (base, v.data_type.as_str()) {
-            (_, "String.Array") => "String.Array",
-            ("String", _) => "String",
-            ("Number", _) => "Number",
-            ("Binary", _) => "Binary",
-            _ => {
-                return Err(SnsError::new(
-                    SnsErrorCode::InvalidParameterValue,
-                    format!(
-                        "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
-                    ),
-                ));
-            }
-        };
-        let empty = || {
-            SnsError::new(
-                SnsErrorCode::InvalidParameterValue,
-                format!(
-                    "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{kind}'."
-                ),
-            )
-        };
-        // A value only in the other field: AWS names the field the type needs.
-        let (field, misplaced) = if kind == "Binary" {
-            (
-                "Binary",
-                v.binary_value.is_none() && v.string_value.is_some(),
-            )
-        } else {
-            (
-                "String",
-                v.string_value.is_none() && v.binary_value.is_some(),
-            )
-        };
-        if misplaced {
-            return Err(invalid(format!(
-                "The message attribute '{name}' with type '{kind}' must use field '{field}'."
-            )));
-        }
-        match kind {
-            "Binary" => {
-                let b = v
-                    .binary_value
-                    .as_ref()
-                    .filter(|b| !b.is_empty())
-                    .ok_or_else(empty)?;
-                size += b.len();
-            }
-            _ => {
-                let s = v
-                    .string_value
-                    .as_ref()
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(empty)?;
-                if kind == "Number" && !s.trim().parse::<f64>().is_ok_and(f64::is_finite) {
-                    return Err(SnsError::new(
-                        SnsErrorCode::InvalidParameterValue,
-                        format!(
-                            "An error occurred while trying to parse the value for the number attribute '{name}'."
-                        ),
-                    ));
-                }
-                if kind == "String.Array"
-                    && !matches!(serde_json::from_str::<Value>(s), Ok(Value::Array(_)))
-                {
-                    return Err(SnsError::new(
-                        SnsErrorCode::InvalidParameterValue,
-                        format!(
-                            "The message attribute '{name}' with type 'String.Array' must be a JSON array."
-                        ),
-                    ));
-                }
-                size += s.len();
-            }
-        }
-        size += name.len() + v.data_type.len();
-    }
-    Ok(size)
-}
-
 /// One published message on its way to one subscription.
 struct Delivery<'a> {
     topic_arn: &'a str,
@@ -380,6 +270,7 @@ impl SnsEngine {
             sqs,
             topics: DashMap::new(),
             subscriptions: DashMap::new(),
+            journal: OnceLock::new(),
         })
     }
 
@@ -412,12 +303,29 @@ impl SnsEngine {
 
     /// Drop every topic, subscription, platform application, SMS setting and sandbox number.
     pub fn reset(&self) {
+        if let Some(j) = self.journal() {
+            j.clear_service("sns");
+        }
         self.outbox.clear_all();
         self.sms_attributes.clear();
         self.topics.clear();
         self.subscriptions.clear();
         self.platform.clear();
         self.sandbox.clear();
+    }
+
+    /// The journal, when state is durable.
+    fn journal(&self) -> Option<&Journal> {
+        self.journal.get()
+    }
+
+    /// Journal a topic's record (call with its lock held, after the change).
+    fn journal_topic(&self, t: &Topic) {
+        if let Some(j) = self.journal()
+            && !t.deleted
+        {
+            j.put(state::TOPIC, &t.arn, &t.record());
+        }
     }
 
     fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
@@ -539,21 +447,49 @@ impl SnsEngine {
             subscriptions: Vec::new(),
             dedup: HashMap::new(),
             next_sequence: u128::from(self.clock.now_millis()) * 1_000_000,
+            deleted: false,
         };
-        self.topics
-            .entry(arn.clone())
-            .or_insert_with(|| Arc::new(Mutex::new(topic)));
+        // Journaled under the map's entry lock, so that a concurrent DeleteTopic of the same
+        // name reaches the journal in the same order as the map.
+        if let Entry::Vacant(slot) = self.topics.entry(arn.clone()) {
+            if let Some(j) = self.journal() {
+                j.put(state::TOPIC, &arn, &topic.record());
+                if fifo {
+                    j.put(state::TOPIC_SEQUENCE, &arn, &topic.sequence_record());
+                }
+            }
+            slot.insert(Arc::new(Mutex::new(topic)));
+        }
         Ok(CreateTopicOutput { topic_arn: arn })
     }
 
     pub fn delete_topic(&self, ctx: &RequestContext, input: TopicArnInput) -> SnsResult<()> {
         let arn = require(input.topic_arn, "TopicArn")?;
         Self::check_topic_arn(ctx, &arn)?;
-        if let Some((_, t)) = self.topics.remove(&arn) {
-            for s in &lock(&t).subscriptions {
+        // The topic is marked deleted and its records deleted under the map's entry lock and
+        // the topic's lock, so that no change made through a stale handle, nor a new topic of
+        // the same name, reaches the journal out of order.
+        self.topics.remove_if(&arn, |_, topic| {
+            let mut t = lock(topic);
+            t.deleted = true;
+            let subs = std::mem::take(&mut t.subscriptions);
+            for s in &subs {
                 self.subscriptions.remove(&s.arn);
             }
-        }
+            if let Some(j) = self.journal() {
+                for s in &subs {
+                    j.delete(state::SUBSCRIPTION, &s.arn);
+                }
+                for d in t.dedup.keys() {
+                    j.delete(state::TOPIC_DEDUP, &state::dedup_key(&t.arn, d));
+                }
+                if t.fifo {
+                    j.delete(state::TOPIC_SEQUENCE, &t.arn);
+                }
+                j.delete(state::TOPIC, &t.arn);
+            }
+            true
+        });
         Ok(())
     }
 
@@ -659,431 +595,7 @@ impl SnsEngine {
         let mut t = lock(&topic);
         Self::check_topic_attribute(&name, &value, t.fifo, false)?;
         t.attributes.insert(name, value);
-        Ok(())
-    }
-
-    fn check_subscription_attribute(name: &str, value: &str, fifo_topic: bool) -> SnsResult<()> {
-        match name {
-            "RawMessageDelivery" => bool_attr(name, value),
-            "FilterPolicyScope" => match value {
-                "MessageAttributes" | "MessageBody" => Ok(()),
-                _ => Err(SnsError::invalid(format!(
-                    "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
-                ))),
-            },
-            "RedrivePolicy" if !value.is_empty() => {
-                let target = match serde_json::from_str::<Value>(value) {
-                    Ok(Value::Object(o)) => o
-                        .get("deadLetterTargetArn")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    _ => {
-                        return Err(SnsError::invalid("RedrivePolicy: failed to parse JSON."));
-                    }
-                };
-                let Some(parsed) = parse_arn(&target).filter(|a| a.service == "sqs") else {
-                    return Err(SnsError::invalid(
-                        "RedrivePolicy: deadLetterTargetArn is an invalid arn",
-                    ));
-                };
-                if fifo_topic && !parsed.resource.ends_with(".fifo") {
-                    return Err(SnsError::invalid(
-                        "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
-                    ));
-                }
-                Ok(())
-            }
-            "DeliveryPolicy" if !value.is_empty() => match serde_json::from_str::<Value>(value) {
-                Ok(Value::Object(_)) => Ok(()),
-                _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON."))),
-            },
-            n if SUBSCRIPTION_SETTABLE.contains(&n) => Ok(()),
-            _ => Err(SnsError::invalid("AttributeName")),
-        }
-    }
-
-    fn compile_filter(attrs: &BTreeMap<String, String>) -> SnsResult<Option<FilterPolicy>> {
-        let scope = match attrs.get("FilterPolicyScope").map(String::as_str) {
-            Some("MessageBody") => Scope::MessageBody,
-            _ => Scope::MessageAttributes,
-        };
-        match attrs.get("FilterPolicy").filter(|p| !p.is_empty()) {
-            Some(p) => FilterPolicy::parse(p, scope).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    pub fn subscribe(
-        &self,
-        ctx: &RequestContext,
-        input: SubscribeInput,
-    ) -> SnsResult<SubscribeOutput> {
-        let topic_arn = require(input.topic_arn, "TopicArn")?;
-        let protocol = require(input.protocol, "Protocol")?.to_ascii_lowercase();
-        let endpoint = input.endpoint.unwrap_or_default();
-        let topic = self.topic_in(ctx, &topic_arn)?;
-        match protocol.as_str() {
-            "sqs" => {
-                let ok = parse_arn(&endpoint).is_some_and(|a| a.service == "sqs");
-                if !ok {
-                    return Err(SnsError::invalid("SQS endpoint ARN"));
-                }
-            }
-            "http" => {
-                if !endpoint.starts_with("http://") {
-                    return Err(SnsError::invalid(
-                        "Endpoint Reason: http endpoints must start with http://",
-                    ));
-                }
-            }
-            "lambda" => {
-                if !lambda::valid_function_arn(&endpoint) {
-                    return Err(SnsError::invalid("Lambda endpoint ARN"));
-                }
-            }
-            "https" => {
-                if !endpoint.starts_with("https://") {
-                    return Err(SnsError::invalid(
-                        "Endpoint Reason: https endpoints must start with https://",
-                    ));
-                }
-            }
-            "email" | "email-json" => {
-                if !records::valid_email(&endpoint) {
-                    return Err(SnsError::invalid("Email address"));
-                }
-            }
-            "sms" => {
-                if !records::valid_phone_number(&endpoint, false) {
-                    return Err(SnsError::new(
-                        SnsErrorCode::InvalidParameter,
-                        format!("Invalid SMS endpoint: {endpoint}"),
-                    ));
-                }
-            }
-            "application" => {
-                let ok = parse_arn(&endpoint)
-                    .is_some_and(|a| a.service == "sns" && a.resource.starts_with("endpoint/"));
-                if !ok {
-                    return Err(SnsError::invalid(
-                        "Endpoint Reason: not a platform endpoint ARN",
-                    ));
-                }
-                self.check_endpoint_exists(&endpoint)?;
-            }
-            "firehose" => {
-                let ok = parse_arn(&endpoint).is_some_and(|a| {
-                    a.service == "firehose" && a.resource.starts_with("deliverystream/")
-                });
-                if !ok {
-                    return Err(SnsError::invalid(
-                        "Endpoint Reason: not a Firehose delivery stream ARN",
-                    ));
-                }
-                if input
-                    .attributes
-                    .get("SubscriptionRoleArn")
-                    .is_none_or(|r| parse_arn(r).is_none_or(|a| a.service != "iam"))
-                {
-                    return Err(SnsError::invalid(
-                        "SubscriptionRoleArn Reason: a Firehose subscription needs the ARN of an IAM role",
-                    ));
-                }
-            }
-            _ => {
-                return Err(SnsError::invalid(format!(
-                    "Amazon SNS does not support this protocol string: {protocol}"
-                )));
-            }
-        }
-        let fifo_topic = lock(&topic).fifo;
-        // FIFO topics deliver to SQS queues only; AWS names the refused protocol.
-        if fifo_topic && protocol != "sqs" {
-            return Err(SnsError::invalid(format!(
-                "Invalid protocol type: {protocol}"
-            )));
-        }
-        // FIFO topics deliver to FIFO and, best-effort ordered, to standard SQS queues; standard
-        // topics do not deliver to FIFO queues.
-        if !fifo_topic && protocol == "sqs" && endpoint.ends_with(".fifo") {
-            return Err(SnsError::invalid(
-                "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
-            ));
-        }
-        for (k, v) in &input.attributes {
-            // AWS's recorded Subscribe answers prefix the RawMessageDelivery and FilterPolicy
-            // reasons; the RedrivePolicy one is recorded without the prefix.
-            Self::check_subscription_attribute(k, v, fifo_topic).map_err(|e| {
-                if k == "RawMessageDelivery" {
-                    e.in_attributes()
-                } else {
-                    e
-                }
-            })?;
-        }
-        let filter = Self::compile_filter(&input.attributes).map_err(SnsError::in_attributes)?;
-        let mut t = lock(&topic);
-        for s in &t.subscriptions {
-            {
-                if s.protocol == protocol && s.endpoint == endpoint {
-                    if !input.attributes.is_empty()
-                        && input
-                            .attributes
-                            .iter()
-                            .any(|(k, v)| s.attributes.get(k) != Some(v))
-                    {
-                        return Err(SnsError::invalid(
-                            "Attributes Reason: Subscription already exists with different attributes",
-                        ));
-                    }
-                    return Ok(SubscribeOutput {
-                        subscription_arn: s.arn.clone(),
-                    });
-                }
-            }
-        }
-        let arn = format!("{topic_arn}:{}", uuid::Uuid::new_v4().hyphenated());
-        let sub = Subscription {
-            arn: arn.clone(),
-            topic_arn: topic_arn.clone(),
-            account: ctx.account.clone(),
-            protocol,
-            endpoint,
-            attributes: input.attributes,
-            filter,
-            pending: false,
-            token: None,
-        };
-        let mut sub = sub;
-        if matches!(
-            sub.protocol.as_str(),
-            "http" | "https" | "email" | "email-json"
-        ) {
-            let token = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
-            sub.pending = true;
-            sub.token = Some(token);
-        }
-        let sub = Arc::new(sub);
-        self.subscriptions.insert(arn.clone(), sub.clone());
-        let pending = sub.pending;
-        t.subscriptions.push(sub.clone());
-        // The retry policy reads the topic's attributes: release its lock first.
-        drop(t);
-        if let Some(token) = &sub.token {
-            if sub.protocol.starts_with("http") {
-                self.send_confirmation(&sub, token, &self.origin(ctx));
-            } else {
-                self.record_confirmation_email(&sub, token, &self.origin(ctx));
-            }
-        }
-        let subscription_arn = if pending && !input.return_subscription_arn {
-            "pending confirmation".to_string()
-        } else {
-            arn
-        };
-        Ok(SubscribeOutput { subscription_arn })
-    }
-
-    pub fn confirm_subscription(
-        &self,
-        ctx: &RequestContext,
-        input: ConfirmSubscriptionInput,
-    ) -> SnsResult<SubscribeOutput> {
-        let topic_arn = require(input.topic_arn, "TopicArn")?;
-        let token = require(input.token, "Token")?;
-        // AWS's answers: a token not shaped like one (hex digits) is `Invalid token`; a topic
-        // ARN that is not one of this region `Invalid parameter: Topic`; a token this topic
-        // (or a topic that does not exist) never sent `Invalid parameter: Token`.
-        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(SnsError::new(
-                SnsErrorCode::InvalidParameter,
-                "Invalid token",
-            ));
-        }
-        Self::check_topic_arn(ctx, &topic_arn).map_err(|_| SnsError::invalid("Topic"))?;
-        let found = self
-            .topic(&topic_arn)
-            .ok()
-            .and_then(|topic| {
-                lock(&topic)
-                    .subscriptions
-                    .iter()
-                    .find(|s| s.token.as_deref() == Some(token.as_str()))
-                    .cloned()
-            })
-            .ok_or_else(|| SnsError::invalid("Token"))?;
-        if found.pending {
-            let mut confirmed = (*found).clone();
-            confirmed.pending = false;
-            self.replace_subscription(Arc::new(confirmed));
-        }
-        Ok(SubscribeOutput {
-            subscription_arn: found.arn.clone(),
-        })
-    }
-
-    /// Swap in a new snapshot of a subscription, in the registry and in its topic.
-    fn replace_subscription(&self, updated: Arc<Subscription>) {
-        self.subscriptions
-            .insert(updated.arn.clone(), updated.clone());
-        if let Ok(topic) = self.topic(&updated.topic_arn) {
-            for slot in lock(&topic).subscriptions.iter_mut() {
-                if slot.arn == updated.arn {
-                    *slot = updated.clone();
-                }
-            }
-        }
-    }
-
-    pub fn unsubscribe(&self, ctx: &RequestContext, input: SubscriptionArnInput) -> SnsResult<()> {
-        let arn = require(input.subscription_arn, "SubscriptionArn")?;
-        check_subscription_arn(&arn)?;
-        // Unsubscribing what is not (or no longer) there succeeds, as on AWS.
-        let Some((_, sub)) = self.subscriptions.remove(&arn) else {
-            return Ok(());
-        };
-        if let Ok(topic) = self.topic(&sub.topic_arn) {
-            lock(&topic).subscriptions.retain(|s| s.arn != arn);
-        }
-        if sub.protocol.starts_with("http") && !sub.pending {
-            self.send_unsubscribe_confirmation(&sub, &self.origin(ctx));
-        }
-        Ok(())
-    }
-
-    fn summaries(subs: impl Iterator<Item = Arc<Subscription>>) -> Vec<SubscriptionSummary> {
-        let mut out: Vec<SubscriptionSummary> = subs
-            .map(|s| SubscriptionSummary {
-                subscription_arn: if s.pending {
-                    "PendingConfirmation".to_string()
-                } else {
-                    s.arn.clone()
-                },
-                owner: s.account.clone(),
-                protocol: s.protocol.clone(),
-                endpoint: s.endpoint.clone(),
-                topic_arn: s.topic_arn.clone(),
-            })
-            .collect();
-        out.sort_by(|a, b| a.subscription_arn.cmp(&b.subscription_arn));
-        out
-    }
-
-    pub fn list_subscriptions(
-        &self,
-        ctx: &RequestContext,
-        input: NextTokenInput,
-    ) -> SnsResult<ListSubscriptionsOutput> {
-        let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account);
-        let subs: Vec<Arc<Subscription>> = self
-            .subscriptions
-            .iter()
-            .filter(|s| s.key().starts_with(&prefix))
-            .map(|s| s.value().clone())
-            .collect();
-        let all = Self::summaries(subs.into_iter());
-        let (subscriptions, next_token) =
-            Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
-        Ok(ListSubscriptionsOutput {
-            subscriptions,
-            next_token,
-        })
-    }
-
-    pub fn list_subscriptions_by_topic(
-        &self,
-        ctx: &RequestContext,
-        input: TopicArnInput,
-    ) -> SnsResult<ListSubscriptionsOutput> {
-        let arn = require(input.topic_arn, "TopicArn")?;
-        let topic = self.topic_in(ctx, &arn)?;
-        let subs = lock(&topic).subscriptions.clone();
-        let all = Self::summaries(subs.into_iter());
-        let (subscriptions, next_token) =
-            Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
-        Ok(ListSubscriptionsOutput {
-            subscriptions,
-            next_token,
-        })
-    }
-
-    pub fn get_subscription_attributes(
-        &self,
-        _ctx: &RequestContext,
-        input: SubscriptionArnInput,
-    ) -> SnsResult<AttributesOutput> {
-        let arn = require(input.subscription_arn, "SubscriptionArn")?;
-        check_subscription_arn(&arn)?;
-        let s = self.subscription(&arn)?;
-        let mut attrs = BTreeMap::new();
-        for (k, v) in [
-            ("SubscriptionArn", s.arn.as_str()),
-            ("TopicArn", s.topic_arn.as_str()),
-            ("Owner", s.account.as_str()),
-            ("Protocol", s.protocol.as_str()),
-            ("Endpoint", s.endpoint.as_str()),
-            (
-                "ConfirmationWasAuthenticated",
-                if s.pending { "false" } else { "true" },
-            ),
-            (
-                "PendingConfirmation",
-                if s.pending { "true" } else { "false" },
-            ),
-            ("RawMessageDelivery", "false"),
-            (
-                "SubscriptionPrincipal",
-                &format!("arn:aws:iam::{}:root", s.account),
-            ),
-        ] {
-            attrs.insert(k.to_string(), v.to_string());
-        }
-        for (k, v) in &s.attributes {
-            attrs.insert(k.clone(), v.clone());
-        }
-        // AWS shows the scope only alongside a policy (test_set_subscription_filter_policy_scope).
-        if s.filter.is_none() {
-            attrs.remove("FilterPolicyScope");
-        } else if !attrs.contains_key("FilterPolicyScope") {
-            attrs.insert(
-                "FilterPolicyScope".to_string(),
-                "MessageAttributes".to_string(),
-            );
-        }
-        Ok(AttributesOutput { attributes: attrs })
-    }
-
-    pub fn set_subscription_attributes(
-        &self,
-        _ctx: &RequestContext,
-        input: SetAttributeInput,
-    ) -> SnsResult<()> {
-        let arn = require(input.subscription_arn, "SubscriptionArn")?;
-        let name = require(input.attribute_name, "AttributeName")?;
-        let value = input.attribute_value.unwrap_or_default();
-        check_subscription_arn(&arn)?;
-        let current = self.subscription(&arn)?;
-        Self::check_subscription_attribute(&name, &value, current.topic_arn.ends_with(".fifo"))?;
-        let mut s = (*current).clone();
-        let mut attrs = s.attributes.clone();
-        if value.is_empty()
-            && matches!(
-                name.as_str(),
-                "FilterPolicy" | "RedrivePolicy" | "DeliveryPolicy"
-            )
-        {
-            attrs.remove(&name);
-        } else {
-            attrs.insert(name, value);
-        }
-        s.filter = Self::compile_filter(&attrs)?;
-        s.attributes = attrs;
-        self.replace_subscription(Arc::new(s));
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -1102,7 +614,7 @@ impl SnsEngine {
         {
             return Err(SnsError::invalid("Subject"));
         }
-        let attr_size = validate_message_attributes(&e.message_attributes)?;
+        let attr_size = message_attributes::validate_message_attributes(&e.message_attributes)?;
         if message.len() + attr_size > MAX_MESSAGE_BYTES {
             return Err(SnsError::invalid("Message too long"));
         }
@@ -1188,7 +700,21 @@ impl SnsEngine {
         let now = self.clock.now_millis();
         let (message_id, sequence, subs) = {
             let mut t = lock(topic);
-            t.dedup.retain(|_, (exp, _, _)| *exp > now);
+            // Only FIFO topics have durable publish state (standard topics journal nothing).
+            let journal = self.journal().filter(|_| fifo && !t.deleted);
+            match journal {
+                None => t.dedup.retain(|_, (exp, _, _)| *exp > now),
+                Some(j) => {
+                    let arn = t.arn.clone();
+                    t.dedup.retain(|d, (exp, _, _)| {
+                        let keep = *exp > now;
+                        if !keep {
+                            j.delete(state::TOPIC_DEDUP, &state::dedup_key(&arn, d));
+                        }
+                        keep
+                    });
+                }
+            }
             if let Some(d) = &out.dedup
                 && let Some((_, id, seq)) = t.dedup.get(d)
             {
@@ -1205,6 +731,19 @@ impl SnsEngine {
             if let (Some(d), Some(s)) = (&out.dedup, seq) {
                 t.dedup
                     .insert(d.clone(), (now + DEDUP_WINDOW_MS, id.clone(), s));
+                if let Some(j) = journal {
+                    let entry = state::DedupRecord {
+                        topic_arn: t.arn.clone(),
+                        dedup_id: d.clone(),
+                        expires_ms: now + DEDUP_WINDOW_MS,
+                        message_id: id.clone(),
+                        sequence: s,
+                    };
+                    j.put(state::TOPIC_DEDUP, &state::dedup_key(&t.arn, d), &entry);
+                }
+            }
+            if let (Some(j), Some(_)) = (journal, seq) {
+                j.put(state::TOPIC_SEQUENCE, &t.arn, &t.sequence_record());
             }
             (id, seq, t.subscriptions.clone())
         };
@@ -1389,68 +928,6 @@ impl SnsEngine {
             out.successful.push((id, p));
         }
         Ok(out)
-    }
-
-    fn tags_of(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
-        self.topics
-            .get(arn)
-            .map(|t| t.clone())
-            .ok_or_else(|| SnsError::new(SnsErrorCode::ResourceNotFound, "Resource does not exist"))
-    }
-
-    pub fn tag_resource(&self, _ctx: &RequestContext, input: TagResourceInput) -> SnsResult<()> {
-        let arn = require(input.resource_arn, "ResourceArn")?;
-        let topic = self.tags_of(&arn)?;
-        for (i, tag) in input.tags.iter().enumerate() {
-            if input.tags[..i].iter().any(|t| t.key == tag.key) {
-                return Err(SnsError::invalid("Duplicated keys are not allowed."));
-            }
-        }
-        let mut t = lock(&topic);
-        let mut tags = t.tags.clone();
-        for tag in input.tags {
-            tags.insert(tag.key, tag.value);
-        }
-        if tags.len() > 50 {
-            return Err(SnsError::new(
-                SnsErrorCode::TagLimitExceeded,
-                "Could not complete request: tag quota of per resource exceeded",
-            ));
-        }
-        t.tags = tags;
-        Ok(())
-    }
-
-    pub fn untag_resource(
-        &self,
-        _ctx: &RequestContext,
-        input: UntagResourceInput,
-    ) -> SnsResult<()> {
-        let arn = require(input.resource_arn, "ResourceArn")?;
-        let topic = self.tags_of(&arn)?;
-        let mut t = lock(&topic);
-        for k in input.tag_keys {
-            t.tags.remove(&k);
-        }
-        Ok(())
-    }
-
-    pub fn list_tags_for_resource(
-        &self,
-        _ctx: &RequestContext,
-        input: ResourceArnInput,
-    ) -> SnsResult<TagsOutput> {
-        let arn = require(input.resource_arn, "ResourceArn")?;
-        let topic = self.tags_of(&arn)?;
-        let tags = lock(&topic)
-            .tags
-            .iter()
-            .map(|(k, v)| Tag {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect();
-        Ok(TagsOutput { tags })
     }
 }
 

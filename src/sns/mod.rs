@@ -10,6 +10,7 @@ pub mod lambda;
 pub mod model;
 pub mod records;
 pub mod signing;
+pub mod state;
 
 pub use engine::SnsEngine;
 pub use error::{SnsError, SnsErrorCode};

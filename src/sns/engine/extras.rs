@@ -1,15 +1,18 @@
-//! The smaller SNS operations: topic permissions (Add/RemovePermission), data protection
+//! The smaller SNS operations: topic permissions (Add/RemovePermission), tags, data protection
 //! policies, and account SMS settings and opt-outs.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::{SnsEngine, default_policy, lock, require};
+use super::{SnsEngine, Topic, default_policy, lock, require};
 use crate::context::RequestContext;
+use crate::sns::error::SnsErrorCode;
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::model::*;
 use crate::sns::records;
+use crate::sns::state;
 
 /// SMS attribute names SetSMSAttributes accepts.
 const SMS_ATTRIBUTES: &[&str] = &[
@@ -22,10 +25,7 @@ const SMS_ATTRIBUTES: &[&str] = &[
 ];
 
 impl SnsEngine {
-    fn topic_policy(
-        &self,
-        arn: &str,
-    ) -> SnsResult<(std::sync::Arc<std::sync::Mutex<super::Topic>>, Value)> {
+    fn topic_policy(&self, arn: &str) -> SnsResult<(Arc<Mutex<Topic>>, Value)> {
         let topic = self.topic(arn)?;
         let policy = {
             let t = lock(&topic);
@@ -78,9 +78,10 @@ impl SnsEngine {
             "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
             "Resource": arn,
         }));
-        lock(&topic)
-            .attributes
+        let mut t = lock(&topic);
+        t.attributes
             .insert("Policy".to_string(), policy.to_string());
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -95,9 +96,10 @@ impl SnsEngine {
         if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
             statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(label.as_str()));
         }
-        lock(&topic)
-            .attributes
+        let mut t = lock(&topic);
+        t.attributes
             .insert("Policy".to_string(), policy.to_string());
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -114,9 +116,10 @@ impl SnsEngine {
             ));
         }
         let topic = self.topic(&arn)?;
-        lock(&topic)
-            .attributes
+        let mut t = lock(&topic);
+        t.attributes
             .insert("DataProtectionPolicy".to_string(), policy);
+        self.journal_topic(&t);
         Ok(())
     }
 
@@ -143,11 +146,17 @@ impl SnsEngine {
                 )));
             }
         }
-        let key = format!("{}/{}", ctx.account, ctx.region);
-        self.sms_attributes
-            .entry(key)
-            .or_default()
-            .extend(input.attributes);
+        let key = state::scope_key(&ctx.account, &ctx.region);
+        let mut attrs = self.sms_attributes.entry(key.clone()).or_default();
+        attrs.extend(input.attributes);
+        if let Some(j) = self.journal() {
+            let record = state::SmsAttributesRecord {
+                account: ctx.account.clone(),
+                region: ctx.region.clone(),
+                attributes: attrs.clone(),
+            };
+            j.put(state::SMS_ATTRIBUTES, &key, &record);
+        }
         Ok(())
     }
 
@@ -191,5 +200,70 @@ impl SnsEngine {
             return Err(SnsError::invalid("PhoneNumber"));
         }
         Ok(())
+    }
+
+    /// The topic a tagging request names (ResourceNotFound otherwise).
+    fn tags_of(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
+        self.topics
+            .get(arn)
+            .map(|t| t.clone())
+            .ok_or_else(|| SnsError::new(SnsErrorCode::ResourceNotFound, "Resource does not exist"))
+    }
+
+    pub fn tag_resource(&self, _ctx: &RequestContext, input: TagResourceInput) -> SnsResult<()> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.tags_of(&arn)?;
+        for (i, tag) in input.tags.iter().enumerate() {
+            if input.tags[..i].iter().any(|t| t.key == tag.key) {
+                return Err(SnsError::invalid("Duplicated keys are not allowed."));
+            }
+        }
+        let mut t = lock(&topic);
+        let mut tags = t.tags.clone();
+        for tag in input.tags {
+            tags.insert(tag.key, tag.value);
+        }
+        if tags.len() > 50 {
+            return Err(SnsError::new(
+                SnsErrorCode::TagLimitExceeded,
+                "Could not complete request: tag quota of per resource exceeded",
+            ));
+        }
+        t.tags = tags;
+        self.journal_topic(&t);
+        Ok(())
+    }
+
+    pub fn untag_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: UntagResourceInput,
+    ) -> SnsResult<()> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.tags_of(&arn)?;
+        let mut t = lock(&topic);
+        for k in input.tag_keys {
+            t.tags.remove(&k);
+        }
+        self.journal_topic(&t);
+        Ok(())
+    }
+
+    pub fn list_tags_for_resource(
+        &self,
+        _ctx: &RequestContext,
+        input: ResourceArnInput,
+    ) -> SnsResult<TagsOutput> {
+        let arn = require(input.resource_arn, "ResourceArn")?;
+        let topic = self.tags_of(&arn)?;
+        let tags = lock(&topic)
+            .tags
+            .iter()
+            .map(|(k, v)| Tag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        Ok(TagsOutput { tags })
     }
 }

@@ -8,6 +8,7 @@ use dashmap::DashMap;
 use super::SnsEngine;
 use crate::context::RequestContext;
 use crate::sns::error::{SnsError, SnsErrorCode, SnsResult};
+use crate::sns::state::{self, PlatformApplicationRecord, PlatformEndpointRecord};
 
 const PLATFORMS: &[&str] = &[
     "ADM",
@@ -50,6 +51,68 @@ impl Platforms {
     pub fn clear(&self) {
         self.apps.clear();
         self.endpoints.clear();
+    }
+
+    /// The applications and endpoints as records, each kind in ARN order.
+    pub(super) fn export(&self) -> (Vec<PlatformApplicationRecord>, Vec<PlatformEndpointRecord>) {
+        let mut apps: Vec<_> = self
+            .apps
+            .iter()
+            .map(|a| app_record(a.key(), a.value()))
+            .collect();
+        apps.sort_by(|a, b| a.arn.cmp(&b.arn));
+        let mut endpoints: Vec<_> = self
+            .endpoints
+            .iter()
+            .map(|e| endpoint_record(e.key(), e.value()))
+            .collect();
+        endpoints.sort_by(|a, b| a.arn.cmp(&b.arn));
+        (apps, endpoints)
+    }
+
+    /// Replace everything with the given (checked) records.
+    pub(super) fn restore(
+        &self,
+        apps: Vec<PlatformApplicationRecord>,
+        endpoints: Vec<PlatformEndpointRecord>,
+    ) {
+        self.clear();
+        for a in apps {
+            self.apps.insert(
+                a.arn,
+                App {
+                    account: a.account,
+                    region: a.region,
+                    attributes: a.attributes,
+                },
+            );
+        }
+        for e in endpoints {
+            self.endpoints.insert(
+                e.arn,
+                Endpoint {
+                    app: e.application,
+                    attributes: e.attributes,
+                },
+            );
+        }
+    }
+}
+
+fn app_record(arn: &str, a: &App) -> PlatformApplicationRecord {
+    PlatformApplicationRecord {
+        arn: arn.to_string(),
+        account: a.account.clone(),
+        region: a.region.clone(),
+        attributes: a.attributes.clone(),
+    }
+}
+
+fn endpoint_record(arn: &str, e: &Endpoint) -> PlatformEndpointRecord {
+    PlatformEndpointRecord {
+        arn: arn.to_string(),
+        application: e.app.clone(),
+        attributes: e.attributes.clone(),
     }
 }
 
@@ -111,7 +174,8 @@ impl SnsEngine {
         attributes
             .entry("Enabled".into())
             .or_insert_with(|| "true".into());
-        self.platform
+        let app = self
+            .platform
             .apps
             .entry(arn.clone())
             .and_modify(|a| a.attributes.extend(attributes.clone()))
@@ -120,6 +184,11 @@ impl SnsEngine {
                 region: ctx.region.clone(),
                 attributes,
             });
+        // Journaled while the entry is held: in order with the application's other changes.
+        if let Some(j) = self.journal() {
+            j.put(state::PLATFORM_APPLICATION, &arn, &app_record(&arn, &app));
+        }
+        drop(app);
         Ok(arn)
     }
 
@@ -159,6 +228,9 @@ impl SnsEngine {
         let arn = self.app_arn(arn)?;
         if let Some(mut a) = self.platform.apps.get_mut(&arn) {
             a.attributes.extend(attributes);
+            if let Some(j) = self.journal() {
+                j.put(state::PLATFORM_APPLICATION, &arn, &app_record(&arn, &a));
+            }
         }
         Ok(())
     }
@@ -194,8 +266,20 @@ impl SnsEngine {
 
     pub fn delete_platform_application(&self, arn: Option<String>) -> SnsResult<()> {
         let arn = required(arn, "PlatformApplicationArn")?;
-        self.platform.apps.remove(&arn);
-        self.platform.endpoints.retain(|_, e| e.app != arn);
+        let journal = self.journal();
+        self.platform.apps.remove_if(&arn, |_, _| {
+            if let Some(j) = journal {
+                j.delete(state::PLATFORM_APPLICATION, &arn);
+            }
+            true
+        });
+        self.platform.endpoints.retain(|endpoint, e| {
+            let keep = e.app != arn;
+            if !keep && let Some(j) = journal {
+                j.delete(state::PLATFORM_ENDPOINT, endpoint);
+            }
+            keep
+        });
         Ok(())
     }
 
@@ -238,9 +322,21 @@ impl SnsEngine {
             "{prefix}:endpoint/{rest}/{}",
             uuid::Uuid::new_v4().hyphenated()
         );
-        self.platform
-            .endpoints
-            .insert(arn.clone(), Endpoint { app, attributes });
+        // The application stays held while the endpoint is added: a concurrent
+        // DeletePlatformApplication either comes first (NotFound) or also removes this endpoint.
+        let Some(app_entry) = self.platform.apps.get(&app) else {
+            return Err(SnsError::not_found("PlatformApplication"));
+        };
+        let endpoint = Endpoint { app, attributes };
+        if let Some(j) = self.journal() {
+            j.put(
+                state::PLATFORM_ENDPOINT,
+                &arn,
+                &endpoint_record(&arn, &endpoint),
+            );
+        }
+        self.platform.endpoints.insert(arn.clone(), endpoint);
+        drop(app_entry);
         Ok(arn)
     }
 
@@ -268,12 +364,21 @@ impl SnsEngine {
             .get_mut(&arn)
             .ok_or_else(|| SnsError::not_found("Endpoint"))?;
         e.attributes.extend(attributes);
+        if let Some(j) = self.journal() {
+            j.put(state::PLATFORM_ENDPOINT, &arn, &endpoint_record(&arn, &e));
+        }
         Ok(())
     }
 
     pub fn delete_endpoint(&self, arn: Option<String>) -> SnsResult<()> {
         let arn = required(arn, "EndpointArn")?;
-        self.platform.endpoints.remove(&arn);
+        let journal = self.journal();
+        self.platform.endpoints.remove_if(&arn, |_, _| {
+            if let Some(j) = journal {
+                j.delete(state::PLATFORM_ENDPOINT, &arn);
+            }
+            true
+        });
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use crate::context::RequestContext;
 use crate::sns::error::{SnsError, SnsErrorCode, SnsResult};
 use crate::sns::model::SandboxInput;
 use crate::sns::records::{self, Kind, Record};
+use crate::sns::state::{self, SandboxNumberRecord};
 
 /// The languages CreateSMSSandboxPhoneNumber may send the password in (the model's enum).
 const LANGUAGES: &[&str] = &[
@@ -43,6 +44,48 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn clear(&self) {
         self.numbers.clear();
+    }
+
+    /// Every destination number as a record, in key order.
+    pub(super) fn export(&self) -> Vec<SandboxNumberRecord> {
+        let mut out = Vec::new();
+        for scope in self.numbers.iter() {
+            let (account, region) = scope.key().split_once('/').unwrap_or((scope.key(), ""));
+            for (phone, d) in scope.value() {
+                out.push(number_record(account, region, phone, d));
+            }
+        }
+        out.sort_by(|a, b| {
+            (&a.account, &a.region, &a.phone_number).cmp(&(&b.account, &b.region, &b.phone_number))
+        });
+        out
+    }
+
+    /// Replace everything with the given (checked) records.
+    pub(super) fn restore(&self, numbers: Vec<SandboxNumberRecord>) {
+        self.clear();
+        for n in numbers {
+            self.numbers
+                .entry(state::scope_key(&n.account, &n.region))
+                .or_default()
+                .insert(
+                    n.phone_number,
+                    Destination {
+                        verified: n.verified,
+                        otp: n.otp,
+                    },
+                );
+        }
+    }
+}
+
+fn number_record(account: &str, region: &str, phone: &str, d: &Destination) -> SandboxNumberRecord {
+    SandboxNumberRecord {
+        account: account.to_string(),
+        region: region.to_string(),
+        phone_number: phone.to_string(),
+        verified: d.verified,
+        otp: d.otp.clone(),
     }
 }
 
@@ -113,7 +156,7 @@ impl SnsEngine {
         }
         let otp = {
             let mut numbers = self.sandbox.numbers.entry(scope(ctx)).or_default();
-            match numbers.get_mut(&phone) {
+            let otp = match numbers.get_mut(&phone) {
                 // Already verified: nothing to send.
                 Some(d) if d.verified => return Ok(()),
                 // Pending: a new password replaces the old one.
@@ -140,7 +183,16 @@ impl SnsEngine {
                     );
                     otp
                 }
+            };
+            // Journaled while the account's numbers are held: in order with their changes.
+            if let (Some(j), Some(d)) = (self.journal(), numbers.get(&phone)) {
+                j.put(
+                    state::SANDBOX_NUMBER,
+                    &state::sandbox_key(&ctx.account, &ctx.region, &phone),
+                    &number_record(&ctx.account, &ctx.region, &phone, d),
+                );
             }
+            otp
         };
         let mut f = Map::new();
         f.insert("PhoneNumber".into(), json!(phone));
@@ -198,6 +250,13 @@ impl SnsEngine {
             ));
         }
         d.verified = true;
+        if let Some(j) = self.journal() {
+            j.put(
+                state::SANDBOX_NUMBER,
+                &state::sandbox_key(&ctx.account, &ctx.region, &phone),
+                &number_record(&ctx.account, &ctx.region, &phone, d),
+            );
+        }
         Ok(())
     }
 
@@ -207,11 +266,18 @@ impl SnsEngine {
         input: SandboxInput,
     ) -> SnsResult<()> {
         let phone = phone_number(input.phone_number)?;
-        let removed = self
-            .sandbox
-            .numbers
-            .get_mut(&scope(ctx))
-            .and_then(|mut n| n.remove(&phone));
+        let removed = self.sandbox.numbers.get_mut(&scope(ctx)).and_then(|mut n| {
+            let removed = n.remove(&phone);
+            if removed.is_some()
+                && let Some(j) = self.journal()
+            {
+                j.delete(
+                    state::SANDBOX_NUMBER,
+                    &state::sandbox_key(&ctx.account, &ctx.region, &phone),
+                );
+            }
+            removed
+        });
         removed.map(|_| ()).ok_or_else(not_found)
     }
 

@@ -20,6 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
 
+mod durable;
 mod lambda;
 
 /// Options of `fogbank bench`.
@@ -37,6 +38,14 @@ pub struct BenchArgs {
     /// Messages queued for the memory-per-message measurement.
     #[arg(long, default_value_t = 100_000)]
     pub queue_messages: usize,
+    /// Also measure durable state in (fresh sub-directories of) this directory: the pipeline
+    /// with `--data-dir` beside the in-memory one, start with 1,000,000 stored messages, idle
+    /// RSS, bytes on disk per message.
+    #[arg(long = "data-dir")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Messages stored for the durable start-up measurement.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub stored_messages: usize,
 }
 
 fn io_err(e: impl std::fmt::Display) -> io::Error {
@@ -54,6 +63,8 @@ struct Round {
     pipe_mps: f64,
     lost: u64,
     fan: FanOut,
+    /// Pipeline msgs/s and lost with the data dir on (`--data-dir`).
+    durable: Option<(f64, u64)>,
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -581,10 +592,15 @@ fn rss_bytes(pid: u32) -> io::Result<u64> {
 /// Start this binary as a server on a free port; returns the child, its address and the time
 /// from spawn until its health endpoint answered 200.
 async fn start_child() -> io::Result<(Child, SocketAddr, Duration)> {
+    start_child_with(&[]).await
+}
+
+async fn start_child_with(extra: &[&str]) -> io::Result<(Child, SocketAddr, Duration)> {
     let exe = std::env::current_exe()?;
     let t0 = Instant::now();
     let mut child = Command::new(exe)
         .args(["--port", "0", "--log-level", "info"])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
@@ -647,6 +663,20 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     );
 
     let server = crate::server::spawn(Config::ephemeral()).await?;
+    let durable_server = match &args.data_dir {
+        None => None,
+        Some(root) => {
+            let dir = durable::fresh(root, "pipeline")?;
+            let config = Config {
+                storage: Some(crate::server::StorageSettings {
+                    data_dir: dir,
+                    durability: crate::store::Durability::Process,
+                }),
+                ..Config::ephemeral()
+            };
+            Some(crate::server::spawn(config).await?)
+        }
+    };
     let noop = noop_server().await?;
     let url = create_queue(server.addr, "bench-send").await?;
     let send_body = Bytes::from(json!({"QueueUrl": url, "MessageBody": body_text}).to_string());
@@ -678,6 +708,13 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         let send = closed_loop(server.addr, n, duration, "SendMessage", send_body.clone()).await?;
         let (pipe_rps, pipe_mps, lost) =
             pipeline(server.addr, n, duration, &body_text, round).await?;
+        let durable = match &durable_server {
+            Some(d) => {
+                let (_, mps, lost) = pipeline(d.addr, n, duration, &body_text, round).await?;
+                Some((mps, lost))
+            }
+            None => None,
+        };
         let fan = fan_out(
             server.addr,
             n,
@@ -695,6 +732,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
             pipe_mps,
             lost,
             fan,
+            durable,
         });
     }
     let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
@@ -702,6 +740,9 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let lambda_figures = lambda::measure(server.addr).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
+    if let Some(d) = durable_server {
+        d.shutdown().await;
+    }
     let median = |f: &dyn Fn(&Round) -> f64| {
         let mut v: Vec<f64> = rounds.iter().map(f).collect();
         v.sort_by(f64::total_cmp);
@@ -720,6 +761,8 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let fan_p50 = median(&|r| r.fan.visible_p50_us);
     let fan_p99 = median(&|r| r.fan.visible_p99_us);
     let lost: u64 = rounds.iter().map(|r| r.lost).sum();
+    let durable_mps = median(&|r| r.durable.map_or(0.0, |d| d.0));
+    let durable_frac = median(&|r| r.durable.map_or(0.0, |d| d.0) / r.pipe_mps * 100.0);
     let fan_lost: u64 = rounds.iter().map(|r| r.fan.lost).sum::<u64>() + signed.lost;
     let mut send = Run::default();
     for r in &mut rounds {
@@ -763,6 +806,14 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let _ = child.kill();
     let _ = child.wait();
     let per_message = after.saturating_sub(before) as f64 / (batches * 10) as f64;
+    let durable_figures = match &args.data_dir {
+        Some(root) => {
+            durable::settle().await;
+            Some(durable::measure(root, &body_text, args.stored_messages).await?)
+        }
+        None => None,
+    };
+    let durable_lost: u64 = rounds.iter().filter_map(|r| r.durable.map(|d| d.1)).sum();
 
     let send_p50_1 = send1.percentile_us(0.50);
     println!();
@@ -927,6 +978,47 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
             "-"
         );
     }
+    if durable_figures.is_some() {
+        let frac = durable_frac;
+        println!(
+            "{:<44} {:>14.0} {:>18}",
+            "durable pipeline msgs/s (--data-dir)", durable_mps, "-"
+        );
+        println!(
+            "{:<44} {:>14.0} {:>18}",
+            "  as % of in-memory pipeline msgs/s",
+            frac,
+            format!(">= 50 {}", verdict(frac >= 50.0))
+        );
+        println!(
+            "{:<44} {:>14} {:>18}",
+            "  durable messages lost",
+            durable_lost,
+            format!("0 {}", verdict(durable_lost == 0))
+        );
+    }
+    if let Some(f) = &durable_figures {
+        println!(
+            "{:<44} {:>14.0} {:>18}",
+            format!("start to healthy, {} stored msgs, ms", f.stored),
+            f.start_ms,
+            format!("<= 2000 {}", verdict(f.start_ms <= 2000.0))
+        );
+        let mib = f.idle_rss as f64 / (1024.0 * 1024.0);
+        println!(
+            "{:<44} {:>14.1} {:>18}",
+            "idle RSS with an empty data dir, MiB",
+            mib,
+            format!("<= 10 {}", verdict(mib <= 10.0))
+        );
+        println!(
+            "{:<44} {:>14.0} {:>18}",
+            format!("disk bytes per stored {}-byte message", args.message_size),
+            f.bytes_per_message,
+            "-"
+        );
+    }
+    let lost = lost + durable_lost;
     if lost > 0 || fan_lost > 0 {
         return Err(io_err(format!(
             "messages lost: {lost} in the pipeline runs, {fan_lost} in the fan-out runs"

@@ -3,50 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
+use common::{TempDir, durable_config, start_durable as start};
 use fogbank::clock::ManualClock;
-use fogbank::config::Config;
-use fogbank::server::{self, RunningServer, StorageSettings};
-use fogbank::store::Durability;
-
-/// A fresh directory under the temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!(
-            "fogbank-test-{tag}-{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn durable_config(dir: &Path, clock: &ManualClock) -> Config {
-    Config {
-        storage: Some(StorageSettings {
-            data_dir: dir.to_path_buf(),
-            durability: Durability::Process,
-        }),
-        ..Config::ephemeral().with_clock(Arc::new(clock.clone()))
-    }
-}
-
-async fn start(dir: &Path, clock: &ManualClock) -> RunningServer {
-    server::spawn(durable_config(dir, clock))
-        .await
-        .expect("server starts on the data dir")
-}
+use fogbank::server;
 
 async fn bodies(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
     let out = sqs

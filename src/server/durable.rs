@@ -26,7 +26,7 @@ pub struct StorageSettings {
 impl AppState {
     /// The engines that keep durable state, in restore order.
     pub fn durables(&self) -> Vec<&dyn Durable> {
-        vec![self.sqs.as_ref()]
+        vec![self.sqs.as_ref(), self.sns.as_ref()]
     }
 
     /// The store's journal, when the data dir is on.

@@ -421,10 +421,7 @@ pub(crate) fn apply(
             }
             Op::DeleteBlob(name) => blobs_to_delete.push(name),
             Op::MsgInsert { queue, msg } => {
-                let extra = match &msg.extra {
-                    Some(e) => Some(crate::sqs::state::extra_to_json(e)),
-                    None => None,
-                };
+                let extra = msg.extra.as_deref().map(crate::sqs::state::extra_to_json);
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO sqs_messages (queue, seq, id, body, md5, sent_ms,
                         visible_at, receive_count, first_receive_ms, received_ms, generation, extra)

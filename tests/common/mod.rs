@@ -1,12 +1,14 @@
 //! Shared helpers for the integration tests: a server on an OS-chosen port and SDK clients.
 #![allow(dead_code, unused_macros)]
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_credential_types::Credentials;
 use fogbank::clock::ManualClock;
 use fogbank::config::Config;
-use fogbank::server::{self, RunningServer};
+use fogbank::server::{self, RunningServer, StorageSettings};
+use fogbank::store::Durability;
 
 /// Asserts a modelled error: the SDK's typed variant (`$is`) and the legacy code that the
 /// SDK took from `x-amzn-query-error`. Evaluates to the HTTP status.
@@ -512,4 +514,39 @@ pub fn sns_aws_layout(msg: &serde_json::Value, keys: &[&str]) -> String {
     }
     out.push_str("\n}");
     out
+}
+
+/// A fresh directory under the temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let p = std::env::temp_dir().join(format!(
+            "fogbank-test-{tag}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn durable_config(dir: &Path, clock: &ManualClock) -> Config {
+    Config {
+        storage: Some(StorageSettings {
+            data_dir: dir.to_path_buf(),
+            durability: Durability::Process,
+        }),
+        ..Config::ephemeral().with_clock(Arc::new(clock.clone()))
+    }
+}
+
+pub async fn start_durable(dir: &Path, clock: &ManualClock) -> RunningServer {
+    server::spawn(durable_config(dir, clock))
+        .await
+        .expect("server starts on the data dir")
 }

@@ -126,6 +126,7 @@ impl LambdaEngine {
                 config: config.clone(),
             },
         );
+        self.journal_function(&f);
         Ok(config)
     }
 
@@ -185,6 +186,7 @@ impl LambdaEngine {
                 config: config.clone(),
             },
         );
+        self.journal_function(&f);
         Ok(config)
     }
 
@@ -193,6 +195,7 @@ impl LambdaEngine {
         let mut f = lock(&f);
         f.aliases.remove(alias);
         f.policies.remove(alias);
+        self.journal_function(&f);
         Ok(())
     }
 

@@ -42,7 +42,9 @@ impl LambdaEngine {
                 "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
             ));
         }
-        lock(&f).reserved = Some(n);
+        let mut f = lock(&f);
+        f.reserved = Some(n);
+        self.journal_function(&f);
         Ok(json!({"ReservedConcurrentExecutions": n}))
     }
 
@@ -56,7 +58,9 @@ impl LambdaEngine {
 
     pub fn delete_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<()> {
         let f = self.concurrency_target(ctx, name, "")?;
-        lock(&f).reserved = None;
+        let mut f = lock(&f);
+        f.reserved = None;
+        self.journal_function(&f);
         Ok(())
     }
 

@@ -157,6 +157,7 @@ impl LambdaEngine {
             )));
         }
         let (layer_dirs, layer_refs) = self.layer_dirs(&region, &input.layers)?;
+        let mut book = self.hold_blobs();
         let c = input.code.clone().unwrap_or_default();
         let code = self.load_code(
             c.zip_file.as_deref(),
@@ -165,6 +166,7 @@ impl LambdaEngine {
             c.image_uri.as_deref(),
             &layer_dirs,
         )?;
+        self.store_code(&mut book, &code)?;
         let architectures = if input.architectures.is_empty() {
             vec!["x86_64".to_string()]
         } else {
@@ -226,6 +228,7 @@ impl LambdaEngine {
             reserved: None,
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
+            deleted: false,
         };
         let out = if input.publish {
             Self::publish(&mut function, None)?.config.clone()
@@ -238,6 +241,7 @@ impl LambdaEngine {
                 function.name
             ))),
             dashmap::Entry::Vacant(v) => {
+                self.journal_function(&function);
                 v.insert(Arc::new(Mutex::new(function)));
                 Ok(out)
             }
@@ -434,7 +438,15 @@ impl LambdaEngine {
         let key = lock(&f).arn.clone();
         match q.as_deref() {
             None => {
-                self.functions.remove(&key);
+                if let dashmap::Entry::Occupied(e) = self.functions.entry(key.clone()) {
+                    let mut f = lock(e.get());
+                    f.deleted = true;
+                    if let Some(j) = self.journal() {
+                        j.delete(crate::lambda::state::FUNCTION, &key);
+                    }
+                    drop(f);
+                    e.remove();
+                }
                 let prefix = format!("{key}:");
                 self.pools.retain(|k, pool| {
                     let keep = !k.starts_with(&prefix);
@@ -443,6 +455,7 @@ impl LambdaEngine {
                     }
                     keep
                 });
+                self.collect_blobs();
                 Ok(())
             }
             Some(q) => {
@@ -462,10 +475,12 @@ impl LambdaEngine {
                     .remove(&n)
                     .ok_or_else(|| LambdaError::function_not_found(&format!("{key}:{q}")))?;
                 f.policies.remove(q);
+                self.journal_function(&f);
                 drop(f);
                 if let Some((_, pool)) = self.pools.remove(&format!("{key}:{q}")) {
                     pool.close();
                 }
+                self.collect_blobs();
                 Ok(())
             }
         }
@@ -513,6 +528,8 @@ impl LambdaEngine {
             input.image_uri.as_deref(),
             &layer_dirs,
         )?;
+        let mut book = self.hold_blobs();
+        self.store_code(&mut book, &code)?;
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
         let mut v = (*f.latest).clone();
@@ -525,10 +542,16 @@ impl LambdaEngine {
         }
         v.code = code;
         self.replace_latest(&mut f, v);
-        if input.publish {
-            return Ok(Self::publish(&mut f, None)?.config.clone());
-        }
-        Ok(f.latest.config.clone())
+        let out = if input.publish {
+            Self::publish(&mut f, None)?.config.clone()
+        } else {
+            f.latest.config.clone()
+        };
+        self.journal_function(&f);
+        drop(f);
+        drop(book);
+        self.collect_blobs();
+        Ok(out)
     }
 
     pub fn update_function_configuration(
@@ -600,6 +623,7 @@ impl LambdaEngine {
         v.config.last_modified = last_modified(now_ms());
         v.config.revision_id = revision();
         self.replace_latest(&mut f, v);
+        self.journal_function(&f);
         Ok(f.latest.config.clone())
     }
 
@@ -620,7 +644,9 @@ impl LambdaEngine {
                 f.latest.config.code_sha256
             )));
         }
-        Ok(Self::publish(&mut f, input.description)?.config.clone())
+        let out = Self::publish(&mut f, input.description)?.config.clone();
+        self.journal_function(&f);
+        Ok(out)
     }
 
     pub fn list_versions(

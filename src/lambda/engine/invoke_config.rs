@@ -156,6 +156,7 @@ impl LambdaEngine {
                 .unwrap_or_default(),
         };
         f.invoke_configs.insert(q, config.clone());
+        self.journal_function(&f);
         Ok(config)
     }
 
@@ -199,7 +200,11 @@ impl LambdaEngine {
         qualifier: Option<String>,
     ) -> LambdaResult<()> {
         let (f, arn, q) = self.invoke_configs_of(ctx, name, qualifier)?;
-        let removed = lock(&f).invoke_configs.remove(&q);
+        let mut f = lock(&f);
+        let removed = f.invoke_configs.remove(&q);
+        if removed.is_some() {
+            self.journal_function(&f);
+        }
         removed
             .map(|_| ())
             .ok_or_else(|| Self::no_invoke_config(&arn, &q))

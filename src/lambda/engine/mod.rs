@@ -26,6 +26,7 @@ use crate::sqs::model::{MessageAttributeValue, SendMessageFields};
 
 mod aliases;
 mod concurrency;
+mod durable;
 mod functions;
 mod invoke;
 mod invoke_config;
@@ -148,6 +149,9 @@ pub(crate) struct Function {
     pub reserved: Option<u32>,
     invoke_configs: BTreeMap<String, EventInvokeConfig>,
     pub tags: BTreeMap<String, String>,
+    /// Set (under the function's lock) when DeleteFunction removed it: changes made by calls
+    /// that still held it are no longer journaled.
+    deleted: bool,
 }
 
 /// An invoke as it arrived.
@@ -194,6 +198,14 @@ pub(crate) struct LayerVersion {
     pub policy: Option<Policy>,
 }
 
+/// A layer: its versions, and the last version number given (numbers keep counting after
+/// deletes).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layer {
+    pub last_version: u64,
+    pub versions: BTreeMap<u64, LayerVersion>,
+}
+
 /// The Lambda engine.
 pub struct LambdaEngine {
     pub(crate) settings: LambdaSettings,
@@ -203,8 +215,12 @@ pub struct LambdaEngine {
     pub(crate) functions: DashMap<String, Arc<Mutex<Function>>>,
     pools: DashMap<String, Arc<Pool>>,
     pub(crate) esms: DashMap<String, Arc<Esm>>,
-    pub(crate) layers: DashMap<String, BTreeMap<u64, LayerVersion>>,
+    pub(crate) layers: DashMap<String, Layer>,
     data_dir: DataDir,
+    /// Set when the state is durable (`--data-dir`): every change is reported to it.
+    journal: OnceLock<crate::store::Journal>,
+    /// The code blobs in the store; held while blobs are written or collected.
+    blob_book: Mutex<durable::BlobBook>,
     runtime_dir: OnceLock<Result<PathBuf, String>>,
     this: OnceLock<Weak<LambdaEngine>>,
 }
@@ -356,6 +372,8 @@ impl LambdaEngine {
             esms: DashMap::new(),
             layers: DashMap::new(),
             data_dir,
+            journal: OnceLock::new(),
+            blob_book: Mutex::new(durable::BlobBook::default()),
             runtime_dir: OnceLock::new(),
             this: OnceLock::new(),
         });
@@ -402,10 +420,12 @@ impl LambdaEngine {
 
     /// Forget every function and mapping, killing their environments.
     pub fn reset(&self) {
+        let mut book = self.hold_blobs();
         self.shutdown();
         self.esms.clear();
         self.functions.clear();
         self.layers.clear();
+        self.journal_reset(&mut book);
     }
 
     /// Kill environments idle past the keepalive; reap handler processes that reparented to
@@ -534,7 +554,7 @@ impl LambdaEngine {
             let found = self
                 .layers
                 .get(layer_arn)
-                .and_then(|v| v.get(&version).cloned())
+                .and_then(|v| v.versions.get(&version).cloned())
                 .ok_or_else(|| {
                     LambdaError::invalid(format!("Layer version {arn} does not exist."))
                 })?;

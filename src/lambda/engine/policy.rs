@@ -48,6 +48,18 @@ impl Policy {
         }
     }
 
+    /// A policy as the store kept it.
+    pub(crate) fn restored(statements: Vec<Statement>, revision: String) -> Self {
+        Policy {
+            statements,
+            revision,
+        }
+    }
+
+    pub(crate) fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }
@@ -221,6 +233,7 @@ impl LambdaEngine {
         };
         let out = json!({"Statement": statement.text()});
         policy.add(statement)?;
+        self.journal_function(&f);
         Ok(out)
     }
 
@@ -244,7 +257,9 @@ impl LambdaEngine {
             .filter(|p| !p.is_empty())
             .ok_or_else(no_policy)?;
         Self::check_revision(revision_id, &policy.revision)?;
-        policy.remove(sid)
+        policy.remove(sid)?;
+        self.journal_function(&f);
+        Ok(())
     }
 
     pub fn get_policy(

@@ -50,6 +50,7 @@ impl LambdaEngine {
             ));
         }
         f.tags = merged;
+        self.journal_function(&f);
         Ok(())
     }
 
@@ -69,6 +70,7 @@ impl LambdaEngine {
         for k in keys {
             f.tags.remove(k);
         }
+        self.journal_function(&f);
         Ok(())
     }
 

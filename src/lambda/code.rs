@@ -238,7 +238,6 @@ pub fn unpack_zip(root: &Path, zip: &[u8], limit: u64) -> LambdaResult<Code> {
         if recorded_size(&dir) >= limit {
             return Err(too_big(limit));
         }
-        keep_zip(&code, zip)?;
         return Ok(code);
     }
     let mut archive =
@@ -313,14 +312,7 @@ pub fn unpack_zip(root: &Path, zip: &[u8], limit: u64) -> LambdaResult<Code> {
         Err(_) if dir.join(COMPLETE).exists() => {}
         Err(e) => return Err(io(e)),
     }
-    keep_zip(&code, zip)?;
     Ok(code)
-}
-
-/// Where the original zip of unpacked code is kept (`<root>/<hex>.zip`, beside its
-/// directory), so that it can be exported and stored; `None` for a directory run in place.
-pub fn zip_path(code: &Code) -> Option<PathBuf> {
-    (!code.hot_reload).then(|| code.dir.with_extension("zip"))
 }
 
 /// The hex SHA-256 naming unpacked code (its directory's name).
@@ -331,18 +323,19 @@ pub fn hex_of(dir: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Write the zip beside its unpacked directory unless it is there already.
-fn keep_zip(code: &Code, zip: &[u8]) -> LambdaResult<()> {
-    let Some(path) = zip_path(code) else {
-        return Ok(());
-    };
+/// Write `zip` to `path` unless it is there already (the original zip of unpacked code, kept
+/// so that it can be exported and stored).
+pub fn keep_zip(path: &Path, zip: &[u8]) -> LambdaResult<()> {
     if path.exists() {
         return Ok(());
     }
     let io = |e: std::io::Error| LambdaError::new(500, "ServiceException", e.to_string());
     let tmp = path.with_extension(format!("zip.tmp-{}", uuid::Uuid::new_v4().simple()));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
     std::fs::write(&tmp, zip).map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
+    std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io(e)
     })

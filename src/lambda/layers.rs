@@ -245,6 +245,7 @@ impl LambdaEngine {
         })?;
         let bytes = code::decode_zip(&zip)?;
         let code = code::unpack_zip(&self.code_root(), &bytes, code::MAX_UNZIPPED)?;
+        self.keep_zip(&code, &bytes)?;
         let mut book = self.hold_blobs();
         self.store_code(&mut book, &code)?;
         let mut layer = self.layers.entry(arn.clone()).or_default();

@@ -178,6 +178,7 @@ fn version_blobs(v: &Version, out: &mut HashSet<String>) {
 
 /// Unpacks the blobs a state names (once each).
 struct Unpacker<'a> {
+    engine: &'a LambdaEngine,
     root: PathBuf,
     blobs: &'a BTreeMap<String, Blob>,
     done: HashMap<String, Code>,
@@ -199,6 +200,9 @@ impl Unpacker<'_> {
         if code::hex_of(&code.dir).as_deref() != Some(hex) {
             return Err(format!("blob {name}: content does not match its name"));
         }
+        self.engine
+            .keep_zip(&code, &bytes)
+            .map_err(|e| format!("blob {name}: {e}"))?;
         self.done.insert(name.to_string(), code.clone());
         Ok(code)
     }
@@ -307,7 +311,7 @@ impl LambdaEngine {
         let (Some(j), Some(book)) = (self.journal(), book.as_mut()) else {
             return Ok(());
         };
-        let (Some(hex), Some(zip)) = (code::hex_of(&code.dir), code::zip_path(code)) else {
+        let (Some(hex), Some(zip)) = (code::hex_of(&code.dir), self.zip_path(code)) else {
             return Ok(());
         };
         let name = state::code_blob(&hex);
@@ -373,6 +377,7 @@ impl LambdaEngine {
 
     fn prepare(&self, st: &ServiceState) -> Result<Prepared, String> {
         let mut unpack = Unpacker {
+            engine: self,
             root: self.code_root(),
             blobs: &st.blobs,
             done: HashMap::new(),
@@ -484,7 +489,7 @@ impl Durable for LambdaEngine {
         let mut records = Vec::new();
         let mut blobs = BTreeMap::new();
         let mut add_blob = |code: &Code| {
-            if let (Some(hex), Some(zip)) = (code::hex_of(&code.dir), code::zip_path(code)) {
+            if let (Some(hex), Some(zip)) = (code::hex_of(&code.dir), self.zip_path(code)) {
                 blobs.insert(state::code_blob(&hex), Blob::File(zip));
             }
         };

@@ -583,7 +583,10 @@ impl LambdaEngine {
         }
         match (zip, bucket, key) {
             (Some(z), _, _) => {
-                code::unpack_function(&self.code_root(), &code::decode_zip(z)?, layer_dirs)
+                let zip = code::decode_zip(z)?;
+                let code = code::unpack_function(&self.code_root(), &zip, layer_dirs)?;
+                self.keep_zip(&code, &zip)?;
+                Ok(code)
             }
             (None, Some(HOT_RELOAD_BUCKET), Some(dir)) => code::hot_reload(dir),
             (None, Some(b), Some(_)) => Err(LambdaError::invalid(format!(
@@ -592,6 +595,24 @@ impl LambdaEngine {
             _ => Err(LambdaError::invalid(
                 "Please provide a source for function code.",
             )),
+        }
+    }
+
+    /// Where the original zip of unpacked code is kept (`<scratch>/zips/<hex>.zip`), so that
+    /// it can be exported and stored; `None` for a directory run in place.
+    pub(crate) fn zip_path(&self, code: &Code) -> Option<PathBuf> {
+        if code.hot_reload {
+            return None;
+        }
+        let hex = code::hex_of(&code.dir)?;
+        Some(self.data_dir.join("zips").join(format!("{hex}.zip")))
+    }
+
+    /// Keep the zip of code just unpacked (see [`Self::zip_path`]).
+    pub(crate) fn keep_zip(&self, code: &Code, zip: &[u8]) -> LambdaResult<()> {
+        match self.zip_path(code) {
+            Some(path) => code::keep_zip(&path, zip),
+            None => Ok(()),
         }
     }
 

@@ -315,6 +315,32 @@ pub fn unpack_zip(root: &Path, zip: &[u8], limit: u64) -> LambdaResult<Code> {
     Ok(code)
 }
 
+/// The hex SHA-256 naming unpacked code (its directory's name).
+pub fn hex_of(dir: &Path) -> Option<String> {
+    dir.file_name()
+        .and_then(|n| n.to_str())
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+}
+
+/// Write `zip` to `path` unless it is there already (the original zip of unpacked code, kept
+/// so that it can be exported and stored).
+pub fn keep_zip(path: &Path, zip: &[u8]) -> LambdaResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let io = |e: std::io::Error| LambdaError::new(500, "ServiceException", e.to_string());
+    let tmp = path.with_extension(format!("zip.tmp-{}", uuid::Uuid::new_v4().simple()));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::write(&tmp, zip).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
 /// A hot-reload directory: must be an absolute path to an existing directory.
 pub fn hot_reload(dir: &str) -> LambdaResult<Code> {
     let path = PathBuf::from(dir);

@@ -76,7 +76,7 @@ impl Esm {
     }
 }
 
-fn parse_filters(criteria: &Option<Value>) -> LambdaResult<Vec<FilterPolicy>> {
+pub(crate) fn parse_filters(criteria: &Option<Value>) -> LambdaResult<Vec<FilterPolicy>> {
     let Some(c) = criteria else { return Ok(vec![]) };
     let invalid = || LambdaError::invalid("Invalid filter pattern definition.");
     let Some(filters) = c.get("Filters").and_then(Value::as_array) else {
@@ -217,8 +217,15 @@ impl LambdaEngine {
             account: ctx.account.clone(),
             region: ctx.region.clone(),
         };
+        let esm = self.start_esm(config);
+        self.journal_esm(&lock(&esm.config));
+        Ok(esm.json(Some("Creating")))
+    }
+
+    /// Add a mapping and start its pollers (create, restore).
+    pub(crate) fn start_esm(&self, config: EsmConfig) -> Arc<Esm> {
         let uuid = config.uuid.clone();
-        let pollers = max_concurrency.unwrap_or(2).min(5);
+        let pollers = config.max_concurrency.unwrap_or(2).min(5);
         let esm = Arc::new(Esm {
             config: Mutex::new(config),
             stopped: AtomicBool::new(false),
@@ -232,7 +239,7 @@ impl LambdaEngine {
                 handle.spawn(async move { poll(engine, esm).await });
             }
         }
-        Ok(esm.json(Some("Creating")))
+        esm
     }
 
     fn esm(&self, uuid: &str) -> LambdaResult<Arc<Esm>> {
@@ -248,7 +255,11 @@ impl LambdaEngine {
 
     pub fn delete_event_source_mapping(&self, uuid: &str) -> LambdaResult<Value> {
         let esm = self.esm(uuid)?;
-        esm.stop();
+        {
+            let _config = lock(&esm.config);
+            esm.stop();
+            self.journal_esm_deleted(uuid);
+        }
         self.esms.remove(uuid);
         Ok(esm.json(Some("Deleting")))
     }
@@ -306,6 +317,9 @@ impl LambdaEngine {
                 c.max_concurrency = Some(m as u32);
             }
             c.last_modified = now_ms();
+            if !esm.stopped.load(Ordering::Acquire) {
+                self.journal_esm(&c);
+            }
         }
         esm.changed.notify_waiters();
         Ok(esm.json(Some("Updating")))
@@ -562,4 +576,25 @@ async fn poll(engine: std::sync::Weak<LambdaEngine>, esm: Arc<Esm>) {
             }
         }
     }
+}
+
+/// A mapping's settings from its record (its filters parsed again).
+pub(crate) fn config_of(r: crate::lambda::state::EsmRecord) -> Result<EsmConfig, String> {
+    let filters = parse_filters(&r.filter_criteria)
+        .map_err(|e| format!("lambda.esm {}: {}", r.uuid, e.message))?;
+    Ok(EsmConfig {
+        uuid: r.uuid,
+        event_source_arn: r.event_source_arn,
+        function_arn: r.function_arn,
+        batch_size: r.batch_size,
+        window_secs: r.window_secs,
+        enabled: r.enabled,
+        report_failures: r.report_failures,
+        filter_criteria: r.filter_criteria,
+        filters,
+        max_concurrency: r.max_concurrency,
+        last_modified: r.last_modified,
+        account: r.account,
+        region: r.region,
+    })
 }

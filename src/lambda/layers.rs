@@ -245,8 +245,14 @@ impl LambdaEngine {
         })?;
         let bytes = code::decode_zip(&zip)?;
         let code = code::unpack_zip(&self.code_root(), &bytes, code::MAX_UNZIPPED)?;
-        let mut versions = self.layers.entry(arn.clone()).or_default();
-        let version = versions.keys().next_back().copied().unwrap_or(0) + 1;
+        self.keep_zip(&code, &bytes)?;
+        let mut book = self.hold_blobs();
+        self.store_code(&mut book, &code)?;
+        let mut layer = self.layers.entry(arn.clone()).or_default();
+        let version = layer
+            .last_version
+            .max(layer.versions.keys().next_back().copied().unwrap_or(0))
+            + 1;
         let v = LayerVersion {
             arn: arn.clone(),
             version,
@@ -259,7 +265,9 @@ impl LambdaEngine {
             policy: None,
         };
         let out = version_json(&v);
-        versions.insert(version, v);
+        layer.versions.insert(version, v);
+        layer.last_version = version;
+        self.journal_layer(&arn, &layer);
         Ok(out)
     }
 
@@ -267,7 +275,7 @@ impl LambdaEngine {
         let n = version_number(version)?;
         self.layers
             .get(arn)
-            .and_then(|v| v.get(&n).cloned())
+            .and_then(|v| v.versions.get(&n).cloned())
             .ok_or_else(|| LambdaError::not_found("The resource you requested does not exist."))
     }
 
@@ -310,9 +318,12 @@ impl LambdaEngine {
     ) -> LambdaResult<()> {
         let arn = layer_arn(ctx, name)?;
         let n = version_number(version)?;
-        if let Some(mut versions) = self.layers.get_mut(&arn) {
-            versions.remove(&n);
+        if let Some(mut layer) = self.layers.get_mut(&arn)
+            && layer.versions.remove(&n).is_some()
+        {
+            self.journal_layer(&arn, &layer);
         }
+        self.collect_blobs();
         Ok(())
     }
 
@@ -322,17 +333,25 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         version: &str,
+        changes: bool,
         f: impl FnOnce(&mut LayerVersion) -> LambdaResult<T>,
     ) -> LambdaResult<T> {
         let arn = layer_arn(ctx, name)?;
         let n = version_number(version)?;
-        let mut versions = self.layers.get_mut(&arn);
-        match versions.as_mut().and_then(|v| v.get_mut(&n)) {
+        let mut layer = self.layers.get_mut(&arn);
+        let result = match layer.as_mut().and_then(|l| l.versions.get_mut(&n)) {
             Some(v) => f(v),
             None => Err(LambdaError::not_found(format!(
                 "Layer version {arn}:{n} does not exist."
             ))),
+        };
+        if changes
+            && result.is_ok()
+            && let Some(layer) = &layer
+        {
+            self.journal_layer(&arn, layer);
         }
+        result
     }
 
     pub fn add_layer_version_permission(
@@ -398,7 +417,7 @@ impl LambdaEngine {
         } else {
             json!({"AWS": principal})
         };
-        self.with_layer_version(ctx, name, version, |v| {
+        self.with_layer_version(ctx, name, version, true, |v| {
             let policy = v.policy.get_or_insert_with(Policy::new);
             check_revision(revision_id, &policy.revision, "GetLayerPolicy")?;
             let statement = Statement {
@@ -421,7 +440,7 @@ impl LambdaEngine {
         name: &str,
         version: &str,
     ) -> LambdaResult<Value> {
-        self.with_layer_version(ctx, name, version, |v| {
+        self.with_layer_version(ctx, name, version, false, |v| {
             match v.policy.as_ref().filter(|p| !p.is_empty()) {
                 Some(p) => Ok(p.answer()),
                 None => Err(no_policy()),
@@ -448,7 +467,7 @@ impl LambdaEngine {
             ("([a-zA-Z0-9-_]+)", valid_statement_id(sid)),
         );
         validation_errors(errors)?;
-        self.with_layer_version(ctx, name, version, |v| {
+        self.with_layer_version(ctx, name, version, true, |v| {
             let policy = v
                 .policy
                 .as_mut()
@@ -464,7 +483,7 @@ impl LambdaEngine {
         let versions: Vec<Value> = self
             .layers
             .get(&arn)
-            .map(|v| v.values().rev().map(version_json).collect())
+            .map(|v| v.versions.values().rev().map(version_json).collect())
             .unwrap_or_default();
         Ok(json!({"LayerVersions": versions}))
     }
@@ -493,7 +512,7 @@ impl LambdaEngine {
             .iter()
             .filter(|e| e.key().starts_with(&prefix))
             .filter_map(|e| {
-                let latest = e.value().values().rev().find(fits)?;
+                let latest = e.value().versions.values().rev().find(fits)?;
                 Some(json!({
                     "LayerName": e.key().trim_start_matches(&prefix),
                     "LayerArn": e.key(),

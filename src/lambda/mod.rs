@@ -32,6 +32,7 @@ pub mod pool;
 pub mod rest;
 pub mod runtime;
 pub mod scratch;
+pub mod state;
 
 pub use engine::{LambdaEngine, LambdaSettings};
 pub use error::{LambdaError, LambdaResult};

@@ -89,22 +89,23 @@ pub struct UpdateConfigInput {
     pub logging_config: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct EnvironmentResponse {
     pub variables: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct LayerRef {
     pub arn: String,
     pub code_size: u64,
 }
 
-/// FunctionConfiguration, as every function operation returns it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+/// FunctionConfiguration, as every function operation returns it (and as the store keeps it,
+/// see `lambda::state`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct FunctionConfiguration {
     pub function_name: String,
     pub function_arn: String,
@@ -124,7 +125,7 @@ pub struct FunctionConfiguration {
     pub environment: Option<EnvironmentResponse>,
     pub tracing_config: serde_json::Value,
     pub revision_id: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<LayerRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
@@ -154,8 +155,8 @@ pub struct RoutingConfig {
     pub additional_version_weights: BTreeMap<String, f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct AliasConfiguration {
     pub alias_arn: String,
     pub name: String,
@@ -227,8 +228,8 @@ pub struct Destination {
     pub destination: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct EventInvokeConfig {
     pub function_arn: String,
     pub last_modified: EpochSeconds,
@@ -246,6 +247,16 @@ pub struct EpochSeconds(pub u64);
 impl Serialize for EpochSeconds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(self.0 as f64 / 1000.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for EpochSeconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let secs = f64::deserialize(d)?;
+        if !secs.is_finite() || secs < 0.0 {
+            return Err(serde::de::Error::custom("not an epoch time"));
+        }
+        Ok(EpochSeconds((secs * 1000.0).round() as u64))
     }
 }
 

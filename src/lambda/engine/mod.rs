@@ -1,0 +1,638 @@
+//! The Lambda engine: functions, versions, aliases, policies, concurrency, event invoke configs,
+//! tags, and invocation (sync through the warm pools, async with retries and destinations).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use dashmap::DashMap;
+use serde_json::{Value, json};
+
+use super::code::{self, Code, HOT_RELOAD_BUCKET};
+use super::error::{LambdaError, LambdaResult};
+use super::esm::Esm;
+use super::model::*;
+use super::pool::{Capacity, Pool};
+use super::runtime::{EnvSpec, Outcome, lock, write_bootstraps};
+use super::scratch::DataDir;
+use crate::context::RequestContext;
+use crate::sns::SnsEngine;
+use crate::sqs::SqsEngine;
+use crate::sqs::model::{MessageAttributeValue, SendMessageFields};
+
+mod aliases;
+mod concurrency;
+mod durable;
+mod functions;
+mod invoke;
+mod invoke_config;
+mod policy;
+mod tags;
+
+use functions::check_range;
+pub(crate) use policy::{Policy, Statement, check_revision};
+
+/// Largest synchronous invoke payload.
+pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// Largest asynchronous invoke payload.
+pub const MAX_ASYNC_PAYLOAD: usize = 1024 * 1024;
+
+/// Runtimes a function may declare (the current Lambda enum).
+pub const RUNTIMES: &[&str] = &[
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "java17",
+    "java21",
+    "java25",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "dotnet10",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "provided",
+    "provided.al2",
+    "provided.al2023",
+];
+
+/// Tunables of the Lambda engine.
+#[derive(Debug, Clone)]
+pub struct LambdaSettings {
+    /// Most environments per function version when no reserved concurrency is set.
+    pub default_concurrency: usize,
+    /// Idle environments are killed after this long.
+    pub idle_timeout: Duration,
+    /// Delays before the first and second retry of a failed asynchronous invoke
+    /// (AWS waits about 1 and 2 minutes; local runs want seconds).
+    pub async_retry_delays: Vec<Duration>,
+    /// Account-wide concurrency reported by GetAccountSettings.
+    pub account_concurrency: u32,
+    /// What fogbank's log gets of handler output (`--lambda-log`).
+    pub handler_log: super::HandlerLog,
+}
+
+impl Default for LambdaSettings {
+    fn default() -> Self {
+        LambdaSettings {
+            default_concurrency: 16,
+            idle_timeout: Duration::from_secs(600),
+            async_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
+            account_concurrency: 1000,
+            handler_log: super::HandlerLog::default(),
+        }
+    }
+}
+
+/// One immutable version of a function: its configuration and code.
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub config: FunctionConfiguration,
+    pub code: Code,
+    pub layer_dirs: Vec<PathBuf>,
+    /// For a published version, the description $LATEST had when it was published (a
+    /// PublishVersion `Description` may replace the version's own).
+    pub source_description: String,
+}
+
+#[derive(Debug, Clone)]
+struct Alias {
+    config: AliasConfiguration,
+}
+
+/// A function and everything attached to it.
+pub(crate) struct Function {
+    pub name: String,
+    pub arn: String,
+    pub account: String,
+    pub region: String,
+    pub latest: Arc<Version>,
+    pub versions: BTreeMap<u64, Arc<Version>>,
+    last_version: u64,
+    aliases: BTreeMap<String, Alias>,
+    /// Resource policies by qualifier ("" for the function itself, else a version or alias).
+    policies: BTreeMap<String, Policy>,
+    pub reserved: Option<u32>,
+    invoke_configs: BTreeMap<String, EventInvokeConfig>,
+    pub tags: BTreeMap<String, String>,
+    /// Set (under the function's lock) when DeleteFunction removed it: changes made by calls
+    /// that still held it are no longer journaled.
+    deleted: bool,
+}
+
+/// An invoke as it arrived.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeInput {
+    pub invocation_type: Option<String>,
+    pub log_type: Option<String>,
+    /// Base64 JSON, as sent in `X-Amz-Client-Context`.
+    pub client_context: Option<String>,
+    pub payload: Bytes,
+}
+
+/// What the HTTP layer needs to answer an invoke.
+#[derive(Debug, Clone)]
+pub struct InvokeOutput {
+    pub status: u16,
+    pub payload: Bytes,
+    pub function_error: Option<String>,
+    pub log_result: Option<String>,
+    pub executed_version: Option<String>,
+}
+
+/// A resolved target of an invoke.
+struct Target {
+    function_key: String,
+    version: Arc<Version>,
+    executed: String,
+    invoked_arn: String,
+    reserved: Option<u32>,
+}
+
+/// A layer version.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerVersion {
+    pub arn: String,
+    pub version: u64,
+    pub description: String,
+    pub created: String,
+    pub code: Code,
+    pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+    pub license: Option<String>,
+    /// Set by AddLayerVersionPermission; goes with the version when it is deleted.
+    pub policy: Option<Policy>,
+}
+
+/// A layer: its versions, and the last version number given (numbers keep counting after
+/// deletes).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layer {
+    pub last_version: u64,
+    pub versions: BTreeMap<u64, LayerVersion>,
+}
+
+/// The Lambda engine.
+pub struct LambdaEngine {
+    pub(crate) settings: LambdaSettings,
+    pub(crate) sqs: Arc<SqsEngine>,
+    sns: OnceLock<Weak<SnsEngine>>,
+    endpoint: OnceLock<String>,
+    pub(crate) functions: DashMap<String, Arc<Mutex<Function>>>,
+    pools: DashMap<String, Arc<Pool>>,
+    pub(crate) esms: DashMap<String, Arc<Esm>>,
+    pub(crate) layers: DashMap<String, Layer>,
+    data_dir: DataDir,
+    /// Set when the state is durable (`--data-dir`): every change is reported to it.
+    journal: OnceLock<crate::store::Journal>,
+    /// The code blobs in the store; held while blobs are written or collected.
+    blob_book: Mutex<durable::BlobBook>,
+    runtime_dir: OnceLock<Result<PathBuf, String>>,
+    this: OnceLock<Weak<LambdaEngine>>,
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Lambda's LastModified format: `2024-01-01T00:00:00.000+0000`.
+pub(crate) fn last_modified(ms: u64) -> String {
+    let iso = crate::sns::engine::iso8601(ms);
+    format!("{}+0000", iso.trim_end_matches('Z'))
+}
+
+/// 404 for a resource without a policy (or with no statement left).
+pub(crate) fn no_policy() -> LambdaError {
+    LambdaError::not_found("No policy is associated with the given resource.")
+}
+
+fn revision() -> String {
+    uuid::Uuid::new_v4().hyphenated().to_string()
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Split a FunctionName parameter (name, `name:qualifier`, full or partial ARN) into
+/// (account, region, name, qualifier).
+pub fn parse_function_name(
+    ctx: &RequestContext,
+    raw: &str,
+) -> LambdaResult<(String, String, String, Option<String>)> {
+    let parts: Vec<&str> = raw.split(':').collect();
+    let bad = || {
+        LambdaError::validation(format!(
+            "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+        ))
+    };
+    let (account, region, name, qualifier) = match parts.as_slice() {
+        ["arn", _, "lambda", region, account, "function", name] => {
+            (account.to_string(), region.to_string(), *name, None)
+        }
+        ["arn", _, "lambda", region, account, "function", name, q] => {
+            (account.to_string(), region.to_string(), *name, Some(*q))
+        }
+        [account, "function", name] => (account.to_string(), ctx.region.clone(), *name, None),
+        [account, "function", name, q] => {
+            (account.to_string(), ctx.region.clone(), *name, Some(*q))
+        }
+        [name] => (ctx.account.clone(), ctx.region.clone(), *name, None),
+        [name, q] => (ctx.account.clone(), ctx.region.clone(), *name, Some(*q)),
+        _ => return Err(bad()),
+    };
+    if !valid_name(name) || qualifier.is_some_and(|q| q.is_empty() || q.len() > 128) {
+        return Err(bad());
+    }
+    Ok((
+        account,
+        region,
+        name.to_string(),
+        qualifier.map(str::to_string),
+    ))
+}
+
+/// What a listing's `Marker` names.
+trait Listed {
+    fn key(&self) -> &str;
+}
+
+impl Listed for FunctionConfiguration {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+impl Listed for EventInvokeConfig {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+/// One page of a listing as `{field: [...], "NextMarker"?}`: `max_items` (1..=`limit`,
+/// default `default`) items after the one whose key is `marker` (or, if it is gone, after the
+/// keys that sort before it).
+fn page<T: serde::Serialize + Listed>(
+    field: &str,
+    all: &[T],
+    marker: Option<&str>,
+    max_items: Option<&str>,
+    (default, limit): (usize, usize),
+) -> LambdaResult<Value> {
+    let max = match max_items {
+        None => default,
+        Some(m) => match m.parse::<usize>() {
+            Ok(n) if (1..=limit).contains(&n) => n,
+            Ok(n) if n > limit => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to {limit}"
+                )));
+            }
+            _ => {
+                return Err(LambdaError::validation(format!(
+                    "1 validation error detected: Value '{m}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+        },
+    };
+    let start = match marker {
+        None => 0,
+        Some(m) => all
+            .iter()
+            .position(|item| item.key() == m)
+            .map(|i| i + 1)
+            .or_else(|| all.iter().position(|item| item.key() > m))
+            .unwrap_or(all.len()),
+    };
+    let items: Vec<&T> = all.iter().skip(start).take(max).collect();
+    let mut out = json!({ field: items });
+    if start + max < all.len()
+        && let Some(last) = items.last()
+    {
+        out["NextMarker"] = json!(last.key());
+    }
+    Ok(out)
+}
+
+fn function_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:lambda:{region}:{account}:function:{name}")
+}
+
+impl LambdaEngine {
+    pub fn new(settings: LambdaSettings, sqs: Arc<SqsEngine>) -> Arc<Self> {
+        let data_dir = DataDir::create();
+        let engine = Arc::new(LambdaEngine {
+            settings,
+            sqs,
+            sns: OnceLock::new(),
+            endpoint: OnceLock::new(),
+            functions: DashMap::new(),
+            pools: DashMap::new(),
+            esms: DashMap::new(),
+            layers: DashMap::new(),
+            data_dir,
+            journal: OnceLock::new(),
+            blob_book: Mutex::new(durable::BlobBook::default()),
+            runtime_dir: OnceLock::new(),
+            this: OnceLock::new(),
+        });
+        let _ = engine.this.set(Arc::downgrade(&engine));
+        engine
+    }
+
+    /// The address handlers' SDKs should call (`AWS_ENDPOINT_URL`).
+    pub fn set_endpoint(&self, url: String) {
+        let _ = self.endpoint.set(url);
+    }
+
+    /// Let destinations and dead-letter targets publish to SNS topics.
+    pub fn set_sns(&self, sns: &Arc<SnsEngine>) {
+        let _ = self.sns.set(Arc::downgrade(sns));
+    }
+
+    pub(crate) fn arc(&self) -> Option<Arc<LambdaEngine>> {
+        self.this.get().and_then(Weak::upgrade)
+    }
+
+    fn runtime_dir(&self) -> LambdaResult<PathBuf> {
+        self.runtime_dir
+            .get_or_init(|| {
+                let dir = self.data_dir.join("runtime");
+                write_bootstraps(&dir)
+                    .map(|_| dir)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|e| LambdaError::new(500, "ServiceException", e))
+    }
+
+    /// Kill every execution environment and stop the pollers (server shutdown).
+    pub fn shutdown(&self) {
+        for esm in self.esms.iter() {
+            esm.stop();
+        }
+        for pool in self.pools.iter() {
+            pool.kill_all();
+        }
+        self.pools.clear();
+    }
+
+    /// Forget every function and mapping, killing their environments.
+    pub fn reset(&self) {
+        let mut book = self.hold_blobs();
+        self.shutdown();
+        self.esms.clear();
+        self.functions.clear();
+        self.layers.clear();
+        self.journal_reset(&mut book);
+    }
+
+    /// Kill environments idle past the keepalive; reap handler processes that reparented to
+    /// fogbank and exited on their own.
+    pub fn reap_idle(&self) {
+        for pool in self.pools.iter() {
+            pool.reap(self.settings.idle_timeout);
+        }
+        super::contain::reap_orphans();
+    }
+
+    /// Live execution environments across all functions (tests, health).
+    pub fn live_environments(&self) -> usize {
+        self.pools.iter().map(|p| p.live()).sum()
+    }
+
+    /// The unqualified ARN and the qualifier a request names (from `FunctionName` and the
+    /// `Qualifier` parameter, which must agree), checked before the function is looked up. A
+    /// full ARN of another region is refused as AWS refuses it.
+    fn named(
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(String, Option<String>)> {
+        let (account, region, name, from_name) = parse_function_name(ctx, raw)?;
+        if region != ctx.region {
+            return Err(LambdaError::not_found(format!(
+                "Functions from '{region}' are not reachable in this region ('{}')",
+                ctx.region
+            )));
+        }
+        let qualifier = Self::qualifier(from_name, qualifier)?;
+        Ok((function_arn(&region, &account, &name), qualifier))
+    }
+
+    fn lookup(&self, arn: &str) -> Option<Arc<Mutex<Function>>> {
+        self.functions.get(arn).map(|f| f.clone())
+    }
+
+    pub(crate) fn function(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
+        self.qualified(ctx, raw, None)
+    }
+
+    /// A function and its qualifier, from the name (`name:qualifier`) and the `Qualifier`
+    /// parameter, which must agree.
+    fn qualified(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
+        self.resolve(ctx, raw, qualifier, false)
+    }
+
+    /// As [`Self::qualified`]; with `missing_qualified` a missing function is reported with the
+    /// qualifier, as GetFunction and GetFunctionConfiguration report it.
+    fn resolve(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+        missing_qualified: bool,
+    ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
+        let (arn, q) = Self::named(ctx, raw, qualifier)?;
+        match (self.lookup(&arn), &q) {
+            (Some(f), _) => Ok((f, q)),
+            (None, Some(q)) if missing_qualified => {
+                Err(LambdaError::function_not_found(&format!("{arn}:{q}")))
+            }
+            (None, _) => Err(LambdaError::function_not_found(&arn)),
+        }
+    }
+
+    /// The qualifier from the path and the `Qualifier` parameter, which must agree.
+    fn qualifier(from_name: Option<String>, param: Option<String>) -> LambdaResult<Option<String>> {
+        match (from_name, param) {
+            (Some(a), Some(b)) if a != b => Err(LambdaError::invalid(
+                "The derived qualifier from the function name does not match the specified qualifier.",
+            )),
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+
+    /// The unpacked layers a function in `region` names, checked as AWS checks them: the
+    /// versioned-ARN pattern, the function's region, one version per layer, then existence.
+    fn layer_dirs(
+        &self,
+        region: &str,
+        arns: &[String],
+    ) -> LambdaResult<(Vec<PathBuf>, Vec<LayerRef>)> {
+        let mut parsed = Vec::new();
+        for arn in arns {
+            let (layer_arn, version) = arn
+                .rsplit_once(':')
+                .and_then(|(l, v)| v.parse::<u64>().ok().map(|v| (l, v)))
+                .filter(|(l, _)| l.split(':').nth(5) == Some("layer"))
+                .ok_or_else(|| {
+                    LambdaError::validation(format!(
+                        "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 140, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"
+                    ))
+                })?;
+            parsed.push((arn, layer_arn, version));
+        }
+        if parsed
+            .iter()
+            .any(|(_, l, _)| l.split(':').nth(3) != Some(region))
+        {
+            return Err(LambdaError::invalid(format!(
+                "Layers are not in the same region as the function. Layers are expected to be in region {region}."
+            )));
+        }
+        for (i, (arn, layer, _)) in parsed.iter().enumerate() {
+            if let Some((other, _, _)) = parsed[i + 1..].iter().find(|(_, l, _)| l == layer) {
+                return Err(LambdaError::invalid(format!(
+                    "Two different versions of the same layer are not allowed to be referenced in the same function. {arn} and {other} are versions of the same layer."
+                )));
+            }
+        }
+        let mut dirs = Vec::new();
+        let mut refs = Vec::new();
+        for (arn, layer_arn, version) in parsed {
+            let found = self
+                .layers
+                .get(layer_arn)
+                .and_then(|v| v.versions.get(&version).cloned())
+                .ok_or_else(|| {
+                    LambdaError::invalid(format!("Layer version {arn} does not exist."))
+                })?;
+            dirs.push(found.code.dir.clone());
+            refs.push(LayerRef {
+                arn: arn.clone(),
+                code_size: found.code.size,
+            });
+        }
+        Ok((dirs, refs))
+    }
+
+    /// The code a request names; a zip must fit beside the function's layers.
+    fn load_code(
+        &self,
+        zip: Option<&str>,
+        bucket: Option<&str>,
+        key: Option<&str>,
+        image: Option<&str>,
+        layer_dirs: &[PathBuf],
+    ) -> LambdaResult<Code> {
+        if image.is_some() {
+            return Err(LambdaError::invalid(
+                "fogbank runs functions as host processes: container images (ImageUri) are not supported",
+            ));
+        }
+        match (zip, bucket, key) {
+            (Some(z), _, _) => {
+                let zip = code::decode_zip(z)?;
+                let code = code::unpack_function(&self.code_root(), &zip, layer_dirs)?;
+                self.keep_zip(&code, &zip)?;
+                Ok(code)
+            }
+            (None, Some(HOT_RELOAD_BUCKET), Some(dir)) => code::hot_reload(dir),
+            (None, Some(b), Some(_)) => Err(LambdaError::invalid(format!(
+                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket {b} does not exist (fogbank has no S3; use ZipFile, or S3Bucket \"{HOT_RELOAD_BUCKET}\" with an absolute directory as S3Key)"
+            ))),
+            _ => Err(LambdaError::invalid(
+                "Please provide a source for function code.",
+            )),
+        }
+    }
+
+    /// Where the original zip of unpacked code is kept (`<scratch>/zips/<hex>.zip`), so that
+    /// it can be exported and stored; `None` for a directory run in place.
+    pub(crate) fn zip_path(&self, code: &Code) -> Option<PathBuf> {
+        if code.hot_reload {
+            return None;
+        }
+        let hex = code::hex_of(&code.dir)?;
+        Some(self.data_dir.join("zips").join(format!("{hex}.zip")))
+    }
+
+    /// Keep the zip of code just unpacked (see [`Self::zip_path`]).
+    pub(crate) fn keep_zip(&self, code: &Code, zip: &[u8]) -> LambdaResult<()> {
+        match self.zip_path(code) {
+            Some(path) => code::keep_zip(&path, zip),
+            None => Ok(()),
+        }
+    }
+
+    /// Where unpacked zips (functions and layers) live.
+    pub fn code_root(&self) -> PathBuf {
+        self.data_dir.join("code")
+    }
+}
+
+impl Drop for LambdaEngine {
+    fn drop(&mut self) {
+        for pool in self.pools.iter() {
+            pool.kill_all();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+impl crate::sns::LambdaInvoker for LambdaEngine {
+    fn invoke_async(&self, function_arn: &str, payload: Vec<u8>) -> Result<(), String> {
+        self.invoke_async_arn(function_arn, payload)
+    }
+}

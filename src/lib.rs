@@ -10,7 +10,8 @@
 //!   (`--tls`, connections sniffed by their first byte).
 //! - [`protocol`]: shared codecs: query form -> JSON-shaped input, XML writer, [`protocol::Reply`].
 //! - [`sqs`]: the SQS model, both wire codecs, the engine (registry, validation, redrive, move
-//!   tasks) and the per-queue state machine (visibility, delays, FIFO groups, dedup).
+//!   tasks), the per-queue state machine (visibility, delays, FIFO groups, dedup) and its
+//!   durable records (`sqs::state`, `sqs::engine::durable`).
 //! - [`sns`]: topics, subscriptions, filter policies, publish with in-process delivery to SQS.
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.

@@ -201,6 +201,11 @@ struct Cli {
 
 /// The data dir PERSISTENCE=1 uses.
 fn default_data_dir() -> std::path::PathBuf {
+    // The Docker image's volume.
+    let image = std::path::Path::new("/var/lib/fogbank");
+    if image.is_dir() {
+        return image.to_path_buf();
+    }
     if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return std::path::PathBuf::from(d).join("fogbank");
     }

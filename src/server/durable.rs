@@ -26,7 +26,7 @@ pub struct StorageSettings {
 impl AppState {
     /// The engines that keep durable state, in restore order.
     pub fn durables(&self) -> Vec<&dyn Durable> {
-        vec![self.sqs.as_ref(), self.sns.as_ref()]
+        vec![self.sqs.as_ref(), self.sns.as_ref(), self.lambda.as_ref()]
     }
 
     /// The store's journal, when the data dir is on.
@@ -132,13 +132,13 @@ fn store_failure(reason: &str) -> Response {
         .into_response()
 }
 
-fn service_param(query: Option<&str>) -> Result<Option<String>, Response> {
+fn service_param(query: Option<&str>) -> Result<Option<String>, &'static str> {
     let service = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "service")
         .map(|(_, v)| v.into_owned());
     match service.as_deref() {
         None | Some("sqs" | "sns" | "lambda") => Ok(service),
-        Some(_) => Err(bad_request("service must be sqs, sns or lambda")),
+        Some(_) => Err("service must be sqs, sns or lambda"),
     }
 }
 
@@ -153,7 +153,7 @@ pub(super) async fn get_state(
 ) -> Response {
     let service = match service_param(query.as_deref()) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(msg) => return bad_request(msg),
     };
     let now = state.config.clock.now_millis();
     let st = state.clone();

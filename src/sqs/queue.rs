@@ -87,6 +87,31 @@ impl StoredMessage {
         }
     }
 
+    /// A message read back from the store, its body's MD5 known.
+    pub fn restored(
+        id: u128,
+        body: Arc<str>,
+        md5_of_body: [u8; 16],
+        extra: Option<Box<MessageExtra>>,
+        sent_ms: Millis,
+        visible_at: Millis,
+    ) -> Self {
+        StoredMessage {
+            seq: 0,
+            id,
+            md5_of_body,
+            body,
+            extra,
+            sent_ms,
+            first_receive_ms: 0,
+            received_ms: 0,
+            visible_at,
+            receive_count: 0,
+            generation: 0,
+            in_ready: false,
+        }
+    }
+
     /// The message id as AWS prints it (a UUID).
     pub fn message_id(&self) -> String {
         uuid::Uuid::from_u128(self.id).hyphenated().to_string()

@@ -293,32 +293,33 @@ fn load(conn: &mut Connection, dir: &Path) -> rusqlite::Result<Loaded> {
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let queue: i64 = row.get(0)?;
-            let id: Vec<u8> = row.get(2)?;
-            let body: String = row.get(3)?;
-            let md5: Vec<u8> = row.get(4)?;
-            let extra: Option<String> = row.get(11)?;
-            let extra = match extra {
-                Some(text) => Some(Box::new(
-                    crate::sqs::state::extra_from_json(&text).map_err(|e| {
+            let id = u128_of(row.get_ref(2)?.as_blob()?);
+            let body: Arc<str> = Arc::from(row.get_ref(3)?.as_str()?);
+            let md5 = row.get_ref(4)?.as_blob()?;
+            let extra = match row.get_ref(11)?.as_str_or_null()? {
+                Some(text) => Some(Box::new(crate::sqs::state::extra_from_json(text).map_err(
+                    |e| {
                         rusqlite::Error::FromSqlConversionFailure(
                             11,
                             rusqlite::types::Type::Text,
                             e.into(),
                         )
-                    })?,
-                )),
+                    },
+                )?)),
                 None => None,
             };
-            let mut m = StoredMessage::new(
-                u128_of(&id),
-                body.into(),
+            let md5: [u8; 16] = match md5.try_into() {
+                Ok(m) => m,
+                Err(_) => crate::sqs::md5::md5_of_body(&body),
+            };
+            let mut m = StoredMessage::restored(
+                id,
+                body,
+                md5,
                 extra,
                 row.get::<_, i64>(5)? as u64,
                 row.get::<_, i64>(6)? as u64,
             );
-            if md5.len() == 16 {
-                m.md5_of_body.copy_from_slice(&md5);
-            }
             m.seq = row.get::<_, i64>(1)? as u64;
             m.receive_count = row.get::<_, i64>(7)? as u32;
             m.first_receive_ms = row.get::<_, i64>(8)? as u64;

@@ -71,20 +71,8 @@ impl StoredMessage {
         sent_ms: Millis,
         visible_at: Millis,
     ) -> Self {
-        StoredMessage {
-            seq: 0,
-            id,
-            md5_of_body: md5::md5_of_body(&body),
-            body,
-            extra,
-            sent_ms,
-            first_receive_ms: 0,
-            received_ms: 0,
-            visible_at,
-            receive_count: 0,
-            generation: 0,
-            in_ready: false,
-        }
+        let md5_of_body = md5::md5_of_body(&body);
+        Self::restored(id, body, md5_of_body, extra, sent_ms, visible_at)
     }
 
     /// A message read back from the store, its body's MD5 known.

@@ -13,11 +13,13 @@
 //!   parent-death signal).
 //! - [`code`]: zips unpacked per CodeSha256 within AWS's size limits, hot-reload directories.
 //! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
+//! - [`cache`]: the per-user cache dir (compiled runtime clients, bytecode) kept across runs.
 //! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
 //! - `bootstrap/`: the embedded Python and Node.js runtime clients.
 
 pub mod api_guard;
+pub mod cache;
 pub mod code;
 pub mod contain;
 pub mod engine;

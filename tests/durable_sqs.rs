@@ -484,3 +484,150 @@ async fn a_snapshot_downloads_loads_into_a_fresh_server_and_a_bad_one_changes_no
     b.shutdown().await;
     a.shutdown().await;
 }
+
+async fn move_tasks(
+    sqs: &aws_sdk_sqs::Client,
+    source_arn: &str,
+) -> Vec<aws_sdk_sqs::types::ListMessageMoveTasksResultEntry> {
+    sqs.list_message_move_tasks()
+        .source_arn(source_arn)
+        .max_results(10)
+        .send()
+        .await
+        .expect("list move tasks")
+        .results
+        .unwrap_or_default()
+}
+
+/// Waits until the newest task on `source_arn` has moved `n` messages (the task runs on the
+/// server's own schedule once the manual clock passes its next second).
+async fn await_moved(sqs: &aws_sdk_sqs::Client, source_arn: &str, n: i64) -> String {
+    for _ in 0..500 {
+        let tasks = move_tasks(sqs, source_arn).await;
+        let t = &tasks[0];
+        if t.approximate_number_of_messages_moved == n {
+            return t.status().unwrap_or_default().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the move task never reached {n} moved messages");
+}
+
+#[tokio::test]
+async fn move_tasks_resume_after_a_restart_and_finished_ones_stay_listed() {
+    let dir = TempDir::new("sqs-move-task");
+    let clock = ManualClock::starting_2026();
+    let server = start(&dir.0, &clock).await;
+    let sqs = common::sqs(&server).await;
+    let url = |name: &'static str| {
+        let sqs = sqs.clone();
+        async move {
+            sqs.create_queue()
+                .queue_name(name)
+                .send()
+                .await
+                .expect("create")
+                .queue_url
+                .expect("url")
+        }
+    };
+    let dlq = url("dead").await;
+    let src = url("work").await;
+    let dlq_arn = attr(&sqs, &dlq, QueueAttributeName::QueueArn)
+        .await
+        .expect("arn");
+    let src_arn = attr(&sqs, &src, QueueAttributeName::QueueArn)
+        .await
+        .expect("arn");
+    sqs.set_queue_attributes()
+        .queue_url(&src)
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"3"}}"#),
+        )
+        .send()
+        .await
+        .expect("redrive policy");
+    for i in 0..5 {
+        sqs.send_message()
+            .queue_url(&dlq)
+            .message_body(format!("m{i}"))
+            .send()
+            .await
+            .expect("send");
+    }
+    sqs.start_message_move_task()
+        .source_arn(&dlq_arn)
+        .destination_arn(&src_arn)
+        .max_number_of_messages_per_second(1)
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(await_moved(&sqs, &dlq_arn, 1).await, "RUNNING");
+    server.shutdown().await;
+
+    // Restarted: the task is still running where it stopped, and goes on with the clock.
+    let server = start(&dir.0, &clock).await;
+    let sqs = common::sqs(&server).await;
+    let tasks = move_tasks(&sqs, &dlq_arn).await;
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].status(), Some("RUNNING"));
+    assert_eq!(tasks[0].approximate_number_of_messages_moved, 1);
+    assert_eq!(tasks[0].approximate_number_of_messages_to_move, Some(5));
+    assert_eq!(tasks[0].max_number_of_messages_per_second, Some(1));
+    assert!(tasks[0].task_handle().is_some());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(await_moved(&sqs, &dlq_arn, 2).await, "RUNNING");
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(await_moved(&sqs, &dlq_arn, 5).await, "COMPLETED");
+    assert_eq!(bodies(&sqs, &dlq).await.len(), 0);
+
+    // A second task, cancelled: both finished tasks are listed after the next restart.
+    sqs.send_message()
+        .queue_url(&dlq)
+        .message_body("late")
+        .send()
+        .await
+        .expect("send");
+    sqs.send_message()
+        .queue_url(&dlq)
+        .message_body("later")
+        .send()
+        .await
+        .expect("send");
+    let handle = sqs
+        .start_message_move_task()
+        .source_arn(&dlq_arn)
+        .destination_arn(&src_arn)
+        .max_number_of_messages_per_second(1)
+        .send()
+        .await
+        .expect("start")
+        .task_handle
+        .expect("handle");
+    sqs.cancel_message_move_task()
+        .task_handle(&handle)
+        .send()
+        .await
+        .expect("cancel");
+    server.shutdown().await;
+    let server = start(&dir.0, &clock).await;
+    let sqs = common::sqs(&server).await;
+    let tasks = move_tasks(&sqs, &dlq_arn).await;
+    let states: Vec<(Option<&str>, i64)> = tasks
+        .iter()
+        .map(|t| (t.status(), t.approximate_number_of_messages_moved))
+        .collect();
+    assert_eq!(states, [(Some("CANCELLED"), 1), (Some("COMPLETED"), 5)]);
+    assert!(tasks.iter().all(|t| t.task_handle().is_none()));
+    clock.advance(Duration::from_secs(5));
+    let mut moved = bodies(&sqs, &src).await;
+    moved.sort();
+    assert_eq!(moved, ["late", "m0", "m1", "m2", "m3", "m4"]);
+    assert_eq!(
+        bodies(&sqs, &dlq).await,
+        ["later"],
+        "a cancelled task moves no more"
+    );
+    server.shutdown().await;
+}

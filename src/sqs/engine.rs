@@ -4,12 +4,11 @@
 //! The engine knows nothing of HTTP or wire formats. Each queue sits behind its own short-held
 //! mutex; the registry is a `DashMap` whose guards are never held across an `.await`.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -104,42 +103,14 @@ impl Queue {
     }
 }
 
-/// The state of a message move task.
-#[derive(Debug)]
-struct MoveTask {
-    id: String,
-    handle: String,
-    source_arn: String,
-    destination_arn: Option<String>,
-    rate: Option<u64>,
-    started_ms: Millis,
-    to_move: u64,
-    moved: AtomicU64,
-    status: Mutex<(&'static str, Option<String>)>,
-    cancelled: AtomicBool,
-}
-
-impl MoveTask {
-    fn status(&self) -> (&'static str, Option<String>) {
-        self.status
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or(("FAILED", None))
-    }
-
-    fn set_status(&self, status: &'static str, reason: Option<String>) {
-        if let Ok(mut s) = self.status.lock() {
-            *s = (status, reason);
-        }
-    }
-}
-
 /// The SQS engine.
 pub struct SqsEngine {
     clock: Arc<dyn Clock>,
     queues: DashMap<String, Arc<Queue>>,
     recently_deleted: DashMap<String, Millis>,
     move_tasks: Mutex<Vec<Arc<MoveTask>>>,
+    /// This engine, for the tasks it spawns itself (resumed move tasks).
+    this: std::sync::Weak<SqsEngine>,
     next_queue_id: AtomicU64,
     /// Part of every receipt handle's check; kept in the data dir.
     secret: AtomicU64,
@@ -337,7 +308,8 @@ impl SqsEngine {
     /// A new engine taking its time from `clock`.
     pub fn new(clock: Arc<dyn Clock>) -> Arc<Self> {
         let secret = (uuid::Uuid::new_v4().as_u128() >> 64) as u64;
-        Arc::new(SqsEngine {
+        Arc::new_cyclic(|this| SqsEngine {
+            this: this.clone(),
             clock,
             queues: DashMap::new(),
             recently_deleted: DashMap::new(),
@@ -385,7 +357,7 @@ impl SqsEngine {
         self.recently_deleted.clear();
         if let Ok(mut tasks) = self.move_tasks.lock() {
             for t in tasks.iter() {
-                t.cancelled.store(true, Ordering::SeqCst);
+                t.stop();
             }
             tasks.clear();
         }
@@ -1681,208 +1653,6 @@ impl SqsEngine {
         })
     }
 
-    pub fn start_message_move_task(
-        self: &Arc<Self>,
-        _ctx: &RequestContext,
-        input: StartMessageMoveTaskInput,
-    ) -> SqsResult<StartMessageMoveTaskOutput> {
-        let source_arn = require(input.source_arn, "SourceArn")?;
-        let source = self.queue_by_arn(&source_arn).ok_or_else(|| {
-            SqsError::new(
-                SqsErrorCode::ResourceNotFound,
-                "The resource that you specified for the SourceArn parameter doesn't exist.",
-            )
-        })?;
-        if !self.is_dead_letter_queue(&source) {
-            return Err(SqsError::invalid_value(
-                "Source queue must be configured as a Dead Letter Queue.",
-            ));
-        }
-        if let Some(d) = &input.destination_arn {
-            let dest = self.queue_by_arn(d).ok_or_else(|| {
-                SqsError::new(
-                    SqsErrorCode::ResourceNotFound,
-                    "The resource that you specified for the DestinationArn parameter doesn't exist.",
-                )
-            })?;
-            if dest.arn == source.arn {
-                return Err(SqsError::invalid_value(
-                    "Source queue arn and destination queue arn cannot be the same.",
-                ));
-            }
-        }
-        let rate = int_param(
-            "MaxNumberOfMessagesPerSecond",
-            input.max_number_of_messages_per_second,
-            1,
-            500,
-            "MaxNumberOfMessagesPerSecond must be an integer between 1 and 500.",
-        )?
-        .map(|r| r as u64);
-        let mut tasks = self.move_tasks.lock().unwrap_or_else(|e| e.into_inner());
-        if tasks
-            .iter()
-            .any(|t| t.source_arn == source.arn && t.status().0 == "RUNNING")
-        {
-            return Err(SqsError::invalid_value(
-                "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
-            ));
-        }
-        let now = self.now();
-        let to_move = source.lock().counts(now).visible;
-        let id = uuid::Uuid::new_v4().hyphenated().to_string();
-        let handle = STANDARD.encode(json!({"taskId": id, "sourceArn": source.arn}).to_string());
-        let task = Arc::new(MoveTask {
-            id,
-            handle: handle.clone(),
-            source_arn: source.arn.clone(),
-            destination_arn: input.destination_arn,
-            rate,
-            started_ms: now,
-            to_move,
-            moved: AtomicU64::new(0),
-            status: Mutex::new(("RUNNING", None)),
-            cancelled: AtomicBool::new(false),
-        });
-        tasks.push(task.clone());
-        drop(tasks);
-        // The first second's worth moves before we answer; the rest follows on the clock.
-        if self.move_step(&task) {
-            let engine = Arc::clone(self);
-            tokio::spawn(async move {
-                // One batch per second of the task's own schedule, whenever this task runs.
-                let mut next = task.started_ms + 1000;
-                loop {
-                    engine.clock.sleep_until(next).await;
-                    if !engine.move_step(&task) {
-                        break;
-                    }
-                    next += 1000;
-                }
-            });
-        }
-        Ok(StartMessageMoveTaskOutput {
-            task_handle: handle,
-        })
-    }
-
-    /// Move one second's worth of messages; `true` while the task has more to do.
-    fn move_step(&self, task: &MoveTask) -> bool {
-        if task.cancelled.load(Ordering::SeqCst) || task.status().0 != "RUNNING" {
-            return false;
-        }
-        let Some(source) = self.queue_by_arn(&task.source_arn) else {
-            task.set_status(
-                "FAILED",
-                Some("AWS.SimpleQueueService.NonExistentQueue".into()),
-            );
-            return false;
-        };
-        let dest = match &task.destination_arn {
-            Some(d) => match self.queue_by_arn(d) {
-                Some(q) => Some(q),
-                None => {
-                    task.set_status(
-                        "FAILED",
-                        Some("AWS.SimpleQueueService.NonExistentQueue".into()),
-                    );
-                    return false;
-                }
-            },
-            None => None,
-        };
-        let remaining = task
-            .to_move
-            .saturating_sub(task.moved.load(Ordering::SeqCst));
-        let batch = task.rate.unwrap_or(u64::MAX).min(remaining) as usize;
-        let now = self.now();
-        let taken = if batch == 0 {
-            Vec::new()
-        } else {
-            source.lock().take_visible(now, batch)
-        };
-        let count = taken.len() as u64;
-        match dest {
-            Some(d) => self.enqueue_moved(&source, &d, taken, None),
-            None => {
-                let mut by_source: BTreeMap<String, Vec<StoredMessage>> = BTreeMap::new();
-                let mut orphans = Vec::new();
-                for m in taken {
-                    match m
-                        .extra
-                        .as_ref()
-                        .and_then(|e| e.dead_letter_source_arn.clone())
-                    {
-                        Some(arn) => by_source.entry(arn.to_string()).or_default().push(m),
-                        None => orphans.push(m),
-                    }
-                }
-                for (arn, msgs) in by_source {
-                    match self.queue_by_arn(&arn) {
-                        Some(q) => self.enqueue_moved(&source, &q, msgs, None),
-                        None => orphans.extend(msgs),
-                    }
-                }
-                if !orphans.is_empty() {
-                    // Put them back; the task cannot tell where they came from.
-                    self.enqueue_moved(&source, &source, orphans, None);
-                    task.set_status("FAILED", Some("CouldNotDetermineMessageSource".into()));
-                    return false;
-                }
-            }
-        }
-        let moved = task.moved.fetch_add(count, Ordering::SeqCst) + count;
-        if moved >= task.to_move || count == 0 {
-            task.set_status("COMPLETED", None);
-            return false;
-        }
-        true
-    }
-
-    pub fn list_message_move_tasks(
-        &self,
-        _ctx: &RequestContext,
-        input: ListMessageMoveTasksInput,
-    ) -> SqsResult<ListMessageMoveTasksOutput> {
-        let source_arn = require(input.source_arn, "SourceArn")?;
-        let source = self.queue_by_arn(&source_arn).ok_or_else(|| {
-            SqsError::new(
-                SqsErrorCode::ResourceNotFound,
-                "The resource that you specified for the SourceArn parameter doesn't exist.",
-            )
-        })?;
-        let max = int_param(
-            "MaxResults",
-            input.max_results,
-            1,
-            10,
-            "MaxResults must be an integer between 1 and 10.",
-        )?
-        .unwrap_or(1) as usize;
-        let tasks = self.move_tasks.lock().unwrap_or_else(|e| e.into_inner());
-        let results = tasks
-            .iter()
-            .rev()
-            .filter(|t| t.source_arn == source.arn)
-            .take(max)
-            .map(|t| {
-                let (status, failure_reason) = t.status();
-                ListMessageMoveTasksResultEntry {
-                    task_handle: (status == "RUNNING").then(|| t.handle.clone()),
-                    status: status.to_string(),
-                    source_arn: t.source_arn.clone(),
-                    destination_arn: t.destination_arn.clone(),
-                    max_number_of_messages_per_second: t.rate,
-                    approximate_number_of_messages_moved: t.moved.load(Ordering::SeqCst),
-                    approximate_number_of_messages_to_move: t.to_move,
-                    failure_reason,
-                    started_timestamp: t.started_ms,
-                }
-            })
-            .collect();
-        Ok(ListMessageMoveTasksOutput { results })
-    }
-
     /// Check every queue's reachability invariant (`QueueState::audit`): every stored message
     /// can still be received. `Err` names the queue and the first message that cannot.
     pub fn audit(&self) -> Result<(), String> {
@@ -1921,41 +1691,6 @@ impl SqsEngine {
             })
             .collect())
     }
-
-    pub fn cancel_message_move_task(
-        &self,
-        _ctx: &RequestContext,
-        input: CancelMessageMoveTaskInput,
-    ) -> SqsResult<CancelMessageMoveTaskOutput> {
-        let handle = require(input.task_handle, "TaskHandle")?;
-        let well_formed = STANDARD
-            .decode(handle.as_bytes())
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .is_some_and(|v| v["taskId"].is_string() && v["sourceArn"].is_string());
-        if !well_formed {
-            return Err(SqsError::new(
-                SqsErrorCode::InvalidParameterValue,
-                "Value for parameter TaskHandle is invalid.",
-            ));
-        }
-        let tasks = self.move_tasks.lock().unwrap_or_else(|e| e.into_inner());
-        let task = tasks
-            .iter()
-            .find(|t| t.handle == handle)
-            .ok_or_else(|| SqsError::new(SqsErrorCode::ResourceNotFound, "Task does not exist."))?;
-        if task.status().0 != "RUNNING" {
-            return Err(SqsError::new(
-                SqsErrorCode::ResourceNotFound,
-                format!("Task {} is not running.", task.id),
-            ));
-        }
-        task.cancelled.store(true, Ordering::SeqCst);
-        task.set_status("CANCELLED", None);
-        Ok(CancelMessageMoveTaskOutput {
-            approximate_number_of_messages_moved: task.moved.load(Ordering::SeqCst),
-        })
-    }
 }
 
 fn validate_token(param: &str, value: &str) -> SqsResult<()> {
@@ -1978,3 +1713,5 @@ mod tests;
 
 mod durable;
 use durable::MovedOut;
+mod move_tasks;
+use move_tasks::MoveTask;

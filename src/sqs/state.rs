@@ -6,7 +6,7 @@
 //!   in the `sqs_messages` table): [`MessageRecord`];
 //! - `sqs.dedup` (key `account/region/name/dedup id`, snapshots only; the data dir keeps them
 //!   in `sqs_dedup`): [`DedupRecord`];
-//! - `sqs.move_task` (key: task handle): [`MoveTaskRecord`].
+//! - `sqs.move_task` (key: task id): [`MoveTaskRecord`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

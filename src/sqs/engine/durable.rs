@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
+use super::move_tasks::{MOVE_TASK, MoveTask};
 use super::{Queue, SqsEngine, key};
 use crate::arn;
 use crate::clock::Millis;
@@ -107,6 +108,7 @@ struct Plan {
     queues: Vec<Planned>,
     messages: Vec<(String, StoredMessage)>,
     dedup: Vec<(String, String, DedupEntry)>,
+    tasks: Vec<MoveTask>,
 }
 
 fn plan(state: &ServiceState) -> Result<Plan, String> {
@@ -114,6 +116,7 @@ fn plan(state: &ServiceState) -> Result<Plan, String> {
         queues: Vec::new(),
         messages: Vec::new(),
         dedup: Vec::new(),
+        tasks: Vec::new(),
     };
     for r in &state.records {
         match r.kind.as_str() {
@@ -133,6 +136,7 @@ fn plan(state: &ServiceState) -> Result<Plan, String> {
                         .map_err(|e| format!("{DEDUP} {}: {e}", r.key))?,
                 );
             }
+            MOVE_TASK => plan.tasks.push(MoveTask::from_record(r)?),
             other => return Err(format!("unknown record kind {other:?}")),
         }
     }
@@ -250,6 +254,8 @@ impl SqsEngine {
         for q in by_id.values() {
             q.lock().finish_restore(floor);
         }
+        // Running tasks resume once the journal is attached.
+        self.install_move_tasks(plan.tasks);
         Ok(())
     }
 
@@ -288,6 +294,7 @@ impl SqsEngine {
         }
         records.extend(messages);
         records.extend(dedup);
+        records.extend(self.move_task_records());
         ServiceState {
             records,
             blobs: BTreeMap::new(),
@@ -342,6 +349,8 @@ impl Durable for SqsEngine {
         for q in by_key.values() {
             q.lock().finish_restore(0);
         }
+        self.install_move_tasks(plan.tasks);
+        self.resume_move_tasks();
         Ok(())
     }
 
@@ -353,6 +362,7 @@ impl Durable for SqsEngine {
                 queue: q.key.queue_id,
             }));
         }
+        self.resume_move_tasks();
     }
 
     fn journal_all(&self, journal: &Journal) {
@@ -374,5 +384,6 @@ impl Durable for SqsEngine {
                 });
             }
         }
+        self.journal_move_tasks(journal);
     }
 }

@@ -4,6 +4,7 @@
 //! botocore model). Tests that show an engine bug are kept and marked `#[ignore = "engine bug:
 //! ..."]` so that the suite stays green until the engine is fixed.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;

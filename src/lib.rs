@@ -27,6 +27,7 @@ pub mod config;
 pub mod context;
 pub mod lambda;
 pub mod protocol;
+pub mod residency;
 pub mod server;
 pub mod sns;
 pub mod sqs;

@@ -476,6 +476,9 @@ async fn serve(
         config.default_account,
         config.default_region
     );
+    // Start-up's once-only code need not stay resident (see `fogbank::residency`); ~2 ms,
+    // done before the first request so that health answers after it.
+    fogbank::residency::release_startup_code();
     fogbank::server::serve_listener(listener, state, shutdown_signal()).await?;
     tracing::info!("fogbank stopped");
     Ok(())

@@ -6,7 +6,7 @@
 //! - `fogbank.db` (+ `-wal`, `-shm`): tables `meta`, `resources`, `sqs_messages`, `sqs_dedup`;
 //! - `blobs/<service>/...`: files such as Lambda code packages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::writer::{Journal, Op, Pending, Progress, Shared};
-use super::{Blob, Durability, Record, ServiceState, blob_path};
+use super::{Blob, Durability, Record, ServiceState};
 use crate::sqs::queue::{DedupEntry, StoredMessage};
 
 /// The format this build writes. A store with a larger number is refused.
@@ -169,6 +169,7 @@ impl Store {
             dir: dir.to_path_buf(),
             durability,
             writer: Mutex::new(None),
+            blob_writes: Mutex::new(HashMap::new()),
         });
         let writer_shared = shared.clone();
         let handle = std::thread::Builder::new()
@@ -389,13 +390,12 @@ fn to_i64(v: u64) -> i64 {
     v as i64
 }
 
-/// Write one batch in one transaction.
+/// Write one batch in one transaction; answers the blobs to remove now that it is committed.
 pub(crate) fn apply(
     conn: &mut Connection,
-    dir: &Path,
     batch: &mut Vec<Op>,
-) -> rusqlite::Result<()> {
-    let mut blobs_to_delete: Vec<String> = Vec::new();
+) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut blobs_to_delete = Vec::new();
     let tx = conn.transaction()?;
     for op in batch.drain(..) {
         match op {
@@ -420,7 +420,7 @@ pub(crate) fn apply(
                     tx.execute("DELETE FROM sqs_dedup", [])?;
                 }
             }
-            Op::DeleteBlob(name) => blobs_to_delete.push(name),
+            Op::DeleteBlob { name, written } => blobs_to_delete.push((name, written)),
             Op::MsgInsert { queue, msg } => {
                 let extra = msg.extra.as_deref().map(crate::sqs::state::extra_to_json);
                 tx.prepare_cached(
@@ -499,8 +499,5 @@ pub(crate) fn apply(
         }
     }
     tx.commit()?;
-    for name in blobs_to_delete {
-        let _ = std::fs::remove_file(blob_path(dir, &name));
-    }
-    Ok(())
+    Ok(blobs_to_delete)
 }

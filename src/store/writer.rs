@@ -5,6 +5,7 @@
 //! publishes how many operations are committed. A request waits (`wait_durable`) until the
 //! count it saw when it finished is committed: the requests of the moment share one commit.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -30,8 +31,13 @@ pub(crate) enum Op {
     /// Remove every record, message and dedup entry of a service (and its blobs after the
     /// commit).
     ClearService(&'static str),
-    /// Remove a blob file once the batch that stops referring to it is committed.
-    DeleteBlob(String),
+    /// Remove a blob file once the batch that stops referring to it is committed, unless it
+    /// was written again after the deletion was asked for (`written` is the name's write count
+    /// at that moment).
+    DeleteBlob {
+        name: String,
+        written: u64,
+    },
     MsgInsert {
         queue: u64,
         msg: Box<StoredMessage>,
@@ -88,11 +94,29 @@ pub(crate) struct Shared {
     pub dir: PathBuf,
     pub durability: Durability,
     pub writer: Mutex<Option<JoinHandle<()>>>,
+    /// How many times each blob name was written; held while a blob file is renamed into
+    /// place or removed, so that a deletion asked for before a rewrite never removes the new
+    /// file.
+    pub blob_writes: Mutex<HashMap<String, u64>>,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn blob_writes(&self) -> MutexGuard<'_, HashMap<String, u64>> {
+        self.blob_writes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remove the blobs of a committed batch that were not written again since.
+    pub(crate) fn remove_blobs(&self, blobs: Vec<(String, u64)>) {
+        for (name, written) in blobs {
+            let writes = self.blob_writes();
+            if writes.get(&name).copied().unwrap_or(0) == written {
+                let _ = std::fs::remove_file(blob_path(&self.dir, &name));
+            }
+        }
     }
 }
 
@@ -148,7 +172,7 @@ impl Journal {
         let path = self.blob_target(name)?;
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
         std::fs::write(&tmp, bytes)?;
-        self.finish_blob(&tmp, &path)
+        self.finish_blob(name, &tmp, &path)
     }
 
     /// [`Journal::put_blob`] from a file (copied).
@@ -159,7 +183,7 @@ impl Journal {
         }
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
         std::fs::copy(source, &tmp)?;
-        self.finish_blob(&tmp, &path)
+        self.finish_blob(name, &tmp, &path)
     }
 
     fn blob_target(&self, name: &str) -> std::io::Result<PathBuf> {
@@ -176,13 +200,22 @@ impl Journal {
         Ok(path)
     }
 
-    fn finish_blob(&self, tmp: &std::path::Path, path: &std::path::Path) -> std::io::Result<()> {
+    fn finish_blob(
+        &self,
+        name: &str,
+        tmp: &std::path::Path,
+        path: &std::path::Path,
+    ) -> std::io::Result<()> {
         if self.shared.durability == Durability::Machine {
             std::fs::File::open(tmp)?.sync_all()?;
         }
-        std::fs::rename(tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(tmp);
-        })?;
+        {
+            let mut writes = self.shared.blob_writes();
+            std::fs::rename(tmp, path).inspect_err(|_| {
+                let _ = std::fs::remove_file(tmp);
+            })?;
+            *writes.entry(name.to_string()).or_default() += 1;
+        }
         if self.shared.durability == Durability::Machine
             && let Some(parent) = path.parent()
         {
@@ -199,7 +232,11 @@ impl Journal {
     /// Remove blob `name` once the changes journaled so far are committed.
     pub fn delete_blob(&self, name: &str) {
         if valid_blob_name(name) {
-            self.push(Op::DeleteBlob(name.to_string()));
+            let written = self.shared.blob_writes().get(name).copied().unwrap_or(0);
+            self.push(Op::DeleteBlob {
+                name: name.to_string(),
+                written,
+            });
         }
     }
 
@@ -293,9 +330,10 @@ pub(crate) fn run(shared: Arc<Shared>, mut conn: rusqlite::Connection) {
             (batch, p.enqueued, p.closed)
         };
         if !batch.is_empty() {
-            let result = super::sqlite::apply(&mut conn, &shared.dir, &mut batch);
+            let result = super::sqlite::apply(&mut conn, &mut batch);
             match result {
-                Ok(()) => {
+                Ok(blobs) => {
+                    shared.remove_blobs(blobs);
                     shared.progress.send_modify(|p| p.committed = target);
                 }
                 Err(e) => {

@@ -12,12 +12,11 @@ use crate::lambda::state::{
 };
 use crate::store::{Blob, Durable, Journal, Record, ServiceState};
 
-/// The code blobs the store holds, and those deleted (their files go after the next commit,
-/// so a name deleted in this process is not written again until the journal is idle).
+/// The code blobs the store holds. A blob deleted and written again before the deletion's
+/// commit is safe: the store skips deletions older than a blob's latest write.
 #[derive(Debug, Default)]
 pub(crate) struct BlobBook {
     stored: HashSet<String>,
-    doomed: HashSet<String>,
 }
 
 /// A state decoded and its code unpacked, ready to replace the engine's.
@@ -318,14 +317,6 @@ impl LambdaEngine {
         if book.stored.contains(&name) {
             return Ok(());
         }
-        if book.doomed.contains(&name) {
-            // its deletion may still be pending: let it happen before writing it again
-            let until = std::time::Instant::now() + Duration::from_secs(5);
-            while !j.is_idle() && std::time::Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            book.doomed.clear();
-        }
         j.put_blob_file(&name, &zip)
             .map_err(|e| LambdaError::new(500, "ServiceException", format!("storing code: {e}")))?;
         book.stored.insert(name);
@@ -359,7 +350,6 @@ impl LambdaEngine {
             for name in unused {
                 j.delete_blob(&name);
                 book.stored.remove(&name);
-                book.doomed.insert(name);
             }
         }
     }
@@ -370,7 +360,6 @@ impl LambdaEngine {
             j.clear_service("lambda");
             for name in std::mem::take(&mut book.stored) {
                 j.delete_blob(&name);
-                book.doomed.insert(name);
             }
         }
     }

@@ -9,36 +9,28 @@ use std::time::Duration;
 
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 
-/// Start the binary on port 0 with `--data-dir dir`; returns the child and its endpoint.
-async fn start_binary(dir: &Path) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_fogbank"))
-        .args(["--port", "0", "--data-dir"])
-        .arg(dir)
-        .env_remove("FOGBANK_PORT")
-        .env_remove("RUST_LOG")
-        .env_remove("PERSISTENCE")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start fogbank");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
-    let endpoint = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                return rest.chars().take_while(|c| !c.is_whitespace()).collect();
-            }
-            eprintln!("fogbank: {line}");
-        }
-        panic!("fogbank exited before listening");
-    })
-    .await
-    .expect("fogbank listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, endpoint)
+mod common;
+
+/// How each round runs: the durability, and whether the writer holds every batch 25 ms
+/// before committing it (`FOGBANK_TEST_COMMIT_DELAY_MS`). With the hold, an answer sent
+/// before its commit would be lost by almost every kill, so those rounds prove that answers
+/// wait for the commit.
+const ROUNDS: [(&str, Option<&str>); 4] = [
+    ("process", None),
+    ("machine", None),
+    ("process", Some("25")),
+    ("machine", Some("25")),
+];
+
+/// Start the binary on `dir` for `round` (the last start, to drain, runs plainly).
+async fn start_binary(dir: &Path, round: Option<usize>) -> (tokio::process::Child, String) {
+    let dir = dir.to_str().expect("utf-8 temp dir");
+    let (durability, hold) = round.map_or(("process", None), |r| ROUNDS[r]);
+    let envs: Vec<(&str, &str)> = hold
+        .map(|ms| ("FOGBANK_TEST_COMMIT_DELAY_MS", ms))
+        .into_iter()
+        .collect();
+    common::start_binary(&["--data-dir", dir, "--durability", durability], &envs).await
 }
 
 async fn client(endpoint: &str) -> aws_sdk_sqs::Client {
@@ -155,10 +147,9 @@ async fn sigkill_under_load_loses_no_acknowledged_send_and_revives_no_acknowledg
     eprintln!("crash test seed {seed} (FOGBANK_CRASH_SEED to replay)");
     let mut rng = seed;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let rounds = 4;
     let mut url = String::new();
-    for round in 0..rounds {
-        let (mut child, endpoint) = start_binary(&dir).await;
+    for round in 0..ROUNDS.len() {
+        let (mut child, endpoint) = start_binary(&dir, Some(round)).await;
         let sqs = client(&endpoint).await;
         url = sqs
             .create_queue()
@@ -195,14 +186,15 @@ async fn sigkill_under_load_loses_no_acknowledged_send_and_revives_no_acknowledg
         }
         let l = ledger.lock().expect("ledger");
         eprintln!(
-            "round {round}: killed after {ms} ms; {} sends and {} deletes acknowledged so far",
+            "round {round} {:?}: killed after {ms} ms; {} sends and {} deletes acknowledged so far",
+            ROUNDS[round],
             l.sent.len(),
             l.deleted.len()
         );
     }
 
     // Restart once more and drain everything that is left.
-    let (mut child, endpoint) = start_binary(&dir).await;
+    let (mut child, endpoint) = start_binary(&dir, None).await;
     let sqs = client(&endpoint).await;
     let mut left: Vec<String> = Vec::new();
     loop {

@@ -432,40 +432,9 @@ async fn detached_handler_processes_die_with_a_shutdown() {
     gone("every handler process to be gone after shutdown", &pids).await;
 }
 
-/// Start the fogbank binary on port 0; returns the child and its endpoint. Its log is drained
-/// in the background (a full pipe would block it).
-async fn start_binary() -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_fogbank"))
-        .args(["--port", "0", "--lambda-log", "off"])
-        .env_remove("FOGBANK_PORT")
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start fogbank");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
-    let endpoint = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let url: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
-                return url;
-            }
-        }
-        panic!("fogbank exited before listening");
-    })
-    .await
-    .expect("fogbank listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, endpoint)
-}
-
 #[tokio::test]
 async fn a_sigkilled_fogbank_takes_its_runtimes_along_and_the_next_start_sweeps_the_rest() {
-    let (mut first, endpoint) = start_binary().await;
+    let (mut first, endpoint) = common::start_binary(&["--lambda-log", "off"], &[]).await;
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(aws_config::Region::new("us-east-1"))
@@ -510,7 +479,7 @@ async fn a_sigkilled_fogbank_takes_its_runtimes_along_and_the_next_start_sweeps_
     gone("the runtime to die with fogbank", &pids[..1]).await;
     // Its detached descendants cannot be told (the kernel clears the signal at fork); the
     // next fogbank start kills what carries the dead fogbank's marker.
-    let (mut second, _) = start_binary().await;
+    let (mut second, _) = common::start_binary(&["--lambda-log", "off"], &[]).await;
     gone(
         "the next fogbank to sweep the detached processes",
         &pids[1..],

@@ -320,6 +320,12 @@ impl Journal {
 /// The writer thread's loop: take the batch, write it in one transaction, publish progress.
 pub(crate) fn run(shared: Arc<Shared>, mut conn: rusqlite::Connection) {
     let mut spare: Vec<Op> = Vec::new();
+    // Test hook: hold every batch this long before writing it, so that the crash test can
+    // show that no answer leaves before its commit (it would be lost by a kill in the gap).
+    let hold = std::env::var("FOGBANK_TEST_COMMIT_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(std::time::Duration::from_millis);
     loop {
         let (mut batch, target, closing) = {
             let mut p = shared.lock();
@@ -330,6 +336,9 @@ pub(crate) fn run(shared: Arc<Shared>, mut conn: rusqlite::Connection) {
             (batch, p.enqueued, p.closed)
         };
         if !batch.is_empty() {
+            if let Some(hold) = hold {
+                std::thread::sleep(hold);
+            }
             let result = super::sqlite::apply(&mut conn, &mut batch);
             match result {
                 Ok(blobs) => {

@@ -550,3 +550,38 @@ pub async fn start_durable(dir: &Path, clock: &ManualClock) -> RunningServer {
         .await
         .expect("server starts on the data dir")
 }
+
+/// Start the fogbank binary as a child on port 0 with `args` (and `envs`); returns the child
+/// (killed when dropped) and its endpoint, read from the "listening on" log line. The rest of
+/// its log is drained in the background.
+pub async fn start_binary(args: &[&str], envs: &[(&str, &str)]) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_fogbank"))
+        .args(["--port", "0"])
+        .args(args)
+        .env_remove("FOGBANK_PORT")
+        .env_remove("RUST_LOG")
+        .env_remove("PERSISTENCE")
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start fogbank");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    let endpoint = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                return rest.chars().take_while(|c| !c.is_whitespace()).collect();
+            }
+            eprintln!("fogbank: {line}");
+        }
+        panic!("fogbank exited before listening");
+    })
+    .await
+    .expect("fogbank listens");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, endpoint)
+}

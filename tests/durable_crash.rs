@@ -22,10 +22,12 @@ const ROUNDS: [(&str, Option<&str>); 4] = [
     ("machine", Some("25")),
 ];
 
-/// Start the binary on `dir` for `round` (the last start, to drain, runs plainly).
-async fn start_binary(dir: &Path, round: Option<usize>) -> (tokio::process::Child, String) {
+/// Start the binary on `dir` with `durability` and the commit `hold`.
+async fn start_binary(
+    dir: &Path,
+    (durability, hold): (&str, Option<&str>),
+) -> (tokio::process::Child, String) {
     let dir = dir.to_str().expect("utf-8 temp dir");
-    let (durability, hold) = round.map_or(("process", None), |r| ROUNDS[r]);
     let envs: Vec<(&str, &str)> = hold
         .map(|ms| ("FOGBANK_TEST_COMMIT_DELAY_MS", ms))
         .into_iter()
@@ -148,8 +150,8 @@ async fn sigkill_under_load_loses_no_acknowledged_send_and_revives_no_acknowledg
     let mut rng = seed;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut url = String::new();
-    for round in 0..ROUNDS.len() {
-        let (mut child, endpoint) = start_binary(&dir, Some(round)).await;
+    for (round, &how) in ROUNDS.iter().enumerate() {
+        let (mut child, endpoint) = start_binary(&dir, how).await;
         let sqs = client(&endpoint).await;
         url = sqs
             .create_queue()
@@ -187,14 +189,14 @@ async fn sigkill_under_load_loses_no_acknowledged_send_and_revives_no_acknowledg
         let l = ledger.lock().expect("ledger");
         eprintln!(
             "round {round} {:?}: killed after {ms} ms; {} sends and {} deletes acknowledged so far",
-            ROUNDS[round],
+            how,
             l.sent.len(),
             l.deleted.len()
         );
     }
 
     // Restart once more and drain everything that is left.
-    let (mut child, endpoint) = start_binary(&dir, None).await;
+    let (mut child, endpoint) = start_binary(&dir, ("process", None)).await;
     let sqs = client(&endpoint).await;
     let mut left: Vec<String> = Vec::new();
     loop {

@@ -63,8 +63,9 @@ struct Round {
     pipe_mps: f64,
     lost: u64,
     fan: FanOut,
-    /// Pipeline msgs/s and lost with the data dir on (`--data-dir`).
-    durable: Option<(f64, u64)>,
+    /// Pipeline msgs/s and lost with the data dir on (`--data-dir`), per durability
+    /// (process, then machine).
+    durable: Vec<(f64, u64)>,
 }
 
 /// One keep-alive HTTP/1.1 connection.
@@ -663,19 +664,9 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     );
 
     let server = crate::server::spawn(Config::ephemeral()).await?;
-    let durable_server = match &args.data_dir {
-        None => None,
-        Some(root) => {
-            let dir = durable::fresh(root, "pipeline")?;
-            let config = Config {
-                storage: Some(crate::server::StorageSettings {
-                    data_dir: dir,
-                    durability: crate::store::Durability::Process,
-                }),
-                ..Config::ephemeral()
-            };
-            Some(crate::server::spawn(config).await?)
-        }
+    let durable_servers = match &args.data_dir {
+        None => Vec::new(),
+        Some(root) => durable::pipeline_servers(root).await?,
     };
     let noop = noop_server().await?;
     let url = create_queue(server.addr, "bench-send").await?;
@@ -708,13 +699,11 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         let send = closed_loop(server.addr, n, duration, "SendMessage", send_body.clone()).await?;
         let (pipe_rps, pipe_mps, lost) =
             pipeline(server.addr, n, duration, &body_text, round).await?;
-        let durable = match &durable_server {
-            Some(d) => {
-                let (_, mps, lost) = pipeline(d.addr, n, duration, &body_text, round).await?;
-                Some((mps, lost))
-            }
-            None => None,
-        };
+        let mut durable = Vec::new();
+        for d in &durable_servers {
+            let (_, mps, lost) = pipeline(d.addr, n, duration, &body_text, round).await?;
+            durable.push((mps, lost));
+        }
         let fan = fan_out(
             server.addr,
             n,
@@ -740,7 +729,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let lambda_figures = lambda::measure(server.addr).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
-    if let Some(d) = durable_server {
+    for d in durable_servers {
         d.shutdown().await;
     }
     let median = |f: &dyn Fn(&Round) -> f64| {
@@ -761,8 +750,14 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let fan_p50 = median(&|r| r.fan.visible_p50_us);
     let fan_p99 = median(&|r| r.fan.visible_p99_us);
     let lost: u64 = rounds.iter().map(|r| r.lost).sum();
-    let durable_mps = median(&|r| r.durable.map_or(0.0, |d| d.0));
-    let durable_frac = median(&|r| r.durable.map_or(0.0, |d| d.0) / r.pipe_mps * 100.0);
+    let durable_rates: Vec<(f64, f64)> = (0..rounds.first().map_or(0, |r| r.durable.len()))
+        .map(|i| {
+            (
+                median(&|r| r.durable[i].0),
+                median(&|r| r.durable[i].0 / r.pipe_mps * 100.0),
+            )
+        })
+        .collect();
     let fan_lost: u64 = rounds.iter().map(|r| r.fan.lost).sum::<u64>() + signed.lost;
     let mut send = Run::default();
     for r in &mut rounds {
@@ -813,7 +808,10 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
         }
         None => None,
     };
-    let durable_lost: u64 = rounds.iter().filter_map(|r| r.durable.map(|d| d.1)).sum();
+    let durable_lost: u64 = rounds
+        .iter()
+        .flat_map(|r| r.durable.iter().map(|d| d.1))
+        .sum();
 
     let send_p50_1 = send1.percentile_us(0.50);
     println!();
@@ -978,25 +976,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
             "-"
         );
     }
-    if durable_figures.is_some() {
-        let frac = durable_frac;
-        println!(
-            "{:<44} {:>14.0} {:>18}",
-            "durable pipeline msgs/s (--data-dir)", durable_mps, "-"
-        );
-        println!(
-            "{:<44} {:>14.0} {:>18}",
-            "  as % of in-memory pipeline msgs/s",
-            frac,
-            format!(">= 50 {}", verdict(frac >= 50.0))
-        );
-        println!(
-            "{:<44} {:>14} {:>18}",
-            "  durable messages lost",
-            durable_lost,
-            format!("0 {}", verdict(durable_lost == 0))
-        );
-    }
+    durable::print_pipeline(&durable_rates, durable_lost);
     if let Some(f) = &durable_figures {
         println!(
             "{:<44} {:>14.0} {:>18}",

@@ -9,7 +9,62 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Conn, create_queue, io_err, rss_bytes, start_child_with};
+use super::{Conn, create_queue, io_err, rss_bytes, start_child_with, verdict};
+use crate::config::Config;
+use crate::server::{RunningServer, StorageSettings};
+use crate::store::Durability;
+
+/// The durabilities the pipeline runs with, in the order their figures are printed.
+const DURABILITIES: [(Durability, &str); 2] = [
+    (Durability::Process, "process"),
+    (Durability::Machine, "machine"),
+];
+
+/// One in-process server per durability, each on a fresh sub-directory of `root`.
+pub async fn pipeline_servers(root: &Path) -> io::Result<Vec<RunningServer>> {
+    let mut out = Vec::new();
+    for (durability, name) in DURABILITIES {
+        let config = Config {
+            storage: Some(StorageSettings {
+                data_dir: fresh(root, &format!("pipeline-{name}"))?,
+                durability,
+            }),
+            ..Config::ephemeral()
+        };
+        out.push(crate::server::spawn(config).await?);
+    }
+    Ok(out)
+}
+
+/// The durable pipeline figures: msgs/s and % of the in-memory pipeline, per durability.
+pub fn print_pipeline(rates: &[(f64, f64)], lost: u64) {
+    for ((mps, frac), (_, name)) in rates.iter().zip(DURABILITIES) {
+        println!(
+            "{:<44} {:>14.0} {:>18}",
+            format!("durable pipeline msgs/s (--durability {name})"),
+            mps,
+            "-"
+        );
+        // The target is the default durability's; machine's fsyncs are reported beside it.
+        let target = if name == "process" {
+            format!(">= 50 {}", verdict(*frac >= 50.0))
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "{:<44} {:>14.0} {:>18}",
+            "  as % of in-memory pipeline msgs/s", frac, target
+        );
+    }
+    if !rates.is_empty() {
+        println!(
+            "{:<44} {:>14} {:>18}",
+            "  durable messages lost",
+            lost,
+            format!("0 {}", verdict(lost == 0))
+        );
+    }
+}
 
 /// What the durable part measured (besides the pipeline, run in the interleaved rounds).
 pub struct Figures {

@@ -37,19 +37,12 @@ impl AppState {
     /// New state from a config: with a data dir, open it (refusing one in use, corrupt or
     /// newer), restore every engine from it and start journaling; then load `--load-state`.
     pub fn open(config: crate::config::Config) -> Result<Arc<Self>, String> {
+        let started = std::time::Instant::now();
         let (store, loaded) = match &config.storage {
             None => (None, None),
             Some(s) => {
-                let started = std::time::Instant::now();
                 let (store, loaded) =
                     Store::open(&s.data_dir, s.durability).map_err(|e| e.to_string())?;
-                tracing::info!(
-                    data_dir = %s.data_dir.display(),
-                    durability = ?s.durability,
-                    messages = loaded.sqs.messages.len(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "state loaded from the data dir"
-                );
                 (Some(store), Some(loaded))
             }
         };
@@ -57,7 +50,8 @@ impl AppState {
         let state = Self::build(config, store);
         if let Some(mut loaded) = loaded {
             let sqs = std::mem::take(&mut loaded.sqs);
-            state
+            // The messages are read on the store's own thread while they are restored here.
+            let messages = state
                 .sqs
                 .restore_from_store(loaded.take("sqs"), sqs)
                 .map_err(|e| format!("{}: {e}", state.data_dir_display()))?;
@@ -72,6 +66,15 @@ impl AppState {
                 for d in state.durables() {
                     d.attach_journal(j.clone());
                 }
+            }
+            if let Some(s) = &state.config.storage {
+                tracing::info!(
+                    data_dir = %s.data_dir.display(),
+                    durability = ?s.durability,
+                    messages,
+                    ms = started.elapsed().as_millis() as u64,
+                    "state loaded from the data dir"
+                );
             }
         }
         if let Some(path) = load_state {

@@ -21,10 +21,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) mod rows;
 pub mod snapshot;
 pub(crate) mod sqlite;
 pub(crate) mod writer;
 
+pub use rows::MessageRows;
 pub use sqlite::{Loaded, SqsLoaded, Store, StoreError};
 pub use writer::Journal;
 

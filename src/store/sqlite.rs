@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::writer::{Journal, Op, Pending, Progress, Shared};
 use super::{Blob, Durability, Record, ServiceState};
-use crate::sqs::queue::{DedupEntry, StoredMessage};
+use crate::sqs::queue::DedupEntry;
 
 /// The format this build writes. A store with a larger number is refused.
 pub const FORMAT_VERSION: i64 = 1;
@@ -61,8 +61,8 @@ pub fn db_path(dir: &Path) -> PathBuf {
 /// SQS data that does not go through records (too many to decode as JSON at start).
 #[derive(Debug, Default)]
 pub struct SqsLoaded {
-    /// `(queue id, message)` in queue, then send order.
-    pub messages: Vec<(u64, StoredMessage)>,
+    /// `(queue id, message)` in queue, then send order, read while they are restored.
+    pub messages: super::rows::MessageRows,
     pub dedup: Vec<(u64, String, DedupEntry)>,
     /// Starts of this data dir so far, this one included (1 for a new dir).
     pub boot: u64,
@@ -156,7 +156,9 @@ impl Store {
             [FORMAT_VERSION.to_string()],
         )
         .map_err(fail)?;
-        let loaded = load(&mut conn, dir).map_err(fail)?;
+        let mut loaded = load(&mut conn, dir).map_err(fail)?;
+        loaded.sqs.messages = super::rows::MessageRows::spawn(&db)
+            .map_err(|e| StoreError(format!("cannot start reading {}: {e}", db.display())))?;
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending {
                 ops: Vec::new(),
@@ -238,7 +240,7 @@ fn meta_set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     .map(|_| ())
 }
 
-fn u128_of(blob: &[u8]) -> u128 {
+pub(crate) fn u128_of(blob: &[u8]) -> u128 {
     let mut raw = [0u8; 16];
     let n = blob.len().min(16);
     raw[16 - n..].copy_from_slice(&blob[blob.len() - n..]);
@@ -283,50 +285,6 @@ fn load(conn: &mut Connection, dir: &Path) -> rusqlite::Result<Loaded> {
                 .or_default()
                 .records
                 .push(Record { kind, key, value });
-        }
-    }
-    {
-        let mut stmt = conn.prepare(
-            "SELECT queue, seq, id, body, md5, sent_ms, visible_at, receive_count,
-                    first_receive_ms, received_ms, generation, extra
-             FROM sqs_messages ORDER BY queue, seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let queue: i64 = row.get(0)?;
-            let id = u128_of(row.get_ref(2)?.as_blob()?);
-            let body: Arc<str> = Arc::from(row.get_ref(3)?.as_str()?);
-            let md5 = row.get_ref(4)?.as_blob()?;
-            let extra = match row.get_ref(11)?.as_str_or_null()? {
-                Some(text) => Some(Box::new(crate::sqs::state::extra_from_json(text).map_err(
-                    |e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            11,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
-                    },
-                )?)),
-                None => None,
-            };
-            let md5: [u8; 16] = match md5.try_into() {
-                Ok(m) => m,
-                Err(_) => crate::sqs::md5::md5_of_body(&body),
-            };
-            let mut m = StoredMessage::restored(
-                id,
-                body,
-                md5,
-                extra,
-                row.get::<_, i64>(5)? as u64,
-                row.get::<_, i64>(6)? as u64,
-            );
-            m.seq = row.get::<_, i64>(1)? as u64;
-            m.receive_count = row.get::<_, i64>(7)? as u32;
-            m.first_receive_ms = row.get::<_, i64>(8)? as u64;
-            m.received_ms = row.get::<_, i64>(9)? as u64;
-            m.generation = row.get::<_, i64>(10)? as u32;
-            loaded.sqs.messages.push((queue as u64, m));
         }
     }
     {

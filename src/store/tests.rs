@@ -36,3 +36,47 @@ fn a_blob_deletion_older_than_a_rewrite_leaves_the_new_file() {
     store.close();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn messages_are_read_on_their_own_thread_and_a_bad_row_fails_the_load() {
+    let dir = std::env::temp_dir().join(format!("fogbank-rows-{}", uuid::Uuid::new_v4().simple()));
+    let (store, loaded) = sqlite::Store::open(&dir, Durability::Process).expect("open");
+    assert_eq!(loaded.sqs.messages.finish(), Ok(0));
+    store.close();
+    {
+        let mut conn = rusqlite::Connection::open(sqlite::db_path(&dir)).expect("sqlite");
+        let conn = conn.transaction().expect("transaction");
+        for seq in 0..10_000i64 {
+            let extra = if seq == 9_999 {
+                Some("{not json")
+            } else {
+                None
+            };
+            conn.execute(
+                "INSERT INTO sqs_messages VALUES (1, ?1, ?2, 'body', ?3, 0, 0, 0, 0, 0, 0, ?4)",
+                rusqlite::params![seq, &[0u8; 16][..], &[0u8; 16][..], extra],
+            )
+            .expect("insert");
+        }
+        conn.commit().expect("commit");
+    }
+    let (store, loaded) = sqlite::Store::open(&dir, Durability::Process).expect("reopen");
+    let mut rows = loaded.sqs.messages;
+    let seqs: Vec<u64> = rows.by_ref().map(|(_, m)| m.seq).collect();
+    let want: Vec<u64> = (0..9_999).collect();
+    assert!(
+        seqs == want[..seqs.len()],
+        "in order: {} read, {:?}",
+        seqs.len(),
+        seqs.iter().zip(&want).find(|(a, b)| a != b)
+    );
+    assert!(
+        seqs.len() <= 9_999 && seqs.len() >= 8_192,
+        "up to the bad row's batch: {}",
+        seqs.len()
+    );
+    let err = rows.finish().expect_err("the bad row is reported");
+    assert!(err.contains("extra") || err.contains("11"), "{err}");
+    store.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -220,8 +220,8 @@ impl SqsEngine {
     pub fn restore_from_store(
         &self,
         state: ServiceState,
-        sqs: crate::store::SqsLoaded,
-    ) -> Result<(), String> {
+        mut sqs: crate::store::SqsLoaded,
+    ) -> Result<usize, String> {
         let plan = plan(&state)?;
         self.secret.store(sqs.secret, Ordering::Relaxed);
         let now = self.now();
@@ -231,7 +231,7 @@ impl SqsEngine {
             by_id.insert(q.key.queue_id, q);
         }
         let mut current: Option<(u64, std::sync::MutexGuard<'_, QueueState>)> = None;
-        for (queue, msg) in sqs.messages {
+        for (queue, msg) in sqs.messages.by_ref() {
             if current.as_ref().is_none_or(|(id, _)| *id != queue) {
                 current = None;
                 if let Some(q) = by_id.get(&queue) {
@@ -243,6 +243,7 @@ impl SqsEngine {
             }
         }
         drop(current);
+        let restored = std::mem::take(&mut sqs.messages).finish()?;
         for (queue, k, entry) in sqs.dedup {
             if let Some(q) = by_id.get(&queue) {
                 q.lock().restore_dedup(k, entry, now);
@@ -256,7 +257,7 @@ impl SqsEngine {
         }
         // Running tasks resume once the journal is attached.
         self.install_move_tasks(plan.tasks);
-        Ok(())
+        Ok(restored)
     }
 
     fn export_state(&self) -> ServiceState {

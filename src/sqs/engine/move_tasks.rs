@@ -137,7 +137,9 @@ impl SqsEngine {
 
     /// Install restored tasks (nothing journaled; [`Self::resume_move_tasks`] restarts the
     /// running ones once the journal is in place).
-    pub(super) fn install_move_tasks(&self, tasks: Vec<MoveTask>) {
+    pub(super) fn install_move_tasks(&self, mut tasks: Vec<MoveTask>) {
+        // Records come in key order; the list is kept in start order (newest last).
+        tasks.sort_by_key(|t| t.started_ms);
         let mut mine = self.tasks();
         mine.clear();
         mine.extend(tasks.into_iter().map(Arc::new));

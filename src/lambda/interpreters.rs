@@ -4,7 +4,8 @@
 //! A name on the PATH that is (a symlink to) a native executable is used as found: no process
 //! is started to ask. A script in its place is a version manager's shim (pyenv, rbenv, asdf):
 //! running it costs its own start-up at every cold start, and it needs the user's environment,
-//! so the interpreter is asked for its real executable once. That answer is kept in the
+//! so the interpreter is asked for its real executable once (or whether it runs at all: pyenv
+//! has shims for versions it will not run). That answer is kept in the
 //! per-user cache; a later fogbank uses it at once and asks again in the background, switching
 //! its later environments if the answer changed (e.g. `pyenv global` picked another version).
 
@@ -17,6 +18,9 @@ use std::sync::{Mutex, OnceLock};
 
 use super::cache;
 use super::runtime::lock;
+
+/// How long after a kept answer was used it is checked again.
+const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn memo() -> &'static Mutex<HashMap<String, Option<String>>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
@@ -96,11 +100,13 @@ fn find(name: &str, probe: &[&str]) -> Option<String> {
         return Some(hit.to_string_lossy().into_owned());
     }
     let file = remembered_at(name, &hit);
-    let kept = file
+    // The kept answer: a path, or "" for a shim that said it cannot run (pyenv's shim for a
+    // version not selected): then the caller's fallback is used at once.
+    let kept: Option<Option<String>> = file
         .as_deref()
         .and_then(|f| std::fs::read_to_string(f).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| is_executable(Path::new(s)));
+        .map(|s| Some(s.trim().to_string()).filter(|s| !s.is_empty()))
+        .filter(|k| k.as_deref().is_none_or(|s| is_executable(Path::new(s))));
     if let Some(kept) = kept {
         let (name, probe) = (
             name.to_string(),
@@ -108,22 +114,24 @@ fn find(name: &str, probe: &[&str]) -> Option<String> {
         );
         let answer = kept.clone();
         std::thread::spawn(move || {
+            // Later: not while the cold start that asked competes for the CPU.
+            std::thread::sleep(RECHECK_AFTER);
             let now = ask(&name, &probe.iter().map(String::as_str).collect::<Vec<_>>());
-            if now.as_deref() != Some(answer.as_str()) {
-                tracing::info!(interpreter = %name, was = %answer, now = ?now, "interpreter changed since the last run; new environments use the new one");
-                if let (Some(now), Some(file)) = (&now, &file) {
-                    let _ = cache::write_if_changed(file, now.as_bytes());
+            if now != answer {
+                tracing::info!(interpreter = %name, was = ?answer, now = ?now, "interpreter changed since the last run; new environments use the new one");
+                if let Some(file) = &file {
+                    let _ = cache::write_if_changed(file, now.as_deref().unwrap_or("").as_bytes());
                 }
                 lock(memo()).insert(name, now);
             }
         });
-        return Some(kept);
+        return kept;
     }
-    let real = ask(hit.to_str().unwrap_or(name), probe)?;
+    let real = ask(hit.to_str().unwrap_or(name), probe);
     if let Some(f) = &file {
-        let _ = cache::write_if_changed(f, real.as_bytes());
+        let _ = cache::write_if_changed(f, real.as_deref().unwrap_or("").as_bytes());
     }
-    Some(real)
+    real
 }
 
 #[cfg(test)]
@@ -155,6 +163,20 @@ mod tests {
         // remembered: a second lookup answers from the cache (and re-asks in the background)
         assert_eq!(find(&shim_name, &[]), Some("/bin/sh".to_string()));
         assert_eq!(find("fogbank-no-such-interpreter", &["-c", "0"]), None);
+        // a shim that cannot run (pyenv's for a version not selected) is remembered as such
+        let failing = dir.join("failinginterp");
+        std::fs::write(&failing, "#!/bin/sh\nexit 127\n").expect("write");
+        std::fs::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let failing = failing.to_string_lossy().into_owned();
+        assert_eq!(find(&failing, &[]), None);
+        assert_eq!(find(&failing, &[]), None);
+        for (name, file) in [(&shim_name, &shim), (&failing, &PathBuf::from(&failing))] {
+            if let Some(d) =
+                remembered_at(name, file).and_then(|f| f.parent().map(Path::to_path_buf))
+            {
+                let _ = std::fs::remove_dir_all(d);
+            }
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -29,6 +29,17 @@ pub use super::limits::MAX_RESPONSE;
 /// timeout" (the execution environment lifecycle page): see [`InitPhase`].
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+static INIT_LIMIT_MS: AtomicU64 = AtomicU64::new(INIT_TIMEOUT.as_millis() as u64);
+
+/// Replace [`INIT_TIMEOUT`] in this process (tests, which cannot wait 10 s).
+pub fn set_init_limit(limit: Duration) {
+    INIT_LIMIT_MS.store(limit.as_millis() as u64, Ordering::Relaxed);
+}
+
+fn init_limit() -> Duration {
+    Duration::from_millis(INIT_LIMIT_MS.load(Ordering::Relaxed))
+}
+
 /// How the Init phase of an invocation's environment is bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InitPhase {
@@ -107,7 +118,7 @@ pub struct Ran {
     pub outcome: Outcome,
     /// START/.../END/REPORT lines of this invocation.
     pub log: String,
-    /// The environment did not finish its init within [`INIT_TIMEOUT`] and was killed; the
+    /// The environment did not finish its init within [`INIT_TIMEOUT`] (or [`set_init_limit`]'s) and was killed; the
     /// invocation has not run (`log` holds the `INIT_REPORT` line).
     pub init_timed_out: bool,
 }
@@ -629,7 +640,7 @@ impl Env {
                 InitTimedOut,
                 OutOfMemory,
             }
-            let init_limit = if within_invoke { timeout } else { INIT_TIMEOUT };
+            let init_limit = if within_invoke { timeout } else { init_limit() };
             let pick = tokio::select! {
                 r = picked_rx => if r.is_ok() { Pick::Picked } else { Pick::Exited },
                 _ = exit.wait_for(|s| s.is_some()) => Pick::Exited,

@@ -495,6 +495,33 @@ async fn layers_and_vendored_gems_are_on_rubys_paths() {
             false
         ])
     );
+    // rubygems loaded first by the handler itself (`gem`, `require 'rubygems'`), and the
+    // host's own default gems still found beside the vendored ones.
+    let handler = "require 'rubygems'\ngem 'vendoredgem'\nrequire 'vendoredgem'\n\n\
+        def handler(event:, context:)\n  [VENDORED_GEM, Gem.path.size > 1, \
+        Gem::Specification.find_all_by_name('json').empty?]\nend\n";
+    create_ruby(
+        &lambda,
+        "rb-gem-call",
+        &[
+            ("app.rb", handler, 0o644),
+            (
+                "vendor/bundle/ruby/3.3.0/gems/vendoredgem-1.0.0/lib/vendoredgem.rb",
+                "VENDORED_GEM = 'from vendor/bundle'\n",
+                0o644,
+            ),
+            (
+                "vendor/bundle/ruby/3.3.0/specifications/vendoredgem-1.0.0.gemspec",
+                &vendored_spec,
+                0o644,
+            ),
+        ],
+        "app.handler",
+        3,
+    )
+    .await;
+    let v = invoke(&lambda, "rb-gem-call", json!({})).await;
+    assert_eq!(v, json!(["from vendor/bundle", true, false]));
 }
 
 #[tokio::test]

@@ -10,6 +10,11 @@ use super::runtime::EnvSpec;
 pub const BOOTSTRAP: &str = include_str!("bootstrap/ruby.rb");
 /// Its file name in the runtime directory.
 pub const BOOTSTRAP_FILE: &str = "bootstrap.rb";
+/// What the runtime client loads (through an autoload of `Gem`) when rubygems is first needed.
+pub const GEMS_FILE: &str = "fogbank_gems.rb";
+pub const GEMS: &str = "# fogbank: rubygems, loaded on first need (see bootstrap.rb).\n\
+    fogbank_builtin_require 'rubygems'\n\
+    FogbankRuntime.extend_gem_path if defined?(FogbankRuntime)\n";
 
 /// The interpreter version a runtime name asks for: `ruby3.3` -> `3.3`.
 fn wanted_version(runtime: &str) -> &str {
@@ -39,7 +44,14 @@ pub fn command(
         }
     };
     let script = spec.runtime_dir.join(BOOTSTRAP_FILE);
-    Ok((program, vec![script.to_string_lossy().into_owned()]))
+    // rubygems is loaded on first need (see bootstrap.rb): it is most of ruby's start-up.
+    Ok((
+        program,
+        vec![
+            "--disable-gems".to_string(),
+            script.to_string_lossy().into_owned(),
+        ],
+    ))
 }
 
 /// Every directory under `dir` (sorted), the one named `first` (if any) ahead of the rest.

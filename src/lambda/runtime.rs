@@ -176,6 +176,7 @@ const BOOTSTRAPS: &[(&str, &str)] = &[
     ("fogbank_bootstrap.py", include_str!("bootstrap/python.py")),
     ("bootstrap.mjs", include_str!("bootstrap/node.mjs")),
     (super::ruby::BOOTSTRAP_FILE, super::ruby::BOOTSTRAP),
+    (super::ruby::GEMS_FILE, super::ruby::GEMS),
 ];
 
 /// Where the bootstraps go: a directory of the per-user cache named by their content, so

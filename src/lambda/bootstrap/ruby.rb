@@ -5,8 +5,49 @@
 # the result is sent as `result.to_json` (an IO or StringIO is sent as is); errors are
 # `{"errorMessage", "errorType": "Function<Class>", "stackTrace": [...]}` and init errors
 # `Init<Class>`, each logged as AWS logs them (a line, then the error as pretty JSON).
+#
+# fogbank starts ruby with --disable-gems: loading rubygems (and, through it, every installed
+# gem's specification) is most of a plain `ruby -e 0`. It is loaded on first need instead: a
+# reference to `Gem`, `require 'rubygems'`, `gem`, or a `require` that the load path cannot
+# satisfy (a gem's file). did_you_mean and error_highlight, which rubygems would have loaded,
+# are loaded here, so error messages read as in a normal ruby.
 $stdout.sync = true
 $stderr.sync = true
+
+unless defined?(::Gem)
+  Object.autoload(:Gem, File.join(__dir__, 'fogbank_gems.rb'))
+
+  module Kernel
+    alias_method :fogbank_builtin_require, :require
+    private :fogbank_builtin_require
+
+    private
+
+    def require(path)
+      if path.to_s == 'rubygems'
+        ::Gem # the autoload below
+        return false
+      end
+      fogbank_builtin_require(path)
+    rescue LoadError
+      raise unless Object.autoload?(:Gem)
+
+      ::Gem # loads rubygems, which wraps this method to look in gems
+      require(path)
+    end
+
+    def gem(*args, **opts)
+      ::Gem # rubygems defines the real Kernel#gem
+      gem(*args, **opts)
+    end
+  end
+
+  %w[did_you_mean error_highlight].each do |lib|
+    fogbank_builtin_require(lib)
+  rescue LoadError
+    nil
+  end
+end
 
 require 'json'
 require 'socket'
@@ -215,8 +256,9 @@ module FogbankRuntime
 
     # fogbank sets GEM_PATH to the function's vendored gems and its layers' gems; the host's
     # own gem directories come after them (where AWS's runtime has the gems it includes).
+    # Called once rubygems is loaded.
     def extend_gem_path
-      return unless defined?(::Gem) && !ENV['GEM_PATH'].to_s.empty?
+      return if ENV['GEM_PATH'].to_s.empty?
 
       ENV['GEM_PATH'] = (ENV['GEM_PATH'].split(File::PATH_SEPARATOR) + Gem.default_path)
                         .uniq.join(File::PATH_SEPARATOR)
@@ -224,7 +266,7 @@ module FogbankRuntime
     end
 
     def main
-      extend_gem_path
+      extend_gem_path if !Object.autoload?(:Gem) && Object.const_defined?(:Gem)
       handler = ENV['_HANDLER'].to_s
       root = ENV['LAMBDA_TASK_ROOT'] || Dir.pwd
       $LOAD_PATH.unshift(root) unless $LOAD_PATH.include?(root)

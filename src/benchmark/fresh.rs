@@ -60,10 +60,7 @@ pub fn print(figures: &[FreshFigures]) {
     for f in figures {
         println!(
             "{:<44} {:>14.1} {:>18}",
-            format!(
-                "{} fresh server's 1st cold start ms (med. of {ROUNDS})",
-                f.runtime
-            ),
+            format!("{} fresh server 1st cold start ms", f.runtime),
             f.first_ms,
             format!(
                 "<= {:.0} {}",

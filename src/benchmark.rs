@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::config::Config;
 
 mod durable;
+mod fresh;
 mod lambda;
 
 /// Options of `fogbank bench`.
@@ -727,6 +728,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
     let signed = fan_out(server.addr, n, duration, &body_text, 4, false, "signed").await?;
     let lambda_figures = lambda::measure(server.addr).await?;
+    let fresh_figures = fresh::measure().await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
     for d in durable_servers {
@@ -976,6 +978,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
             "-"
         );
     }
+    fresh::print(&fresh_figures);
     durable::print_pipeline(&durable_rates, durable_lost);
     if let Some(f) = &durable_figures {
         println!(

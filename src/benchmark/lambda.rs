@@ -1,5 +1,5 @@
-//! Lambda figures for `fogbank bench`: warm invoke latency of no-op python and node handlers,
-//! and cold starts next to the bare interpreter's own start-up.
+//! Lambda figures for `fogbank bench`: warm invoke latency of no-op python, node and ruby
+//! handlers, and cold starts next to the bare interpreter's own start-up.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -51,18 +51,18 @@ fn zip_with(name: &str, source: &str) -> io::Result<Vec<u8>> {
     Ok(buf.into_inner())
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Spawn-to-exit time of the bare interpreter (median of 5), resolved to its real executable
 /// as fogbank runs it (a version manager's shim would add its own start-up).
-fn interpreter_ms(program: &str, args: &[&str]) -> f64 {
-    let probe: &[&str] = if program == "node" {
-        &["-e", "process.stdout.write(process.execPath)"]
-    } else {
-        &["-c", "import sys; print(sys.executable)"]
+pub(super) fn interpreter_ms(program: &str, args: &[&str]) -> f64 {
+    let probe: &[&str] = match program {
+        "node" => &["-e", "process.stdout.write(process.execPath)"],
+        "ruby" => &["-e", "print RbConfig.ruby"],
+        _ => &["-c", "import sys; print(sys.executable)"],
     };
     let real = std::process::Command::new(program)
         .args(probe)
@@ -87,21 +87,20 @@ fn interpreter_ms(program: &str, args: &[&str]) -> f64 {
     median(runs)
 }
 
-async fn one(
+/// Create the function `name` with one file of code.
+pub(super) async fn create_function(
     c: &mut Conn,
-    runtime: &'static str,
+    name: &str,
+    runtime: &str,
     file: &str,
     source: &str,
-    interp: (&str, &[&str]),
-    warm_invokes: usize,
-) -> io::Result<LambdaFigures> {
-    let name = format!("bench-{}", runtime.replace('.', "-"));
+) -> io::Result<()> {
     let zip = base64::engine::general_purpose::STANDARD.encode(zip_with(file, source)?);
     let create = json!({
         "FunctionName": name,
         "Runtime": runtime,
         "Role": "arn:aws:iam::000000000000:role/bench",
-        "Handler": if runtime.starts_with("python") { "app.handler" } else { "index.handler" },
+        "Handler": if runtime.starts_with("nodejs") { "index.handler" } else { "app.handler" },
         "Code": {"ZipFile": zip},
     });
     let (status, body) = c
@@ -117,6 +116,73 @@ async fn one(
             String::from_utf8_lossy(&body)
         )));
     }
+    Ok(())
+}
+
+/// Invoke `name` once; the wall-clock milliseconds.
+pub(super) async fn invoke_ms(c: &mut Conn, name: &str) -> io::Result<f64> {
+    let t = Instant::now();
+    let (status, body) = c
+        .rest(
+            "POST",
+            &format!("/2015-03-31/functions/{name}/invocations"),
+            Bytes::from_static(b"{}"),
+        )
+        .await?;
+    if status != 200 {
+        return Err(io_err(format!(
+            "Invoke {name}: {status} {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
+    Ok(t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// A bare interpreter's command: the program and its arguments.
+pub(super) type Interpreter = (&'static str, &'static [&'static str]);
+
+/// The runtimes measured: (runtime, file, no-op handler source, bare interpreter command).
+pub(super) const RUNTIMES: &[(&str, &str, &str, Interpreter)] = &[
+    (
+        "python3.12",
+        "app.py",
+        "def handler(event, context):\n    return None\n",
+        ("python3", &["-c", "pass"]),
+    ),
+    (
+        "nodejs20.x",
+        "index.js",
+        "exports.handler = async () => null;\n",
+        ("node", &["-e", "0"]),
+    ),
+    (
+        "ruby3.3",
+        "app.rb",
+        "def handler(event:, context:)\n  nil\nend\n",
+        ("ruby", &["-e", "0"]),
+    ),
+];
+
+/// Whether this host can run `program` (a runtime whose interpreter is missing is skipped).
+pub(super) fn available(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+async fn one(
+    c: &mut Conn,
+    runtime: &'static str,
+    file: &str,
+    source: &str,
+    interp: (&str, &[&str]),
+    warm_invokes: usize,
+) -> io::Result<LambdaFigures> {
+    let name = format!("bench-{}", runtime.replace('.', "-"));
+    create_function(c, &name, runtime, file, source).await?;
     let invoke_path = format!("/2015-03-31/functions/{name}/invocations");
     let config_path = format!("/2015-03-31/functions/{name}/configuration");
     let mut colds = Vec::new();
@@ -161,31 +227,16 @@ async fn one(
     })
 }
 
-/// Measure python and node (whichever this host can run).
+/// Measure python and node, and ruby when this host has it.
 pub async fn measure(addr: std::net::SocketAddr) -> io::Result<Vec<LambdaFigures>> {
     let mut c = Conn::open(addr).await?;
     let mut out = Vec::new();
-    out.push(
-        one(
-            &mut c,
-            "python3.12",
-            "app.py",
-            "def handler(event, context):\n    return None\n",
-            ("python3", &["-c", "pass"]),
-            300,
-        )
-        .await?,
-    );
-    out.push(
-        one(
-            &mut c,
-            "nodejs20.x",
-            "index.js",
-            "exports.handler = async () => null;\n",
-            ("node", &["-e", "0"]),
-            300,
-        )
-        .await?,
-    );
+    for &(runtime, file, source, interp) in RUNTIMES {
+        if runtime.starts_with("ruby") && !available(interp.0) {
+            println!("(ruby is not installed: no ruby figures)");
+            continue;
+        }
+        out.push(one(&mut c, runtime, file, source, interp, 300).await?);
+    }
     Ok(out)
 }

@@ -25,6 +25,66 @@ pub fn subdir(name: &str) -> Option<PathBuf> {
     ensure(&d).then_some(d)
 }
 
+/// A directory named by a hash of `parts` under `kind` (e.g. the bootstraps of one fogbank
+/// build), created if missing.
+pub fn keyed_dir(kind: &str, parts: &[&[u8]]) -> Option<PathBuf> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    let hex: String = h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let d = dir()?.join(kind).join(hex);
+    ensure(&d).then_some(d)
+}
+
+/// Write `bytes` to `path` unless it already holds exactly them; through a temporary file and a
+/// rename, so a reader (another fogbank's runtime) never sees a partial file.
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Where Python writes bytecode (`PYTHONPYCACHEPREFIX`): one tree for every environment of
+/// every fogbank run, so the standard library and unchanged code are compiled once. Python
+/// mirrors each source's absolute path under it and checks each `.pyc` against its source's
+/// modification time and size, so an edited file is compiled again.
+pub fn pycache() -> Option<&'static Path> {
+    static D: OnceLock<Option<PathBuf>> = OnceLock::new();
+    D.get_or_init(|| subdir("pycache")).as_deref()
+}
+
+/// Node's compile cache (`NODE_COMPILE_CACHE`, Node 22 and later; keyed by the source's hash).
+pub fn node_compile_cache() -> Option<&'static Path> {
+    static D: OnceLock<Option<PathBuf>> = OnceLock::new();
+    D.get_or_init(|| subdir("node-compile-cache")).as_deref()
+}
+
+/// Remove the bytecode Python wrote under [`pycache`] for sources under `dir` (a scratch
+/// directory being removed: its code is never run again).
+pub fn forget_bytecode_of(scratch: &Path) {
+    let Some(root) = pycache() else {
+        return;
+    };
+    let Ok(rel) = scratch.strip_prefix("/") else {
+        return;
+    };
+    let mirror = root.join(rel);
+    if mirror.starts_with(root) && mirror != root {
+        let _ = std::fs::remove_dir_all(mirror);
+    }
+}
+
 fn candidates() -> Vec<PathBuf> {
     let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
     let mut out = Vec::new();
@@ -58,6 +118,31 @@ fn ensure(d: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyed_dirs_differ_by_content_and_writes_are_skipped_when_equal() {
+        let a = keyed_dir("selftest-keyed", &[b"one"]).expect("dir");
+        let b = keyed_dir("selftest-keyed", &[b"two"]).expect("dir");
+        assert_ne!(a, b);
+        assert_eq!(a, keyed_dir("selftest-keyed", &[b"one"]).expect("dir"));
+        let f = a.join("f.txt");
+        write_if_changed(&f, b"hello").expect("write");
+        write_if_changed(&f, b"hello").expect("same");
+        write_if_changed(&f, b"bye").expect("changed");
+        assert_eq!(std::fs::read(&f).expect("read"), b"bye");
+        let _ = std::fs::remove_dir_all(dir().expect("root").join("selftest-keyed"));
+    }
+
+    #[test]
+    fn forgetting_bytecode_removes_only_the_mirror() {
+        let root = pycache().expect("pycache");
+        let scratch = std::env::temp_dir().join(format!("fogbank-mirror-{}", uuid::Uuid::new_v4()));
+        let mirror = root.join(scratch.strip_prefix("/").expect("absolute"));
+        std::fs::create_dir_all(mirror.join("code")).expect("mkdir");
+        forget_bytecode_of(&scratch);
+        assert!(!mirror.exists());
+        assert!(root.is_dir());
+    }
 
     #[test]
     fn subdirs_are_created_under_the_root() {

@@ -13,10 +13,13 @@
 //!   parent-death signal).
 //! - [`code`]: zips unpacked per CodeSha256 within AWS's size limits, hot-reload directories.
 //! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
-//! - [`cache`]: the per-user cache dir (compiled runtime clients, bytecode) kept across runs.
+//! - [`cache`]: the per-user cache dir (bootstraps, Python bytecode, Node's compile cache,
+//!   interpreter paths) kept across runs.
+//! - [`interpreters`]: the executable behind `python3.x`/`node`/`ruby` (shims asked once).
+//! - [`ruby`]: the Ruby runtimes' command and gem paths.
 //! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
-//! - `bootstrap/`: the embedded Python and Node.js runtime clients.
+//! - `bootstrap/`: the embedded Python, Node.js and Ruby runtime clients.
 
 pub mod api_guard;
 pub mod cache;
@@ -25,6 +28,7 @@ pub mod contain;
 pub mod engine;
 pub mod error;
 pub mod esm;
+pub mod interpreters;
 pub mod layers;
 pub mod limits;
 pub mod memory;
@@ -32,6 +36,7 @@ pub mod model;
 pub mod output;
 pub mod pool;
 pub mod rest;
+pub mod ruby;
 pub mod runtime;
 pub mod scratch;
 pub mod state;

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use tokio::sync::Notify;
 
 use super::error::{LambdaError, LambdaResult};
-use super::runtime::{Env, EnvSpec, Outcome, Ran, lock};
+use super::runtime::{Env, EnvSpec, InitPhase, Outcome, Ran, lock};
 
 /// One function version's environments.
 pub struct Pool {
@@ -137,7 +137,9 @@ impl Pool {
         self.freed.notify_one();
     }
 
-    /// Run one invocation on a warm or new environment.
+    /// Run one invocation on a warm or new environment. An environment whose init outlasts
+    /// AWS's 10 s limit is replaced, and the init retried within the invocation (sharing the
+    /// function's timeout), as AWS does for on-demand functions.
     pub async fn invoke(
         &self,
         request_id: String,
@@ -145,6 +147,42 @@ impl Pool {
         invoked_arn: String,
         client_context: Option<String>,
         capacity: Capacity,
+    ) -> LambdaResult<Ran> {
+        let first = self
+            .invoke_once(
+                request_id.clone(),
+                payload.clone(),
+                invoked_arn.clone(),
+                client_context.clone(),
+                capacity,
+                InitPhase::Limited,
+            )
+            .await?;
+        if !first.init_timed_out {
+            return Ok(first);
+        }
+        let mut ran = self
+            .invoke_once(
+                request_id,
+                payload,
+                invoked_arn,
+                client_context,
+                capacity,
+                InitPhase::WithinInvoke,
+            )
+            .await?;
+        ran.log.insert_str(0, &first.log);
+        Ok(ran)
+    }
+
+    async fn invoke_once(
+        &self,
+        request_id: String,
+        payload: Bytes,
+        invoked_arn: String,
+        client_context: Option<String>,
+        capacity: Capacity,
+        init: InitPhase,
     ) -> LambdaResult<Ran> {
         let env = match self.acquire(capacity).await {
             Ok(env) => env,
@@ -162,6 +200,7 @@ impl Pool {
                         ),
                     },
                     log: String::new(),
+                    init_timed_out: false,
                 });
             }
             Err(e) => return Err(e),
@@ -172,7 +211,14 @@ impl Pool {
             finished: false,
         };
         let ran = env
-            .run(request_id, payload, invoked_arn, client_context, &self.spec)
+            .run(
+                request_id,
+                payload,
+                invoked_arn,
+                client_context,
+                &self.spec,
+                init,
+            )
             .await;
         guard.finished = true;
         drop(guard);

@@ -2,11 +2,11 @@
 //! on its own loopback listener (so `AWS_LAMBDA_RUNTIME_API` is a bare `host:port` and every
 //! request is attributed to its environment), with its output captured per invocation.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -24,8 +24,32 @@ use super::output::{HandlerLog, Output};
 use super::{contain, memory};
 
 pub use super::limits::MAX_RESPONSE;
-/// How long init may take before the environment is given up.
-const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// AWS's limit on the Init phase of an on-demand environment. Past it, Lambda "retries the
+/// Init phase at the time of the first function invocation with the configured function
+/// timeout" (the execution environment lifecycle page): see [`InitPhase`].
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+static INIT_LIMIT_MS: AtomicU64 = AtomicU64::new(INIT_TIMEOUT.as_millis() as u64);
+
+/// Replace [`INIT_TIMEOUT`] in this process (tests, which cannot wait 10 s).
+pub fn set_init_limit(limit: Duration) {
+    INIT_LIMIT_MS.store(limit.as_millis() as u64, Ordering::Relaxed);
+}
+
+fn init_limit() -> Duration {
+    Duration::from_millis(INIT_LIMIT_MS.load(Ordering::Relaxed))
+}
+
+/// How the Init phase of an invocation's environment is bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitPhase {
+    /// AWS's 10 s init limit; an environment past it is killed and the invocation ends with
+    /// [`Ran::init_timed_out`], for the pool to retry it.
+    Limited,
+    /// The retried init: it and the handler share the function's timeout, and REPORT's
+    /// `Duration` holds both (no `Init Duration`), as AWS bills a suppressed init.
+    WithinInvoke,
+}
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -63,6 +87,8 @@ pub struct Job {
     pub invoked_arn: String,
     pub client_context: Option<String>,
     pub timeout: Duration,
+    /// The deadline when it was set before the runtime took the job (a retried init's).
+    deadline_ms: Option<u64>,
     picked: oneshot::Sender<()>,
     result: oneshot::Sender<Outcome>,
 }
@@ -92,6 +118,9 @@ pub struct Ran {
     pub outcome: Outcome,
     /// START/.../END/REPORT lines of this invocation.
     pub log: String,
+    /// The environment did not finish its init within [`INIT_TIMEOUT`] (or [`set_init_limit`]'s) and was killed; the
+    /// invocation has not run (`log` holds the `INIT_REPORT` line).
+    pub init_timed_out: bool,
 }
 
 struct Current {
@@ -122,6 +151,8 @@ pub struct Env {
     fds: [i32; 2],
     dead: AtomicBool,
     initialized: AtomicBool,
+    /// When the runtime process was started (the Init phase's start).
+    spawned: Instant,
     invocations: AtomicU64,
     listener: tokio::task::JoinHandle<()>,
     tmp: PathBuf,
@@ -135,40 +166,42 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// The embedded bootstraps, written once per process.
+/// The embedded bootstraps by file name. Python's is a module (its bytecode is cached like
+/// any module's) behind a two-line script (a script's own code is never cached).
+const BOOTSTRAPS: &[(&str, &str)] = &[
+    (
+        "bootstrap.py",
+        "from fogbank_bootstrap import main\n\nmain()\n",
+    ),
+    ("fogbank_bootstrap.py", include_str!("bootstrap/python.py")),
+    ("bootstrap.mjs", include_str!("bootstrap/node.mjs")),
+    (super::ruby::BOOTSTRAP_FILE, super::ruby::BOOTSTRAP),
+    (super::ruby::GEMS_FILE, super::ruby::GEMS),
+];
+
+/// Where the bootstraps go: a directory of the per-user cache named by their content, so
+/// every fogbank run of this build shares them (and the bytecode compiled from them).
+pub fn bootstraps_dir() -> Option<PathBuf> {
+    let contents: Vec<&[u8]> = BOOTSTRAPS
+        .iter()
+        .flat_map(|(n, c)| [n.as_bytes(), c.as_bytes()])
+        .collect();
+    super::cache::keyed_dir("runtime", &contents)
+}
+
+/// Write the embedded bootstraps into `dir` (files already there with the same content are
+/// left alone: another fogbank's runtimes may be reading them).
 pub fn write_bootstraps(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    std::fs::write(
-        dir.join("bootstrap.py"),
-        include_str!("bootstrap/python.py"),
-    )?;
-    std::fs::write(
-        dir.join("bootstrap.mjs"),
-        include_str!("bootstrap/node.mjs"),
-    )?;
+    for (name, content) in BOOTSTRAPS {
+        super::cache::write_if_changed(&dir.join(name), content.as_bytes())?;
+    }
     Ok(())
 }
 
-/// The real executable behind an interpreter name (resolving version-manager shims such as
-/// pyenv's, which need the user's environment), probed once per name.
+/// The real executable behind an interpreter name, found once per name.
 fn resolve_interpreter(name: &str, probe: &[&str]) -> Option<String> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(hit) = lock(cache).get(name) {
-        return hit.clone();
-    }
-    let found = std::process::Command::new(name)
-        .args(probe)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    lock(cache).insert(name.to_string(), found.clone());
-    found
+    super::interpreters::resolve(name, probe)
 }
 
 const PYTHON_PROBE: &[&str] = &["-c", "import sys; print(sys.executable)"];
@@ -200,6 +233,11 @@ fn command_for(spec: &EnvSpec) -> Result<(String, Vec<String>), String> {
         let script = spec.runtime_dir.join("bootstrap.mjs");
         return Ok((program, vec![script.to_string_lossy().into_owned()]));
     }
+    if rt.starts_with("ruby") {
+        return super::ruby::command(spec, |name| {
+            resolve_interpreter(name, &["-e", "print RbConfig.ruby"])
+        });
+    }
     if rt.starts_with("provided") || rt == "go1.x" {
         let candidates = std::iter::once(spec.code_dir.join("bootstrap"))
             .chain(spec.layer_dirs.iter().map(|l| l.join("bootstrap")));
@@ -211,6 +249,13 @@ fn command_for(spec: &EnvSpec) -> Result<(String, Vec<String>), String> {
         return Err(
             "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]".into(),
         );
+    }
+    if rt.starts_with("dotnet") {
+        return Err(format!(
+            "fogbank cannot host the {rt} runtime: it runs handlers as host processes and has no \
+             .NET Lambda runtime. Publish the function as a self-contained or Native AOT \
+             executable named bootstrap (Amazon.Lambda.RuntimeSupport) and use provided.al2023"
+        ));
     }
     Err(format!(
         "fogbank cannot host the {rt} runtime as a host process"
@@ -304,14 +349,19 @@ fn environment(
         ("PYTHONPATH", python_path),
         ("PYTHONUNBUFFERED", "1".into()),
         (
-            // One bytecode cache shared by every environment: not the code directory, and not
-            // a fresh one per environment (that recompiles the standard library at every cold
-            // start).
+            // One bytecode cache shared by every environment of every fogbank run (the
+            // per-user cache; else this server's scratch dir): not the code directory, and not
+            // a fresh one per environment or per server (that recompiles the standard library
+            // at the first cold start).
             "PYTHONPYCACHEPREFIX",
-            spec.tmp_root
-                .parent()
-                .unwrap_or(&spec.tmp_root)
-                .join("pycache")
+            super::cache::pycache()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_else(|| {
+                    spec.tmp_root
+                        .parent()
+                        .unwrap_or(&spec.tmp_root)
+                        .join("pycache")
+                })
                 .to_string_lossy()
                 .into_owned(),
         ),
@@ -320,6 +370,18 @@ fn environment(
         ("LD_LIBRARY_PATH", ld),
     ];
     env.extend(reserved.into_iter().map(|(k, v)| (k.to_string(), v)));
+    if let Some(d) = super::cache::node_compile_cache()
+        && spec.runtime.starts_with("nodejs")
+        && !spec.variables.contains_key("NODE_COMPILE_CACHE")
+    {
+        env.push((
+            "NODE_COMPILE_CACHE".into(),
+            d.to_string_lossy().into_owned(),
+        ));
+    }
+    if spec.runtime.starts_with("ruby") {
+        env.extend(super::ruby::environment(spec));
+    }
     if let Some(e) = exec_env {
         env.push(("AWS_EXECUTION_ENV".into(), e));
     }
@@ -403,6 +465,7 @@ impl Env {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        let spawned = Instant::now();
         let mut child = match contain::spawn(&mut cmd) {
             Ok(c) => c,
             Err(e) => {
@@ -455,6 +518,7 @@ impl Env {
             fds,
             dead: AtomicBool::new(false),
             initialized: AtomicBool::new(false),
+            spawned,
             invocations: AtomicU64::new(0),
             listener: listener_task,
             tmp,
@@ -540,6 +604,7 @@ impl Env {
         invoked_arn: String,
         client_context: Option<String>,
         spec: &EnvSpec,
+        init: InitPhase,
     ) -> Ran {
         let cold = !self.initialized.load(Ordering::Acquire);
         self.shared.out.begin(&request_id);
@@ -547,6 +612,7 @@ impl Env {
         let watch = self.watch_memory(limit_kb);
         tokio::pin!(watch);
         let timeout = Duration::from_millis(u64::from(spec.timeout_secs.max(1)) * 1000);
+        let within_invoke = init == InitPhase::WithinInvoke;
         let (picked_tx, picked_rx) = oneshot::channel();
         let (result_tx, result_rx) = oneshot::channel();
         let started = Instant::now();
@@ -556,10 +622,12 @@ impl Env {
             invoked_arn,
             client_context,
             timeout,
+            deadline_ms: within_invoke.then(|| now_ms() + timeout.as_millis() as u64),
             picked: picked_tx,
             result: result_tx,
         };
         let mut exit = self.exit.clone();
+        let mut picked_at = None;
         let outcome = if self.jobs.send(job).is_err() {
             self.kill();
             Outcome::platform_error(
@@ -567,55 +635,71 @@ impl Env {
                 format!("RequestId: {request_id} Error: Runtime exited without providing a reason"),
             )
         } else {
-            let mut oom = false;
-            let picked = tokio::select! {
-                r = picked_rx => r.is_ok(),
-                _ = exit.wait_for(|s| s.is_some()) => false,
-                _ = tokio::time::sleep(INIT_TIMEOUT) => false,
-                _ = &mut watch => {
-                    oom = true;
-                    false
-                }
+            enum Pick {
+                Picked,
+                Exited,
+                InitTimedOut,
+                OutOfMemory,
+            }
+            let init_limit = if within_invoke { timeout } else { init_limit() };
+            let pick = tokio::select! {
+                r = picked_rx => if r.is_ok() { Pick::Picked } else { Pick::Exited },
+                _ = exit.wait_for(|s| s.is_some()) => Pick::Exited,
+                _ = tokio::time::sleep(init_limit) => Pick::InitTimedOut,
+                _ = &mut watch => Pick::OutOfMemory,
             };
-            if oom {
-                self.out_of_memory(&request_id)
-            } else if !picked {
-                self.kill();
-                self.init_failure(&request_id, &mut exit).await
-            } else {
-                self.initialized.store(true, Ordering::Release);
-                enum End {
-                    Answered(Outcome),
-                    Exited,
-                    TimedOut,
-                    OutOfMemory,
+            match pick {
+                Pick::OutOfMemory => self.out_of_memory(&request_id),
+                Pick::InitTimedOut if !within_invoke => {
+                    // AWS's 10 s limit: the pool retries the init within the invocation.
+                    self.kill();
+                    let init_ms = self.spawned.elapsed().as_secs_f64() * 1000.0;
+                    *lock(&self.shared.current) = None;
+                    return Ran {
+                        outcome: Outcome::platform_error(
+                            "Runtime.InitTimeout",
+                            format!("RequestId: {request_id} Error: init timed out"),
+                        ),
+                        log: format!(
+                            "INIT_REPORT Init Duration: {init_ms:.2} ms\tPhase: init\tStatus: timeout\n"
+                        ),
+                        init_timed_out: true,
+                    };
                 }
-                let end = tokio::select! {
-                    r = result_rx => match r {
-                        Ok(o) => End::Answered(o),
-                        Err(_) => End::Exited,
-                    },
-                    _ = exit.wait_for(|s| s.is_some()) => End::Exited,
-                    _ = tokio::time::sleep(timeout) => End::TimedOut,
-                    _ = &mut watch => End::OutOfMemory,
-                };
-                match end {
-                    End::Answered(o) => o,
-                    End::OutOfMemory => self.out_of_memory(&request_id),
-                    End::Exited => self.crashed(&request_id, &mut exit).await,
-                    End::TimedOut => {
-                        self.kill();
-                        let secs = timeout.as_secs_f64();
-                        self.log_line(format!(
-                            "{} {request_id} Task timed out after {secs:.2} seconds",
-                            crate::sns::engine::iso8601(now_ms())
-                        ));
-                        Outcome::platform_error(
-                            "Sandbox.Timedout",
-                            format!(
-                                "RequestId: {request_id} Error: Task timed out after {secs:.2} seconds"
-                            ),
-                        )
+                Pick::InitTimedOut => self.timed_out(&request_id, timeout),
+                Pick::Exited => {
+                    self.kill();
+                    self.init_failure(&request_id, &mut exit).await
+                }
+                Pick::Picked => {
+                    picked_at = Some(Instant::now());
+                    self.initialized.store(true, Ordering::Release);
+                    // A retried init took its share of the function's timeout.
+                    let left = if within_invoke {
+                        timeout.saturating_sub(started.elapsed())
+                    } else {
+                        timeout
+                    };
+                    enum End {
+                        Answered(Outcome),
+                        Exited,
+                        TimedOut,
+                        OutOfMemory,
+                    }
+                    let end = tokio::select! {
+                        r = result_rx => match r {
+                            Ok(o) => End::Answered(o),
+                            Err(_) => End::Exited,
+                        },
+                        _ = exit.wait_for(|s| s.is_some()) => End::Exited,
+                        _ = tokio::time::sleep(left) => End::TimedOut,
+                        _ = &mut watch => End::OutOfMemory,
+                    };
+                    match end {
+                        End::Answered(o) => o,
+                        End::OutOfMemory => self.out_of_memory(&request_id),
+                        End::Exited => self.crashed(&request_id, &mut exit).await,
+                        End::TimedOut => self.timed_out(&request_id, timeout),
                     }
                 }
             }
@@ -632,10 +716,36 @@ impl Env {
             self.drain_output().await;
         }
         self.invocations.fetch_add(1, Ordering::Relaxed);
-        let duration = started.elapsed();
-        let log = self.report(&request_id, spec, duration, cold, used_kb);
+        // Init Duration runs from the runtime's start to its first `GET /next`; Duration from
+        // there to the end (a retried init, or one that never finished, is all Duration).
+        let (init_duration, duration) = match picked_at {
+            Some(p) if cold && !within_invoke => {
+                (Some(p.saturating_duration_since(self.spawned)), p.elapsed())
+            }
+            Some(p) if !within_invoke => (None, p.elapsed()),
+            _ => (None, started.elapsed()),
+        };
+        let log = self.report(&request_id, spec, duration, init_duration, used_kb);
         *lock(&self.shared.current) = None;
-        Ran { outcome, log }
+        Ran {
+            outcome,
+            log,
+            init_timed_out: false,
+        }
+    }
+
+    /// The function's timeout went by: kill the environment and answer as AWS does.
+    fn timed_out(&self, request_id: &str, timeout: Duration) -> Outcome {
+        self.kill();
+        let secs = timeout.as_secs_f64();
+        self.log_line(format!(
+            "{} {request_id} Task timed out after {secs:.2} seconds",
+            crate::sns::engine::iso8601(now_ms())
+        ));
+        Outcome::platform_error(
+            "Sandbox.Timedout",
+            format!("RequestId: {request_id} Error: Task timed out after {secs:.2} seconds"),
+        )
     }
 
     fn log_line(&self, line: String) {
@@ -685,7 +795,7 @@ impl Env {
         request_id: &str,
         spec: &EnvSpec,
         duration: Duration,
-        cold: bool,
+        init_duration: Option<Duration>,
         used_kb: u64,
     ) -> String {
         let ms = duration.as_secs_f64() * 1000.0;
@@ -696,8 +806,9 @@ impl Env {
             "REPORT RequestId: {request_id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {mem} MB\t",
             spec.memory_mb
         );
-        if cold {
-            report.push_str(&format!("Init Duration: {ms:.2} ms\t"));
+        if let Some(init) = init_duration {
+            let init_ms = init.as_secs_f64() * 1000.0;
+            report.push_str(&format!("Init Duration: {init_ms:.2} ms\t"));
         }
         let mut out = format!("START RequestId: {request_id} Version: {}\n", spec.version);
         out.push_str(&self.shared.out.text());
@@ -765,7 +876,9 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
             "environment shutting down",
         );
     };
-    let deadline = now_ms() + job.timeout.as_millis() as u64;
+    let deadline = job
+        .deadline_ms
+        .unwrap_or_else(|| now_ms() + job.timeout.as_millis() as u64);
     *lock(&shared.current) = Some(Current {
         request_id: job.request_id.clone(),
         result: Some(job.result),

@@ -139,6 +139,7 @@ pub fn sweep(root: &Path) -> usize {
             abandoned(&dir, pid, me)
         };
         if gone && std::fs::remove_dir_all(&dir).is_ok() {
+            super::cache::forget_bytecode_of(&dir);
             removed += 1;
         }
     }

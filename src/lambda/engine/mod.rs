@@ -85,6 +85,7 @@ pub const RUNTIMES: &[&str] = &[
     "ruby3.2",
     "ruby3.3",
     "ruby3.4",
+    "ruby4.0",
     "provided",
     "provided.al2",
     "provided.al2023",
@@ -398,7 +399,8 @@ impl LambdaEngine {
     fn runtime_dir(&self) -> LambdaResult<PathBuf> {
         self.runtime_dir
             .get_or_init(|| {
-                let dir = self.data_dir.join("runtime");
+                let dir = super::runtime::bootstraps_dir()
+                    .unwrap_or_else(|| self.data_dir.join("runtime"));
                 write_bootstraps(&dir)
                     .map(|_| dir)
                     .map_err(|e| e.to_string())
@@ -628,6 +630,7 @@ impl Drop for LambdaEngine {
             pool.kill_all();
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        super::cache::forget_bytecode_of(&self.data_dir);
     }
 }
 

@@ -2,9 +2,8 @@
 //! start-up time and memory, beside a no-op HTTP server measured by the same client in the
 //! same run (the ceiling that the machine and the client allow).
 
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -20,7 +19,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
 
+mod child;
 mod durable;
+use child::{remove_child_binary, start_child, start_child_with};
 mod fresh;
 mod lambda;
 
@@ -591,70 +592,18 @@ fn rss_bytes(pid: u32) -> io::Result<u64> {
         .ok_or_else(|| io_err("no VmRSS"))
 }
 
-/// Start this binary as a server on a free port; returns the child, its address and the time
-/// from spawn until its health endpoint answered 200.
-async fn start_child() -> io::Result<(Child, SocketAddr, Duration)> {
-    start_child_with(&[]).await
-}
-
-async fn start_child_with(extra: &[&str]) -> io::Result<(Child, SocketAddr, Duration)> {
-    let exe = std::env::current_exe()?;
-    let t0 = Instant::now();
-    let mut child = Command::new(exe)
-        .args(["--port", "0", "--log-level", "info"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stderr = child.stderr.take().ok_or_else(|| io_err("no stderr"))?;
-    let addr = tokio::task::spawn_blocking(move || -> io::Result<SocketAddr> {
-        let mut lines = BufReader::new(stderr).lines();
-        for line in lines.by_ref() {
-            let line = line?;
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let a = rest.split_whitespace().next().unwrap_or("");
-                let addr = a.parse().map_err(io_err)?;
-                // Keep draining so the child never blocks on a full pipe.
-                std::thread::spawn(move || for _ in lines {});
-                return Ok(addr);
-            }
-        }
-        Err(io_err("child exited before listening"))
-    })
-    .await
-    .map_err(io_err)??;
-    loop {
-        if let Ok(stream) = TcpStream::connect(addr).await {
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(io_err)?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            let req = Request::get("/_fogbank/health")
-                .header("host", addr.to_string())
-                .body(Full::new(Bytes::new()))
-                .map_err(io_err)?;
-            if let Ok(res) = sender.send_request(req).await
-                && res.status().as_u16() == 200
-            {
-                return Ok((child, addr, t0.elapsed()));
-            }
-        }
-        if t0.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            return Err(io_err("child never became healthy"));
-        }
-        tokio::time::sleep(Duration::from_micros(200)).await;
-    }
-}
-
 fn verdict(ok: bool) -> &'static str {
     if ok { "ok" } else { "MISSED" }
 }
 
 /// Run every measurement and print the table.
 pub async fn run(args: BenchArgs) -> io::Result<()> {
+    let result = run_all(args).await;
+    remove_child_binary();
+    result
+}
+
+async fn run_all(args: BenchArgs) -> io::Result<()> {
     let duration = Duration::from_secs(args.duration_secs.max(1));
     let body_text = "x".repeat(args.message_size);
     let n = args.connections.max(2);

@@ -12,11 +12,13 @@
 //! - [`contain`]: every process a handler starts is found and killed (subreaper, markers,
 //!   parent-death signal).
 //! - [`code`]: zips unpacked per CodeSha256 within AWS's size limits, hot-reload directories.
+//! - [`java`]: Java functions: JVM discovery, fogbank's Java runtime client (built once per JVM
+//!   version into the cache), AWS's classpath and JVM flags.
 //! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
 //! - [`cache`]: the per-user cache dir (compiled runtime clients, bytecode) kept across runs.
 //! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
-//! - `bootstrap/`: the embedded Python and Node.js runtime clients.
+//! - `bootstrap/`: the embedded Python, Node.js and Java runtime clients.
 
 pub mod api_guard;
 pub mod cache;
@@ -25,6 +27,7 @@ pub mod contain;
 pub mod engine;
 pub mod error;
 pub mod esm;
+pub mod java;
 pub mod layers;
 pub mod limits;
 pub mod memory;

@@ -155,7 +155,20 @@ final class Mapper {
             if (p.getter == null && p.field == null && p.setters.isEmpty()) {
                 continue;
             }
-            b.byJson.put(jsonName(c, p.name), p);
+            // Two bean names can meet under one JSON name (SNSRecord's getSNS and setSns).
+            String json = jsonName(c, p.name);
+            Prop seen = b.byJson.get(json);
+            if (seen == null) {
+                b.byJson.put(json, p);
+            } else {
+                if (seen.getter == null) {
+                    seen.getter = p.getter;
+                }
+                if (seen.field == null) {
+                    seen.field = p.field;
+                }
+                seen.setters.addAll(p.setters);
+            }
         }
         BEANS.put(c, b);
         return b;

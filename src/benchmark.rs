@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::config::Config;
 
 mod durable;
+mod java;
 mod lambda;
 
 /// Options of `fogbank bench`.
@@ -738,6 +739,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let mut send1 = closed_loop(server.addr, 1, duration, "SendMessage", send_body.clone()).await?;
     let signed = fan_out(server.addr, n, duration, &body_text, 4, false, "signed").await?;
     let lambda_figures = lambda::measure(server.addr).await?;
+    let java_figures = java::measure(server.addr).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
     if let Some(d) = durable_server {
@@ -978,6 +980,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
             "-"
         );
     }
+    java::print(&java_figures);
     if durable_figures.is_some() {
         let frac = durable_frac;
         println!(

@@ -794,14 +794,20 @@ fn the_runtime_client_is_built_once_per_jvm_into_the_cache() {
         uuid::Uuid::new_v4().simple()
     ));
     let dir = fogbank::lambda::java::client_classes(&root, &jvm).expect("built");
-    assert!(dir.starts_with(&root) && dir.join("fogbank/lambda/Main.class").is_file());
+    assert!(dir.starts_with(&root) && dir.join("client.jar").is_file());
+    if jvm.major >= 13 {
+        assert!(
+            dir.join("client.jsa").is_file(),
+            "the CDS archive of the training run"
+        );
+    }
     assert!(
         dir.file_name()
             .is_some_and(|n| n.to_string_lossy().contains(&jvm.version)),
         "keyed by the JVM's version: {}",
         dir.display()
     );
-    let built_at = std::fs::metadata(dir.join("fogbank/lambda/Main.class"))
+    let built_at = std::fs::metadata(dir.join("client.jar"))
         .and_then(|m| m.modified())
         .expect("mtime");
     // Kept: a second server (or call) uses it as it is; no temporary directories are left.
@@ -809,7 +815,7 @@ fn the_runtime_client_is_built_once_per_jvm_into_the_cache() {
         fogbank::lambda::java::client_classes(&root, &jvm),
         Ok(dir.clone())
     );
-    let again = std::fs::metadata(dir.join("fogbank/lambda/Main.class"))
+    let again = std::fs::metadata(dir.join("client.jar"))
         .and_then(|m| m.modified())
         .expect("mtime");
     assert_eq!(built_at, again);

@@ -9,7 +9,9 @@
 //!   (`<cache>/java/client-<jvm version>-<hash of the sources>`), built in a temporary
 //!   directory and renamed into place so that two servers compiling at once are both safe.
 //!   It targets Java 8 bytecode (`--release 8`): string concatenation without
-//!   `invokedynamic`, which is measurably faster at JVM start.
+//!   `invokedynamic`, which is measurably faster at JVM start. It is kept as a jar with, on
+//!   JDK 13 and later, a dynamic class-data sharing archive made by one training run
+//!   (`Train.java`), which takes about a third off the client's share of a cold start.
 //! - The customer classpath is AWS's: the code directory (a fat jar's zip is unpacked there),
 //!   its `lib/*.jar`, then the layers' `java/lib/*.jar` (merged by name as layers merge into
 //!   `/opt`, in lexical order).
@@ -28,8 +30,12 @@ use sha2::{Digest, Sha256};
 use super::runtime::{EnvSpec, lock};
 
 const MAIN_CLASS: &str = "fogbank.lambda.Main";
-/// A file every complete build of the client has.
-const MARKER: &str = "fogbank/lambda/Main.class";
+/// The client's classes, in a jar (class-data sharing archives only classes from jars); every
+/// complete build has it.
+const MARKER: &str = "client.jar";
+/// The JVM's dynamic class-data sharing archive of the client (JDK 13 and later), made by one
+/// training run right after the build; cold starts map its classes instead of loading them.
+const ARCHIVE: &str = "client.jsa";
 
 /// The runtime client's sources, embedded.
 pub const CLIENT_SOURCES: &[(&str, &str)] = &[
@@ -43,6 +49,7 @@ pub const CLIENT_SOURCES: &[(&str, &str)] = &[
     ("Json.java", include_str!("bootstrap/java/Json.java")),
     ("Main.java", include_str!("bootstrap/java/Main.java")),
     ("Mapper.java", include_str!("bootstrap/java/Mapper.java")),
+    ("Train.java", include_str!("bootstrap/java/Train.java")),
 ];
 
 /// An installed JVM.
@@ -305,7 +312,7 @@ pub fn client_classes(root: &Path, jvm: &Jvm) -> Result<PathBuf, String> {
     std::fs::create_dir_all(root).map_err(|e| format!("{}: {e}", root.display()))?;
     let tmp = root.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
     let result = compile(&javac, javac_major, jvm.major, &tmp).and_then(|()| {
-        match std::fs::rename(tmp.join("classes"), &dir) {
+        match std::fs::rename(tmp.join("out"), &dir) {
             Ok(()) => Ok(()),
             // Another server finished the same build first.
             Err(_) if dir.join(MARKER).is_file() => Ok(()),
@@ -313,7 +320,35 @@ pub fn client_classes(root: &Path, jvm: &Jvm) -> Result<PathBuf, String> {
         }
     });
     let _ = std::fs::remove_dir_all(&tmp);
-    result.map(|()| dir)
+    result?;
+    train(jvm, &dir);
+    Ok(dir)
+}
+
+/// One training run of the client (it serves itself an invocation) that leaves the JVM's
+/// dynamic CDS archive beside the jar. Best effort: without it cold starts are only slower.
+fn train(jvm: &Jvm, dir: &Path) {
+    if jvm.major < 13 || dir.join(ARCHIVE).is_file() {
+        return;
+    }
+    let tmp = dir.join(format!("{ARCHIVE}.tmp-{}", uuid::Uuid::new_v4().simple()));
+    let ran = std::process::Command::new(jvm.java())
+        .arg("-XX:+UseSerialGC")
+        .arg("-Xshare:auto")
+        .arg(format!("-XX:ArchiveClassesAtExit={}", tmp.display()))
+        .arg("-cp")
+        .arg(dir.join(MARKER))
+        .arg("fogbank.lambda.Train")
+        .env_remove("JAVA_TOOL_OPTIONS")
+        .env_remove("_JAVA_OPTIONS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if ran.is_ok() && tmp.is_file() && std::fs::rename(&tmp, dir.join(ARCHIVE)).is_ok() {
+        return;
+    }
+    let _ = std::fs::remove_file(&tmp);
 }
 
 fn compile(javac: &Path, javac_major: u32, target: u32, tmp: &Path) -> Result<(), String> {
@@ -356,7 +391,7 @@ fn compile(javac: &Path, javac_major: u32, target: u32, tmp: &Path) -> Result<()
             .env_remove("_JAVA_OPTIONS")
             .stdin(Stdio::null());
         match cmd.output() {
-            Ok(o) if o.status.success() => return Ok(()),
+            Ok(o) if o.status.success() => return jar(&tmp.join("classes"), &tmp.join("out")),
             Ok(o) => last = String::from_utf8_lossy(&o.stderr).trim().to_string(),
             Err(e) => last = e.to_string(),
         }
@@ -365,6 +400,36 @@ fn compile(javac: &Path, javac_major: u32, target: u32, tmp: &Path) -> Result<()
         "could not build fogbank's Java runtime client with {}: {last}",
         javac.display()
     ))
+}
+
+/// `classes` packed into `out/client.jar`.
+fn jar(classes: &Path, out: &Path) -> Result<(), String> {
+    use std::io::Write;
+    fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(root, &p, files)?;
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                files.push((rel.to_string_lossy().into_owned(), p.clone()));
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(classes, classes, &mut files).map_err(|e| e.to_string())?;
+    files.sort();
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let f = std::fs::File::create(out.join(MARKER)).map_err(|e| e.to_string())?;
+    let mut w = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, path) in files {
+        let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+        w.start_file(name, opts).map_err(|e| e.to_string())?;
+        w.write_all(&bytes).map_err(|e| e.to_string())?;
+    }
+    w.finish().map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// `dir`'s `*.jar` files by name.
@@ -436,10 +501,21 @@ pub fn flags(runtime: &str, memory_mb: u32, variables: &BTreeMap<String, String>
 pub fn command(spec: &EnvSpec) -> Result<(String, Vec<String>), String> {
     let jvm = select(spec)?;
     let root = super::cache::subdir("java").unwrap_or_else(|| spec.runtime_dir.join("java"));
-    let classes = client_classes(&root, &jvm)?;
+    let client = client_classes(&root, &jvm)?;
     let mut args = flags(&spec.runtime, spec.memory_mb, &spec.variables);
+    let archive = client.join(ARCHIVE);
+    let user_share = ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"]
+        .iter()
+        .filter_map(|k| spec.variables.get(*k))
+        .any(|o| o.contains("SharedArchiveFile") || o.contains("Xshare:off"));
+    if archive.is_file() && !user_share {
+        args.push(format!("-XX:SharedArchiveFile={}", archive.display()));
+        // An archive this JVM cannot use is skipped; say nothing about it in the function's log.
+        args.push("-Xlog:cds=off".into());
+        args.push("-Xlog:cds+dynamic=off".into());
+    }
     args.push("-cp".into());
-    args.push(classes.to_string_lossy().into_owned());
+    args.push(client.join(MARKER).to_string_lossy().into_owned());
     args.push(MAIN_CLASS.into());
     args.push(classpath(&spec.code_dir, &spec.layer_dirs));
     Ok((jvm.java().to_string_lossy().into_owned(), args))

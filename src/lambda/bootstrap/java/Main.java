@@ -141,8 +141,8 @@ public final class Main {
         System.setOut(stdout);
         System.setErr(new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.err), 8192),
                 true, "UTF-8"));
-        String handler = System.getenv("_HANDLER");
-        Api api = new Api(System.getenv("AWS_LAMBDA_RUNTIME_API"));
+        String handler = System.getProperty("fogbank.handler", System.getenv("_HANDLER"));
+        Api api = new Api(System.getProperty("fogbank.api", System.getenv("AWS_LAMBDA_RUNTIME_API")));
         ClassLoader loader = customerLoader(args.length > 0 ? args[0] : "");
         Thread.currentThread().setContextClassLoader(loader);
         Ctx ctx = new Ctx(loader);

@@ -23,6 +23,7 @@ mod child;
 mod durable;
 use child::{remove_child_binary, start_child, start_child_with};
 mod fresh;
+mod java;
 mod lambda;
 
 /// Options of `fogbank bench`.
@@ -678,6 +679,7 @@ async fn run_all(args: BenchArgs) -> io::Result<()> {
     let signed = fan_out(server.addr, n, duration, &body_text, 4, false, "signed").await?;
     let lambda_figures = lambda::measure(server.addr).await?;
     let fresh_figures = fresh::measure().await?;
+    let java_figures = java::measure(server.addr).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
     for d in durable_servers {
@@ -928,6 +930,7 @@ async fn run_all(args: BenchArgs) -> io::Result<()> {
         );
     }
     fresh::print(&fresh_figures);
+    java::print(&java_figures);
     durable::print_pipeline(&durable_rates, durable_lost);
     if let Some(f) = &durable_figures {
         println!(

@@ -12,6 +12,8 @@
 //! - [`contain`]: every process a handler starts is found and killed (subreaper, markers,
 //!   parent-death signal).
 //! - [`code`]: zips unpacked per CodeSha256 within AWS's size limits, hot-reload directories.
+//! - [`java`]: Java functions: JVM discovery, fogbank's Java runtime client (built once per JVM
+//!   version into the cache), AWS's classpath and JVM flags.
 //! - [`layers`]: layer versions, unpacked once and put on the runtimes' search paths.
 //! - [`cache`]: the per-user cache dir (bootstraps, Python bytecode, Node's compile cache,
 //!   interpreter paths) kept across runs.
@@ -19,7 +21,7 @@
 //! - [`ruby`]: the Ruby runtimes' command and gem paths.
 //! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
-//! - `bootstrap/`: the embedded Python, Node.js and Ruby runtime clients.
+//! - `bootstrap/`: the embedded Python, Node.js, Ruby and Java runtime clients.
 
 pub mod api_guard;
 pub mod cache;
@@ -29,6 +31,7 @@ pub mod engine;
 pub mod error;
 pub mod esm;
 pub mod interpreters;
+pub mod java;
 pub mod layers;
 pub mod limits;
 pub mod memory;

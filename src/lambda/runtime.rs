@@ -238,6 +238,9 @@ fn command_for(spec: &EnvSpec) -> Result<(String, Vec<String>), String> {
             resolve_interpreter(name, &["-e", "print RbConfig.ruby"])
         });
     }
+    if rt.starts_with("java") {
+        return super::java::command(spec);
+    }
     if rt.starts_with("provided") || rt == "go1.x" {
         let candidates = std::iter::once(spec.code_dir.join("bootstrap"))
             .chain(spec.layer_dirs.iter().map(|l| l.join("bootstrap")));
@@ -423,7 +426,16 @@ fn pending_bytes(fd: i32) -> i32 {
 impl Env {
     /// Start the runtime process and its Runtime API listener.
     pub async fn start(spec: &EnvSpec) -> Result<Arc<Env>, String> {
-        let (program, args) = command_for(spec)?;
+        // A Java function without a usable JVM still starts an environment, one that fails
+        // its init with the reason (AWS's init-error shape), rather than a service error.
+        let (program, args, init_error) = match command_for(spec) {
+            Ok((program, args)) => (program, args, None),
+            Err(why) if spec.runtime.starts_with("java") => {
+                let (program, args, error) = super::java::unavailable(why);
+                (program, args, Some(error))
+            }
+            Err(why) => return Err(why),
+        };
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
@@ -437,7 +449,7 @@ impl Env {
             label: label.clone(),
             jobs: tokio::sync::Mutex::new(jobs_rx),
             current: Mutex::new(None),
-            init_error: Mutex::new(None),
+            init_error: Mutex::new(init_error),
             out: Arc::new(Output::new(label.clone(), spec.handler_log)),
         });
         let app = runtime_api(shared.clone());

@@ -5,6 +5,7 @@
 //!   with retries, destinations and dead-letter queues).
 //! - [`pool`]: per-version warm pools (LIFO reuse, scale-out cap, 429 at reserved concurrency).
 //! - [`runtime`]: one execution environment = one process group + its own Runtime API listener.
+//! - [`launch`]: what an environment's process starts with: bootstraps, command, environment.
 //! - [`api_guard`]: the Runtime API listeners refuse browsers and foreign host names.
 //! - [`limits`]: bounded reads of what runtimes post (6 MB responses, 413 beyond).
 //! - [`output`]: handler stdout/stderr in bounded pieces, the Tail buffer, `--lambda-log`.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod esm;
 pub mod interpreters;
 pub mod java;
+pub mod launch;
 pub mod layers;
 pub mod limits;
 pub mod memory;

@@ -15,9 +15,10 @@ use serde_json::{Value, json};
 use super::code::{self, Code, HOT_RELOAD_BUCKET};
 use super::error::{LambdaError, LambdaResult};
 use super::esm::Esm;
+use super::launch::write_bootstraps;
 use super::model::*;
 use super::pool::{Capacity, Pool};
-use super::runtime::{EnvSpec, Outcome, lock, write_bootstraps};
+use super::runtime::{EnvSpec, Outcome, lock};
 use super::scratch::DataDir;
 use crate::context::RequestContext;
 use crate::sns::SnsEngine;
@@ -399,7 +400,7 @@ impl LambdaEngine {
     fn runtime_dir(&self) -> LambdaResult<PathBuf> {
         self.runtime_dir
             .get_or_init(|| {
-                let dir = super::runtime::bootstraps_dir()
+                let dir = super::launch::bootstraps_dir()
                     .unwrap_or_else(|| self.data_dir.join("runtime"));
                 write_bootstraps(&dir)
                     .map(|_| dir)

@@ -900,34 +900,17 @@ async fn run_all(args: BenchArgs) -> io::Result<()> {
         format!("<= 400 {}", verdict(per_message <= 400.0))
     );
     for f in &lambda_figures {
-        println!(
-            "{:<44} {:>14.1} {:>18}",
-            format!("{} warm invoke p50 µs (no-op handler)", f.runtime),
-            f.warm_p50_us,
-            format!("<= 1000 {}", verdict(f.warm_p50_us <= 1000.0))
-        );
-        println!(
-            "{:<44} {:>14.1} {:>18}",
-            format!("{} warm invoke p99 µs", f.runtime),
-            f.warm_p99_us,
-            "-"
-        );
-        println!(
-            "{:<44} {:>14.1} {:>18}",
-            format!("{} cold start ms (median of 5)", f.runtime),
-            f.cold_ms,
-            format!(
-                "<= {:.0} {}",
-                f.interpreter_ms + 10.0,
-                verdict(f.cold_ms <= f.interpreter_ms + 10.0)
-            )
-        );
-        println!(
-            "{:<44} {:>14.1} {:>18}",
-            format!("  bare interpreter start-to-exit ms"),
-            f.interpreter_ms,
-            "-"
-        );
+        lambda::RuntimeRows {
+            runtime: f.runtime,
+            warm_note: "no-op handler",
+            p50_us: f.warm_p50_us,
+            p99_us: f.warm_p99_us,
+            cold_ms: f.cold_ms,
+            cold_goal_ms: f.interpreter_ms + 10.0,
+            bare_label: "  bare interpreter start-to-exit ms".into(),
+            bare_ms: f.interpreter_ms,
+        }
+        .print();
     }
     fresh::print(&fresh_figures);
     java::print(&java_figures);

@@ -8,11 +8,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::Request;
 use serde_json::json;
 
-use super::{Conn, io_err, verdict};
+use super::{Conn, io_err};
 use crate::lambda::java;
 
 /// The figures of one Java runtime.
@@ -30,21 +28,6 @@ public class Noop {
     public static Object handle(java.util.Map<String, Object> event) { return null; }
 }
 ";
-
-async fn rest(c: &mut Conn, method: &str, path: &str, body: Bytes) -> io::Result<(u16, Bytes)> {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", &c.host)
-        .header("content-type", "application/json")
-        .body(Full::new(body))
-        .map_err(io_err)?;
-    c.sender.ready().await.map_err(io_err)?;
-    let res = c.sender.send_request(req).await.map_err(io_err)?;
-    let status = res.status().as_u16();
-    let body = res.into_body().collect().await.map_err(io_err)?.to_bytes();
-    Ok((status, body))
-}
 
 /// The no-op handler compiled and zipped (class at the root, as a jar's zip is unpacked).
 fn handler_zip(javac: &Path, dir: &Path) -> io::Result<Vec<u8>> {
@@ -125,19 +108,7 @@ pub async fn measure(addr: std::net::SocketAddr) -> io::Result<Option<JavaFigure
         "Code": {"ZipFile": zip},
         "Environment": {"Variables": {"FOGBANK_JAVA_HOME": jvm.home.to_string_lossy()}},
     });
-    let (status, body) = rest(
-        &mut c,
-        "POST",
-        "/2015-03-31/functions",
-        Bytes::from(create.to_string()),
-    )
-    .await?;
-    if status != 201 {
-        return Err(io_err(format!(
-            "CreateFunction {runtime}: {status} {}",
-            String::from_utf8_lossy(&body)
-        )));
-    }
+    super::lambda::create_function_from(&mut c, &runtime, &create).await?;
     let invoke_path = format!("/2015-03-31/functions/{name}/invocations");
     let config_path = format!("/2015-03-31/functions/{name}/configuration");
     let mut colds = Vec::new();
@@ -147,9 +118,12 @@ pub async fn measure(addr: std::net::SocketAddr) -> io::Result<Option<JavaFigure
             "ROUND": i.to_string(),
             "FOGBANK_JAVA_HOME": jvm.home.to_string_lossy(),
         }}});
-        rest(&mut c, "PUT", &config_path, Bytes::from(env.to_string())).await?;
+        c.rest("PUT", &config_path, Bytes::from(env.to_string()))
+            .await?;
         let t = Instant::now();
-        let (status, body) = rest(&mut c, "POST", &invoke_path, Bytes::from_static(b"{}")).await?;
+        let (status, body) = c
+            .rest("POST", &invoke_path, Bytes::from_static(b"{}"))
+            .await?;
         if status != 200 || body.as_ref() != b"null" {
             return Err(io_err(format!(
                 "Invoke {runtime}: {status} {}",
@@ -161,7 +135,8 @@ pub async fn measure(addr: std::net::SocketAddr) -> io::Result<Option<JavaFigure
     let mut warm = Vec::with_capacity(1000);
     for _ in 0..1000 {
         let t = Instant::now();
-        rest(&mut c, "POST", &invoke_path, Bytes::from_static(b"{}")).await?;
+        c.rest("POST", &invoke_path, Bytes::from_static(b"{}"))
+            .await?;
         warm.push(t.elapsed());
     }
     // The first warm invokes run interpreted code; the figure is the steady state.
@@ -193,29 +168,15 @@ pub fn print(figures: &Option<JavaFigures>) {
         );
         return;
     };
-    println!(
-        "{:<44} {:>14.1} {:>18}",
-        format!("{} warm invoke p50 µs (no-op, after 200)", f.runtime),
-        f.warm_p50_us,
-        format!("<= 1000 {}", verdict(f.warm_p50_us <= 1000.0))
-    );
-    println!(
-        "{:<44} {:>14.1} {:>18}",
-        format!("{} warm invoke p99 µs", f.runtime),
-        f.warm_p99_us,
-        "-"
-    );
-    let goal = f.java_version_ms + 150.0;
-    println!(
-        "{:<44} {:>14.1} {:>18}",
-        format!("{} cold start ms (median of 5)", f.runtime),
-        f.cold_ms,
-        format!("<= {goal:.0} {}", verdict(f.cold_ms <= goal))
-    );
-    println!(
-        "{:<44} {:>14.1} {:>18}",
-        format!("  bare `java -version` ms (Java {})", f.jvm),
-        f.java_version_ms,
-        "-"
-    );
+    super::lambda::RuntimeRows {
+        runtime: &f.runtime,
+        warm_note: "no-op, after 200",
+        p50_us: f.warm_p50_us,
+        p99_us: f.warm_p99_us,
+        cold_ms: f.cold_ms,
+        cold_goal_ms: f.java_version_ms + 150.0,
+        bare_label: format!("  bare `java -version` ms (Java {})", f.jvm),
+        bare_ms: f.java_version_ms,
+    }
+    .print();
 }

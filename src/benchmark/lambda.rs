@@ -21,8 +21,77 @@ pub struct LambdaFigures {
     pub warm_p99_us: f64,
 }
 
+/// One runtime's rows of the table: warm p50 (goal: 1 ms), warm p99, the cold start against
+/// its goal, and the bare start it is compared with.
+pub(super) struct RuntimeRows<'a> {
+    pub runtime: &'a str,
+    /// How the warm invokes were taken, e.g. "no-op handler".
+    pub warm_note: &'a str,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub cold_ms: f64,
+    pub cold_goal_ms: f64,
+    pub bare_label: String,
+    pub bare_ms: f64,
+}
+
+impl RuntimeRows<'_> {
+    pub(super) fn print(&self) {
+        let row = |label: String, value: f64, target: String| {
+            println!("{label:<44} {value:>14.1} {target:>18}");
+        };
+        row(
+            format!("{} warm invoke p50 µs ({})", self.runtime, self.warm_note),
+            self.p50_us,
+            format!("<= 1000 {}", super::verdict(self.p50_us <= 1000.0)),
+        );
+        row(
+            format!("{} warm invoke p99 µs", self.runtime),
+            self.p99_us,
+            "-".into(),
+        );
+        row(
+            format!("{} cold start ms (median of 5)", self.runtime),
+            self.cold_ms,
+            format!(
+                "<= {:.0} {}",
+                self.cold_goal_ms,
+                super::verdict(self.cold_ms <= self.cold_goal_ms)
+            ),
+        );
+        row(self.bare_label.clone(), self.bare_ms, "-".into());
+    }
+}
+
+/// CreateFunction with `create` as the body; an error unless it answers 201.
+pub(super) async fn create_function_from(
+    c: &mut Conn,
+    runtime: &str,
+    create: &serde_json::Value,
+) -> io::Result<()> {
+    let (status, body) = c
+        .rest(
+            "POST",
+            "/2015-03-31/functions",
+            Bytes::from(create.to_string()),
+        )
+        .await?;
+    if status != 201 {
+        return Err(io_err(format!(
+            "CreateFunction {runtime}: {status} {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
+    Ok(())
+}
+
 impl Conn {
-    async fn rest(&mut self, method: &str, path: &str, body: Bytes) -> io::Result<(u16, Bytes)> {
+    pub(super) async fn rest(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Bytes,
+    ) -> io::Result<(u16, Bytes)> {
         let req = Request::builder()
             .method(method)
             .uri(path)
@@ -103,20 +172,7 @@ pub(super) async fn create_function(
         "Handler": if runtime.starts_with("nodejs") { "index.handler" } else { "app.handler" },
         "Code": {"ZipFile": zip},
     });
-    let (status, body) = c
-        .rest(
-            "POST",
-            "/2015-03-31/functions",
-            Bytes::from(create.to_string()),
-        )
-        .await?;
-    if status != 201 {
-        return Err(io_err(format!(
-            "CreateFunction {runtime}: {status} {}",
-            String::from_utf8_lossy(&body)
-        )));
-    }
-    Ok(())
+    create_function_from(c, runtime, &create).await
 }
 
 /// Invoke `name` once; the wall-clock milliseconds.

@@ -182,18 +182,23 @@ impl SqsEngine {
         });
     }
 
+    /// The queue a task's `SourceArn` names.
+    fn move_source(&self, arn: Option<String>) -> SqsResult<Arc<crate::sqs::engine::Queue>> {
+        let arn = require(arn, "SourceArn")?;
+        self.queue_by_arn(&arn).ok_or_else(|| {
+            SqsError::new(
+                SqsErrorCode::ResourceNotFound,
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
+        })
+    }
+
     pub fn start_message_move_task(
         self: &Arc<Self>,
         _ctx: &RequestContext,
         input: StartMessageMoveTaskInput,
     ) -> SqsResult<StartMessageMoveTaskOutput> {
-        let source_arn = require(input.source_arn, "SourceArn")?;
-        let source = self.queue_by_arn(&source_arn).ok_or_else(|| {
-            SqsError::new(
-                SqsErrorCode::ResourceNotFound,
-                "The resource that you specified for the SourceArn parameter doesn't exist.",
-            )
-        })?;
+        let source = self.move_source(input.source_arn)?;
         if !self.is_dead_letter_queue(&source) {
             return Err(SqsError::invalid_value(
                 "Source queue must be configured as a Dead Letter Queue.",
@@ -341,13 +346,7 @@ impl SqsEngine {
         _ctx: &RequestContext,
         input: ListMessageMoveTasksInput,
     ) -> SqsResult<ListMessageMoveTasksOutput> {
-        let source_arn = require(input.source_arn, "SourceArn")?;
-        let source = self.queue_by_arn(&source_arn).ok_or_else(|| {
-            SqsError::new(
-                SqsErrorCode::ResourceNotFound,
-                "The resource that you specified for the SourceArn parameter doesn't exist.",
-            )
-        })?;
+        let source = self.move_source(input.source_arn)?;
         let max = int_param(
             "MaxResults",
             input.max_results,

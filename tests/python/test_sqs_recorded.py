@@ -116,7 +116,7 @@ def test_trace_header_from_x_amzn_trace_id(sqs, queue_name):
         sqs.send_message(QueueUrl=url, MessageBody="traced")
     finally:
         sqs.meta.events.unregister("before-sign.sqs.SendMessage", add_header)
-    (m,) = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"]
+    (m,) = sqs.receive_message(QueueUrl=url, AttributeNames=["AWSTraceHeader"])["Messages"]
     assert m["Attributes"] == {"AWSTraceHeader": trace}
 
 

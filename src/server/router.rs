@@ -56,6 +56,10 @@ impl AppState {
 
     pub(super) fn build(config: Config, store: Option<crate::store::Store>) -> Arc<Self> {
         let sqs = SqsEngine::new(config.clock.clone());
+        match crate::sqs::engine::EndpointStrategy::from_env() {
+            Ok(strategy) => sqs.set_endpoint_strategy(strategy),
+            Err(e) => tracing::warn!("{e}; queue URLs keep the default (off)"),
+        }
         let sns = SnsEngine::new(
             config.clock.clone(),
             sqs.clone(),
@@ -556,7 +560,15 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     if let Some(target) = target {
         let reply = match target.strip_prefix("AmazonSQS.") {
             Some(action) => {
-                sqs_codec::handle(&state.sqs, &ctx, action, Params::Json(body), &rid).await
+                sqs_codec::handle_traced(
+                    &state.sqs,
+                    &ctx,
+                    action,
+                    Params::Json(body),
+                    &rid,
+                    header_str(&parts.headers, "x-amzn-trace-id"),
+                )
+                .await
             }
             None => sqs_codec::error_reply(
                 Protocol::Json,
@@ -602,9 +614,18 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
         k => !is_auth_param(k),
     });
+    // A queue URL's path: `/<account>/<name>` or `/queue/<region>/<account>/<name>`.
+    let queue_path = path.trim_matches('/').contains('/');
     let Some(action) = action.filter(|a| !a.is_empty()) else {
         if parts.method == Method::GET && path == "/" {
             return fogbank_health(&state);
+        }
+        if queue_path {
+            // What AWS answers a queue URL asked nothing (test_get_without_query_returns_unknown_operation).
+            return to_response(
+                Reply::xml(404, "<UnknownOperationException/>".to_string()),
+                &rid,
+            );
         }
         let err = SqsError::new(
             SqsErrorCode::MissingAction,
@@ -625,12 +646,33 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     };
     match service {
         "sqs" => {
-            // Old SDKs post to the queue URL and may leave QueueUrl out.
-            if !pairs.iter().any(|(k, _)| k == "QueueUrl") && path.trim_matches('/').contains('/') {
-                pairs.push(("QueueUrl".to_string(), path.to_string()));
+            if queue_path && matches!(action.as_str(), "CreateQueue" | "ListQueues") {
+                // Actions of the service endpoint, not of a queue (test_get_create_queue_fails).
+                let err = SqsError::new(
+                    SqsErrorCode::InvalidAction,
+                    format!("The action {action} is not valid for this endpoint."),
+                );
+                return respond(
+                    sqs_codec::error_reply(Protocol::Query, &err, &rid),
+                    &rid,
+                    "sqs",
+                    &action,
+                );
             }
-            let reply =
-                sqs_codec::handle(&state.sqs, &ctx, &action, Params::Query(pairs), &rid).await;
+            // Old SDKs and plain GETs address the queue URL and may leave QueueUrl out; the
+            // host is kept, as it may tell the queue's region.
+            if queue_path && !pairs.iter().any(|(k, _)| k == "QueueUrl") {
+                pairs.push(("QueueUrl".to_string(), format!("http://{}{path}", ctx.host)));
+            }
+            let reply = sqs_codec::handle_traced(
+                &state.sqs,
+                &ctx,
+                &action,
+                Params::Query(pairs),
+                &rid,
+                header_str(&parts.headers, "x-amzn-trace-id"),
+            )
+            .await;
             respond(reply, &rid, "sqs", &action)
         }
         "sns" => {

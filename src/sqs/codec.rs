@@ -182,8 +182,25 @@ pub async fn handle(
     params: Params,
     request_id: &str,
 ) -> Reply {
+    handle_traced(engine, ctx, action, params, request_id, None).await
+}
+
+/// [`handle`] for a request that carried an X-Ray `X-Amzn-Trace-Id` header: a message sent
+/// without an `AWSTraceHeader` system attribute gets the header's value as one, as on AWS.
+pub async fn handle_traced(
+    engine: &Arc<SqsEngine>,
+    ctx: &RequestContext,
+    action: &str,
+    params: Params,
+    request_id: &str,
+    trace_header: Option<&str>,
+) -> Reply {
     let protocol = params.protocol();
-    let result = dispatch(engine, ctx, action, &params).await;
+    let result = match (action, trace_header) {
+        ("SendMessage", Some(t)) => traced_send(engine, ctx, &params, t),
+        ("SendMessageBatch", Some(t)) => traced_batch(engine, ctx, &params, t),
+        _ => dispatch(engine, ctx, action, &params).await,
+    };
     match result {
         Ok(rendered) => rendered.into_reply(protocol, action, request_id),
         Err(e) => error_reply(protocol, &e, request_id),
@@ -262,6 +279,44 @@ impl Rendered {
             }
         }
     }
+}
+
+/// The `AWSTraceHeader` system attribute a trace header gives, unless one was sent.
+fn add_trace(system: &mut MessageAttributes, trace: &str) {
+    if !trace.is_empty() && !system.contains_key("AWSTraceHeader") {
+        system.insert(
+            "AWSTraceHeader".to_string(),
+            MessageAttributeValue {
+                data_type: "String".to_string(),
+                string_value: Some(trace.to_string()),
+                ..Default::default()
+            },
+        );
+    }
+}
+
+fn traced_send(
+    engine: &SqsEngine,
+    ctx: &RequestContext,
+    p: &Params,
+    trace: &str,
+) -> SqsResult<Rendered> {
+    let mut input: SendMessageInput = decode("SendMessage", p)?;
+    add_trace(&mut input.message_system_attributes, trace);
+    out(engine.send_message(ctx, input)?)
+}
+
+fn traced_batch(
+    engine: &SqsEngine,
+    ctx: &RequestContext,
+    p: &Params,
+    trace: &str,
+) -> SqsResult<Rendered> {
+    let mut input: SendMessageBatchInput = decode("SendMessageBatch", p)?;
+    for e in &mut input.entries {
+        add_trace(&mut e.message_system_attributes, trace);
+    }
+    out(engine.send_message_batch(ctx, input)?)
 }
 
 async fn dispatch(

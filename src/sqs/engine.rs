@@ -4,13 +4,12 @@
 //! The engine knows nothing of HTTP or wire formats. Each queue sits behind its own short-held
 //! mutex; the registry is a `DashMap` whose guards are never held across an `.await`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
@@ -19,7 +18,7 @@ use super::error::{SqsError, SqsErrorCode, SqsResult};
 use super::md5;
 use super::model::*;
 use super::queue::{HandleKey, HandleOutcome, MessageExtra, QueueState, Received, StoredMessage};
-use crate::arn::{self, parse_arn, parse_queue_url};
+use crate::arn::{self, parse_arn};
 use crate::clock::{Clock, Millis};
 use crate::context::RequestContext;
 
@@ -120,6 +119,8 @@ pub struct SqsEngine {
     /// ReceiveMessage calls parked in a long poll right now (see `waiting_receives`).
     waiting: std::sync::atomic::AtomicUsize,
     shutdown_notify: Notify,
+    /// How queue URLs are worded (`urls::EndpointStrategy`).
+    endpoint_strategy: AtomicU8,
 }
 
 fn key(account: &str, region: &str, name: &str) -> String {
@@ -210,11 +211,13 @@ fn validate_attributes(attrs: &MessageAttributes, system: bool) -> SqsResult<usi
             }
         } else {
             let lower = name.to_ascii_lowercase();
+            // Letters and digits of any script (AWS took `attr.1øßä`:
+            // test_send_message_with_invalid_string_attributes).
             if name.is_empty()
-                || name.len() > 256
+                || name.chars().count() > 256
                 || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
                 || name.starts_with('.')
                 || name.ends_with('.')
                 || name.contains("..")
@@ -264,11 +267,12 @@ fn validate_attributes(attrs: &MessageAttributes, system: bool) -> SqsResult<usi
                         )));
                     }
                 };
+                // Unlike a body's (InvalidMessageContents), an attribute's bad characters are
+                // an InvalidParameterValue (test_invalid_string_attributes_cause_invalid_parameter_value_error).
                 if !s.chars().all(valid_body_char) {
-                    return Err(SqsError::new(
-                        SqsErrorCode::InvalidMessageContents,
-                        format!("Message ({kind}) attribute '{name}' contains invalid characters."),
-                    ));
+                    return Err(SqsError::invalid_value(format!(
+                        "Message ({kind}) attribute '{name}' contains invalid characters."
+                    )));
                 }
                 if base == "Number" && !is_sqs_number(s) {
                     return Err(SqsError::invalid_value(format!(
@@ -288,15 +292,20 @@ fn is_sqs_number(s: &str) -> bool {
     !t.is_empty() && t.len() <= 100 && t.parse::<f64>().is_ok_and(|f| f.is_finite())
 }
 
-/// Does `name` match one of the requested MessageAttributeNames (`All`, `.*`, `prefix.*`, exact)?
+/// Whether a MessageAttributeNames entry asks for every attribute (`All`, `*`, `.*`).
+fn requests_all(r: &str) -> bool {
+    matches!(r, "All" | "*" | ".*")
+}
+
+/// Does `name` match one of the requested MessageAttributeNames (all, exact, or `prefix.*`,
+/// a plain prefix: `Hel.*` matches `Hello` and `Help.Me`, as AWS recorded in
+/// test_receive_message_message_attribute_names_filters)?
 fn attribute_requested(requested: &[String], name: &str) -> bool {
     requested.iter().any(|r| {
-        r == "All"
-            || r == ".*"
+        requests_all(r)
             || r == name
-            || r.strip_suffix(".*").is_some_and(|p| {
-                name.len() > p.len() && name.starts_with(p) && name.as_bytes()[p.len()] == b'.'
-            })
+            || r.strip_suffix(".*")
+                .is_some_and(|p| !p.is_empty() && name.starts_with(p))
     })
 }
 
@@ -320,6 +329,7 @@ impl SqsEngine {
             shutting_down: AtomicBool::new(false),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             shutdown_notify: Notify::new(),
+            endpoint_strategy: AtomicU8::new(0),
         })
     }
 
@@ -361,21 +371,6 @@ impl SqsEngine {
             }
             tasks.clear();
         }
-    }
-
-    /// Find a queue by its URL within the request's region.
-    pub fn resolve(&self, ctx: &RequestContext, queue_url: Option<&str>) -> SqsResult<Arc<Queue>> {
-        let url = require(queue_url, "QueueUrl")?;
-        let (account, name) = parse_queue_url(url).ok_or_else(|| {
-            SqsError::new(
-                SqsErrorCode::InvalidAddress,
-                format!("The address {url} is not valid for this endpoint."),
-            )
-        })?;
-        self.queues
-            .get(&key(account, &ctx.region, name))
-            .map(|q| q.clone())
-            .ok_or_else(SqsError::queue_does_not_exist)
     }
 
     /// Find a queue by ARN.
@@ -456,6 +451,10 @@ impl SqsEngine {
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
             ));
         }
+        // A standard queue does not know the attribute, even set to false.
+        if !wants_fifo && input.attributes.contains_key("FifoQueue") {
+            return Err(SqsError::invalid_attribute_name("FifoQueue"));
+        }
         let mut attrs = QueueAttributes::default();
         attrs.apply_all(&input.attributes, true)?;
         if input.tags.len() > 50 {
@@ -475,7 +474,7 @@ impl SqsEngine {
                 ));
             }
             return Ok(QueueUrlOutput {
-                queue_url: existing.url(&ctx.host),
+                queue_url: self.url_of(&existing, &ctx.host),
             });
         }
         let now = self.now();
@@ -505,7 +504,7 @@ impl SqsEngine {
             state: Mutex::new(state),
             notify: Notify::new(),
         });
-        let url = queue.url(&ctx.host);
+        let url = self.url_of(&queue, &ctx.host);
         // A concurrent create of the same name may have won; both callers get the same URL.
         if let dashmap::Entry::Vacant(slot) = self.queues.entry(k) {
             self.journal_new_queue(&queue);
@@ -527,7 +526,7 @@ impl SqsEngine {
         self.queues
             .get(&key(&account, &ctx.region, &name))
             .map(|q| QueueUrlOutput {
-                queue_url: q.url(&ctx.host),
+                queue_url: self.url_of(&q, &ctx.host),
             })
             .ok_or_else(SqsError::queue_does_not_exist)
     }
@@ -544,6 +543,7 @@ impl SqsEngine {
     }
 
     fn page(
+        &self,
         names: Vec<Arc<Queue>>,
         max_results: Option<i64>,
         next_token: Option<String>,
@@ -581,7 +581,7 @@ impl SqsEngine {
                     .map(|q| URL_SAFE_NO_PAD.encode(q.name.as_bytes()))
             })
             .flatten();
-        Ok((rest.iter().map(|q| q.url(host)).collect(), token))
+        Ok((rest.iter().map(|q| self.url_of(q, host)).collect(), token))
     }
 
     pub fn list_queues(
@@ -596,7 +596,7 @@ impl SqsEngine {
             .filter(|q| q.name.starts_with(&prefix))
             .collect();
         let (queue_urls, next_token) =
-            Self::page(queues, input.max_results, input.next_token, &ctx.host)?;
+            self.page(queues, input.max_results, input.next_token, &ctx.host)?;
         Ok(ListQueuesOutput {
             queue_urls,
             next_token,
@@ -761,7 +761,13 @@ impl SqsEngine {
                 validate_token("MessageGroupId", g)?;
             }
         }
-        let delay_ms = u64::try_from(delay.unwrap_or(i64::from(queue_delay))).unwrap_or(0) * 1000;
+        // A FIFO queue takes no per-message delay (0 is accepted and means "the queue's").
+        let delay = if fifo {
+            i64::from(queue_delay)
+        } else {
+            delay.unwrap_or(i64::from(queue_delay))
+        };
+        let delay_ms = u64::try_from(delay).unwrap_or(0) * 1000;
         let needs_extra = !fields.message_attributes.is_empty()
             || !fields.message_system_attributes.is_empty()
             || fields.message_group_id.is_some()
@@ -1050,7 +1056,7 @@ impl SqsEngine {
             && !attribute_names.is_empty()
             && !e.attributes.is_empty()
         {
-            let all = attribute_names.iter().any(|n| n == "All" || n == ".*");
+            let all = attribute_names.iter().any(|n| requests_all(n));
             if all {
                 message_attributes = e.attributes.clone();
                 md5_of_message_attributes = e.md5_of_attributes.clone();
@@ -1300,7 +1306,15 @@ impl SqsEngine {
     /// already gone is not an error, as on AWS.
     fn delete_one(&self, q: &Queue, handle: Option<&str>, now: Millis) -> SqsResult<bool> {
         let (seq, generation) = Self::decode_handle(q, handle)?;
-        Ok(q.lock().delete(seq, generation, now) == HandleOutcome::Done)
+        match q.lock().delete(seq, generation, now) {
+            HandleOutcome::Done => Ok(true),
+            HandleOutcome::Expired => Err(SqsError::invalid_parameter(
+                "ReceiptHandle",
+                handle.unwrap_or_default(),
+                "The receipt handle has expired.",
+            )),
+            HandleOutcome::NotInFlight | HandleOutcome::BeyondVisibilityLimit => Ok(false),
+        }
     }
 
     /// After deletes: removing a FIFO group's in-flight head may make the next message of the
@@ -1374,11 +1388,13 @@ impl SqsEngine {
                 }
                 Ok(())
             }
-            HandleOutcome::NotInFlight => Err(SqsError::invalid_parameter(
-                "ReceiptHandle",
-                handle.unwrap_or_default(),
-                "Message does not exist or is not available for visibility timeout change.",
-            )),
+            HandleOutcome::NotInFlight | HandleOutcome::Expired => {
+                Err(SqsError::invalid_parameter(
+                    "ReceiptHandle",
+                    handle.unwrap_or_default(),
+                    "Message does not exist or is not available for visibility timeout change.",
+                ))
+            }
             HandleOutcome::BeyondVisibilityLimit => Err(SqsError::invalid_parameter(
                 "VisibilityTimeout",
                 &vt.to_string(),
@@ -1491,133 +1507,6 @@ impl SqsEngine {
         Ok(ListQueueTagsOutput { tags })
     }
 
-    pub fn add_permission(&self, ctx: &RequestContext, input: AddPermissionInput) -> SqsResult<()> {
-        let q = self.resolve(ctx, input.queue_url.as_deref())?;
-        let label = require(input.label, "Label")?;
-        if input.aws_account_ids.is_empty() {
-            return Err(SqsError::missing_parameter("AWSAccountId"));
-        }
-        if input.actions.is_empty() {
-            return Err(SqsError::missing_parameter("ActionName"));
-        }
-        if !valid_batch_id(&label) {
-            return Err(SqsError::invalid_parameter(
-                "Label",
-                &label,
-                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
-            ));
-        }
-        const ACTIONS: &[&str] = &[
-            "*",
-            "SendMessage",
-            "ReceiveMessage",
-            "DeleteMessage",
-            "ChangeMessageVisibility",
-            "GetQueueAttributes",
-            "GetQueueUrl",
-            "ListDeadLetterSourceQueues",
-            "PurgeQueue",
-            "ListQueueTags",
-        ];
-        for a in &input.actions {
-            if !ACTIONS.contains(&a.as_str()) {
-                return Err(SqsError::invalid_parameter(
-                    "ActionName",
-                    a,
-                    "Please refer to the appropriate WSDL for a list of valid actions.",
-                ));
-            }
-        }
-        let mut state = q.lock();
-        let mut policy: Value = match &state.attributes.policy {
-            Some(p) => serde_json::from_str(p).unwrap_or_else(|_| json!({})),
-            None => {
-                json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn), "Statement": []})
-            }
-        };
-        let statements = policy
-            .as_object_mut()
-            .map(|o| o.entry("Statement").or_insert_with(|| json!([])));
-        let Some(Value::Array(statements)) = statements else {
-            return Err(SqsError::invalid_value(
-                "The queue policy is not a valid JSON map.",
-            ));
-        };
-        if statements
-            .iter()
-            .any(|s| s.get("Sid").and_then(Value::as_str) == Some(label.as_str()))
-        {
-            return Err(SqsError::invalid_parameter(
-                "Label",
-                &label,
-                "Already exists.",
-            ));
-        }
-        let principals: Vec<Value> = input
-            .aws_account_ids
-            .iter()
-            .map(|a| Value::String(format!("arn:aws:iam::{a}:root")))
-            .collect();
-        let actions: Vec<Value> = input
-            .actions
-            .iter()
-            .map(|a| Value::String(format!("SQS:{a}")))
-            .collect();
-        let one_or_many = |mut v: Vec<Value>| {
-            if v.len() == 1 {
-                v.remove(0)
-            } else {
-                Value::Array(v)
-            }
-        };
-        statements.push(json!({
-            "Sid": label,
-            "Effect": "Allow",
-            "Principal": {"AWS": one_or_many(principals)},
-            "Action": one_or_many(actions),
-            "Resource": q.arn,
-        }));
-        state.attributes.policy = Some(policy.to_string());
-        state.last_modified_ms = self.now();
-        self.journal_queue(&q, &state);
-        Ok(())
-    }
-
-    pub fn remove_permission(
-        &self,
-        ctx: &RequestContext,
-        input: RemovePermissionInput,
-    ) -> SqsResult<()> {
-        let q = self.resolve(ctx, input.queue_url.as_deref())?;
-        let label = require(input.label, "Label")?;
-        let mut state = q.lock();
-        let not_found =
-            || SqsError::invalid_parameter("Label", &label, "can't find label on existing policy.");
-        // Without any policy AWS answers more briefly (test_sqs_permission_lifecycle).
-        let mut policy: Value = state
-            .attributes
-            .policy
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-            .ok_or_else(|| SqsError::invalid_parameter("Label", &label, "can't find label."))?;
-        let Some(Value::Array(statements)) = policy.get_mut("Statement") else {
-            return Err(not_found());
-        };
-        let before = statements.len();
-        statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(label.as_str()));
-        if statements.len() == before {
-            return Err(not_found());
-        }
-        state.attributes.policy = if statements.is_empty() {
-            None
-        } else {
-            Some(policy.to_string())
-        };
-        state.last_modified_ms = self.now();
-        self.journal_queue(&q, &state);
-        Ok(())
-    }
-
     pub fn list_dead_letter_source_queues(
         &self,
         ctx: &RequestContext,
@@ -1636,7 +1525,7 @@ impl SqsEngine {
             })
             .collect();
         let (queue_urls, next_token) =
-            Self::page(sources, input.max_results, input.next_token, &ctx.host)?;
+            self.page(sources, input.max_results, input.next_token, &ctx.host)?;
         Ok(ListDeadLetterSourceQueuesOutput {
             queue_urls,
             next_token,
@@ -1715,3 +1604,6 @@ mod durable;
 use durable::MovedOut;
 mod move_tasks;
 use move_tasks::MoveTask;
+mod permissions;
+mod urls;
+pub use urls::{EndpointStrategy, QueueRef};

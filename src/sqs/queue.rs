@@ -281,6 +281,9 @@ pub enum HandleOutcome {
     Done,
     /// The message is gone or no longer in flight.
     NotInFlight,
+    /// FIFO: the message is still stored but the handle's receive is over (it timed out, or
+    /// the message was received again).
+    Expired,
     /// The new timeout would keep the message invisible for more than 12 h since its receive.
     BeyondVisibilityLimit,
 }
@@ -506,7 +509,15 @@ impl QueueState {
                 && !m.in_ready
             {
                 m.in_ready = true;
-                self.ready.push_back(seq);
+                if m.receive_count > 0 {
+                    // A message back from a receive (timed out, or visibility set to 0) comes
+                    // before those sent after it, as on AWS (test_inflight_message_requeue).
+                    // It is old, so this lands near the front, where inserting is cheap.
+                    let at = self.ready.partition_point(|s| *s < seq);
+                    self.ready.insert(at, seq);
+                } else {
+                    self.ready.push_back(seq);
+                }
             }
         }
         // Deleted messages leave stale timers behind; rebuild when they dominate.
@@ -738,7 +749,7 @@ impl QueueState {
             return HandleOutcome::NotInFlight;
         };
         if self.fifo() && (m.generation != generation || !m.in_flight(now)) {
-            return HandleOutcome::NotInFlight;
+            return HandleOutcome::Expired;
         }
         self.remove(seq, true);
         self.debug_audit(now);
@@ -787,11 +798,14 @@ impl QueueState {
         HandleOutcome::Done
     }
 
-    /// Drop every message.
+    /// Drop every message, and the FIFO deduplication record with them (a message sent
+    /// after a purge is not a duplicate: test_purge_queue_clears_fifo_deduplication_cache).
     pub fn purge(&mut self) {
         if let Some(j) = &self.journal {
-            j.purge(false);
+            j.purge(true);
         }
+        self.dedup.clear();
+        self.dedup_expiry.clear();
         self.messages.clear();
         self.ready.clear();
         self.timers.clear();

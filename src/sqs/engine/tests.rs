@@ -2423,8 +2423,13 @@ fn attribute_name_filters_match_prefixes_and_all() {
     let req = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert!(attribute_requested(&req(&["All"]), "x"));
     assert!(attribute_requested(&req(&[".*"]), "x"));
+    assert!(attribute_requested(&req(&["*"]), "x"));
     assert!(attribute_requested(&req(&["foo.*"]), "foo.bar"));
-    assert!(!attribute_requested(&req(&["foo.*"]), "foobar"));
+    // A plain prefix, as AWS answered `Hel.*` with `Hello` and `Help.Me`
+    // (test_receive_message_message_attribute_names_filters).
+    assert!(attribute_requested(&req(&["foo.*"]), "foobar"));
+    assert!(attribute_requested(&req(&["Hel.*"]), "Hello"));
+    assert!(!attribute_requested(&req(&["Hel.*"]), "General"));
     assert!(attribute_requested(&req(&["exact"]), "exact"));
     assert!(!attribute_requested(&req(&["exact"]), "other"));
 }

@@ -247,6 +247,8 @@ struct Outgoing {
     attributes: MessageAttributes,
     group: Option<String>,
     dedup: Option<String>,
+    /// The publish request's `X-Amzn-Trace-Id` (SQS deliveries' `AWSTraceHeader`).
+    trace_header: Option<String>,
 }
 
 impl SnsEngine {
@@ -422,10 +424,13 @@ impl SnsEngine {
         let arn = arn::arn("sns", &ctx.region, &ctx.account, &name);
         if let Some(existing) = self.topics.get(&arn).map(|t| t.clone()) {
             let t = lock(&existing);
-            let differs = input
-                .attributes
-                .iter()
-                .any(|(k, v)| t.attributes.get(k) != Some(v));
+            let differs = input.attributes.iter().any(|(k, v)| {
+                if k == "FifoTopic" {
+                    v.eq_ignore_ascii_case("true") != t.fifo
+                } else {
+                    t.attributes.get(k) != Some(v)
+                }
+            });
             if differs {
                 return Err(SnsError::invalid(
                     "Attributes Reason: Topic already exists with different attributes",
@@ -438,11 +443,13 @@ impl SnsEngine {
             }
             return Ok(CreateTopicOutput { topic_arn: arn });
         }
+        let mut attributes = input.attributes;
+        attributes.remove("FifoTopic");
         let topic = Topic {
             arn: arn.clone(),
             account: ctx.account.clone(),
             fifo,
-            attributes: input.attributes,
+            attributes,
             tags,
             subscriptions: Vec::new(),
             dedup: HashMap::new(),
@@ -573,10 +580,13 @@ impl SnsEngine {
             attrs.insert("FifoTopic".to_string(), "true".to_string());
             attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
         }
+        // FifoTopic is answered from the topic's kind (a standard topic created with
+        // `FifoTopic=false` has none: LocalStack's recorded
+        // test_topic_get_attributes_with_fifo_false).
         for (k, v) in t
             .attributes
             .iter()
-            .filter(|(k, _)| *k != "DataProtectionPolicy")
+            .filter(|(k, _)| *k != "DataProtectionPolicy" && *k != "FifoTopic")
         {
             attrs.insert(k.clone(), v.clone());
         }
@@ -667,6 +677,7 @@ impl SnsEngine {
             attributes: e.message_attributes,
             group,
             dedup,
+            trace_header: e.trace_header,
         })
     }
 
@@ -831,6 +842,7 @@ impl SnsEngine {
                 "Only one of TopicArn, TargetArn or PhoneNumber may be given",
             ));
         }
+        message_attributes::check_data_types(&input.message_attributes, "messageAttributes")?;
         if let Some(phone) = input.phone_number.clone() {
             return self.publish_direct(ctx, Kind::Sms, phone, input);
         }
@@ -860,6 +872,12 @@ impl SnsEngine {
         ctx: &RequestContext,
         input: PublishBatchInput,
     ) -> SnsResult<PublishBatchOutput> {
+        for (i, e) in input.entries.iter().enumerate() {
+            message_attributes::check_data_types(
+                &e.message_attributes,
+                &format!("publishBatchRequestEntries.{}.member.messageAttributes", i + 1),
+            )?;
+        }
         let arn = require(input.topic_arn, "TopicArn")?;
         let topic = self.topic_in(ctx, &arn)?;
         let entries = input.entries;
@@ -897,9 +915,14 @@ impl SnsEngine {
             }
             ids.push(id);
         }
+        // Messages and their attributes count (LocalStack's recorded
+        // test_publish_batch_too_long_message, with and without attributes).
         let total: usize = entries
             .iter()
-            .map(|e| e.message.as_ref().map_or(0, String::len))
+            .map(|e| {
+                e.message.as_ref().map_or(0, String::len)
+                    + message_attributes::attributes_size(&e.message_attributes)
+            })
             .sum();
         if total > MAX_MESSAGE_BYTES {
             return Err(SnsError::new(

@@ -176,6 +176,42 @@ fn default_policy(arn: &str, account: &str) -> Value {
     })
 }
 
+/// A topic's `DeliveryPolicy` as AWS answers it (its `http` part gains
+/// `disableSubscriptionOverrides: false`; absent when unset or empty) and the
+/// `EffectiveDeliveryPolicy`: the defaults with the policy's `http` settings laid over them
+/// (LocalStack's recorded test_topic_delivery_policy_crud).
+fn delivery_policies(stored: Option<&String>) -> (Option<String>, String) {
+    let mut effective = json!({"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20,
+        "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0,
+        "numMinDelayRetries": 0, "backoffFunction": "linear"}, "disableSubscriptionOverrides": false,
+        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}});
+    let Some(mut policy) = stored
+        .filter(|s| !s.is_empty())
+        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+    else {
+        return (None, effective.to_string());
+    };
+    if let Some(http) = policy.get_mut("http").and_then(Value::as_object_mut) {
+        http.entry("disableSubscriptionOverrides")
+            .or_insert(Value::Bool(false));
+        if let Some(eff) = effective["http"].as_object_mut() {
+            for (k, v) in http.iter() {
+                match (eff.get_mut(k), v) {
+                    (Some(Value::Object(base)), Value::Object(over)) => {
+                        for (k2, v2) in over {
+                            base.insert(k2.clone(), v2.clone());
+                        }
+                    }
+                    _ => {
+                        eff.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+    }
+    (Some(policy.to_string()), effective.to_string())
+}
+
 /// ISO-8601 UTC with milliseconds, e.g. `2012-05-02T00:54:06.655Z`.
 pub fn iso8601(ms: Millis) -> String {
     let secs = ms / 1000;
@@ -568,14 +604,8 @@ impl SnsEngine {
         attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
         attrs.insert("SubscriptionsPending".to_string(), pending.to_string());
         attrs.insert("SubscriptionsDeleted".to_string(), "0".to_string());
-        attrs.insert(
-            "EffectiveDeliveryPolicy".to_string(),
-            json!({"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20, "maxDelayTarget": 20,
-                "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0,
-                "backoffFunction": "linear"}, "disableSubscriptionOverrides": false,
-                "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}})
-            .to_string(),
-        );
+        let (delivery, effective) = delivery_policies(t.attributes.get("DeliveryPolicy"));
+        attrs.insert("EffectiveDeliveryPolicy".to_string(), effective);
         if t.fifo {
             attrs.insert("FifoTopic".to_string(), "true".to_string());
             attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
@@ -590,6 +620,10 @@ impl SnsEngine {
         {
             attrs.insert(k.clone(), v.clone());
         }
+        match delivery {
+            Some(d) => attrs.insert("DeliveryPolicy".to_string(), d),
+            None => attrs.remove("DeliveryPolicy"),
+        };
         Ok(AttributesOutput { attributes: attrs })
     }
 
@@ -604,7 +638,12 @@ impl SnsEngine {
         let topic = self.topic_in(ctx, &arn)?;
         let mut t = lock(&topic);
         Self::check_topic_attribute(&name, &value, t.fifo, false)?;
-        t.attributes.insert(name, value);
+        // An empty policy removes it (LocalStack's recorded test_topic_delivery_policy_crud).
+        if value.is_empty() && name == "DeliveryPolicy" {
+            t.attributes.remove(&name);
+        } else {
+            t.attributes.insert(name, value);
+        }
         self.journal_topic(&t);
         Ok(())
     }

@@ -69,9 +69,14 @@ pub(super) fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResul
                 "Message attribute name can not have successive '.' character.".to_string(),
             ));
         }
+        // `AWS.` and `Amazon.` are reserved, except for the attributes SNS itself reads
+        // (`AWS.SNS.MOBILE.APNS.TOPIC`, `AWS.SNS.SMS.SMSType`, `AWS.MM.SMS.OriginationNumber`,
+        // ...), which publishers set.
+        let sns_own = name.starts_with("AWS.SNS.") || name.starts_with("AWS.MM.SMS.");
         if name.is_empty()
-            || name.to_ascii_lowercase().starts_with("aws.")
-            || name.to_ascii_lowercase().starts_with("amazon.")
+            || (!sns_own
+                && (name.to_ascii_lowercase().starts_with("aws.")
+                    || name.to_ascii_lowercase().starts_with("amazon.")))
         {
             return Err(SnsError::new(
                 SnsErrorCode::InvalidParameterValue,

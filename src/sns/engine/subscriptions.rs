@@ -464,6 +464,12 @@ impl SnsEngine {
                 if s.pending { "true" } else { "false" },
             ),
             ("RawMessageDelivery", "false"),
+            // The subscriber's identity as GetCallerIdentity reports it. AWS's recordings show
+            // `arn:aws:iam::<account>:user/<name>` because they were made with an IAM user's
+            // keys; fogbank has no IAM users: an access key only names an account (a 12-digit
+            // key is the account), and for such credentials the identity LocalStack's
+            // GetCallerIdentity answers is the account root, so the root of the account that
+            // subscribed (recorded at Subscribe, not the topic owner's) is what is answered.
             (
                 "SubscriptionPrincipal",
                 &format!("arn:aws:iam::{}:root", s.account),

@@ -27,7 +27,12 @@ async fn queue(sqs: &aws_sdk_sqs::Client, name: &str, fifo: bool) -> (String, St
     (url, arn)
 }
 
-async fn subscribe(sns: &aws_sdk_sns::Client, topic: &str, protocol: &str, endpoint: &str) -> String {
+async fn subscribe(
+    sns: &aws_sdk_sns::Client,
+    topic: &str,
+    protocol: &str,
+    endpoint: &str,
+) -> String {
     sns.subscribe()
         .topic_arn(topic)
         .protocol(protocol)
@@ -165,7 +170,10 @@ async fn a_standard_topic_has_no_fifo_topic_attribute() {
         .expect("arn");
     let attrs = topic_attributes(&sns, &topic).await;
     assert!(!attrs.contains_key("FifoTopic"), "{attrs:?}");
-    assert!(!attrs.contains_key("ContentBasedDeduplication"), "{attrs:?}");
+    assert!(
+        !attrs.contains_key("ContentBasedDeduplication"),
+        "{attrs:?}"
+    );
     let e = sns
         .set_topic_attributes()
         .topic_arn(&topic)
@@ -218,7 +226,10 @@ async fn topic_delivery_policies_are_answered_as_aws_answers_them() {
         effective["http"]["defaultRequestPolicy"]["headerContentType"],
         "application/json"
     );
-    assert_eq!(effective["http"]["defaultHealthyRetryPolicy"]["numRetries"], 3);
+    assert_eq!(
+        effective["http"]["defaultHealthyRetryPolicy"]["numRetries"],
+        3
+    );
 
     sns.set_topic_attributes()
         .topic_arn(&topic)
@@ -440,7 +451,10 @@ async fn numeric_filters_match_to_five_decimals() {
     }
     bodies.sort();
     assert_eq!(bodies, ["by array", "by attribute"]);
-    let body = common::receive_one(&sqs, &urls[1]).await.body.expect("body");
+    let body = common::receive_one(&sqs, &urls[1])
+        .await
+        .body
+        .expect("body");
     assert_eq!(body, r#"{"price": 100.1234567}"#);
 }
 

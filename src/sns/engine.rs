@@ -914,7 +914,10 @@ impl SnsEngine {
         for (i, e) in input.entries.iter().enumerate() {
             message_attributes::check_data_types(
                 &e.message_attributes,
-                &format!("publishBatchRequestEntries.{}.member.messageAttributes", i + 1),
+                &format!(
+                    "publishBatchRequestEntries.{}.member.messageAttributes",
+                    i + 1
+                ),
             )?;
         }
         let arn = require(input.topic_arn, "TopicArn")?;

@@ -586,9 +586,17 @@ mod tests {
     fn numbers_match_to_five_decimals() {
         // AWS: "accuracy to five digits to the right of the decimal point".
         let v = json!({"n": 100.1234567});
-        check(json!({"n": [{"numeric": ["=", 100.123456789]}]}), v.clone(), true);
+        check(
+            json!({"n": [{"numeric": ["=", 100.123456789]}]}),
+            v.clone(),
+            true,
+        );
         check(json!({"n": [100.123456789]}), v.clone(), true);
-        check(json!({"n": [{"numeric": [">", 100.123456789]}]}), v.clone(), false);
+        check(
+            json!({"n": [{"numeric": [">", 100.123456789]}]}),
+            v.clone(),
+            false,
+        );
         check(
             json!({"n": [{"numeric": [">=", 100.123456789, "<", 101]}]}),
             v.clone(),

@@ -490,10 +490,6 @@ def test_confirm_subscription_and_target_errors(clients, queue_name):
 # --- Answers as AWS recorded them (LocalStack's aws_validated snapshots, named per test) ---
 
 
-def _error(e):
-    return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
 def test_recorded_envelope_cert_url_dlq_copy_and_trace_header(clients, queue_name):
     """SigningCertURL `<host>/SimpleNotificationService-<hash>.pem` (every recorded envelope),
     X-Ray propagation (test_publish_sqs_from_sns_with_xray_propagation), DLQ copies with only
@@ -552,7 +548,7 @@ def test_recorded_message_structure_json_to_sqs(clients, queue_name):
         m = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]
         sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         got.append(json.loads(m["Body"])["Message"])
-    assert sorted(got) == ['{"field": "value"}', "default field"]
+    assert sorted(got) == ["default field", '{"field": "value"}']
 
 
 def test_recorded_missing_data_type_is_a_validation_error(clients, queue_name):
@@ -564,16 +560,16 @@ def test_recorded_missing_data_type_is_a_validation_error(clients, queue_name):
     sns = boto3.client("sns", endpoint_url=sns_ok.meta.endpoint_url, region_name="us-east-1",
                        aws_access_key_id="test", aws_secret_access_key="test",
                        config=Config(parameter_validation=False))
-    with pytest.raises(ClientError) as e:
-        sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})
-    assert _error(e) == ("ValidationError", "1 validation error detected: Value null at 'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null", 400)
-    with pytest.raises(ClientError) as e:
-        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
-            {"Id": "1", "Message": "m", "MessageAttributes": {"attr1": {"StringValue": "v"}}}])
-    assert _error(e) == ("ValidationError", "1 validation error detected: Value null at 'publishBatchRequestEntries.1.member.messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null", 400)
-    with pytest.raises(ClientError) as e:
-        sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"DataType": "String"}})
-    assert _error(e) == ("ParameterValueInvalid", "The message attribute 'attr1' must contain non-empty message attribute value for message attribute type 'String'.", 400)
+    assert _error(lambda: sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})) == (
+        400, "ValidationError",
+        "1 validation error detected: Value null at 'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null")
+    assert _error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "1", "Message": "m", "MessageAttributes": {"attr1": {"StringValue": "v"}}}])) == (
+        400, "ValidationError",
+        "1 validation error detected: Value null at 'publishBatchRequestEntries.1.member.messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null")
+    assert _error(lambda: sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"DataType": "String"}})) == (
+        400, "ParameterValueInvalid",
+        "The message attribute 'attr1' must contain non-empty message attribute value for message attribute type 'String'.")
 
 
 def test_recorded_subscription_attributes_and_paging(clients, queue_name):

@@ -60,7 +60,7 @@ async fn sqs_envelopes_carry_signatures_that_verify_for_both_versions() {
     assert!(
         env["SigningCertURL"]
             .as_str()
-            .is_some_and(|u| u.ends_with("/_fogbank/sns/SimpleNotificationService.pem"))
+            .is_some_and(|u| u.contains("/SimpleNotificationService-") && u.ends_with(".pem"))
     );
     common::verify_sns_signature(&env)
         .await
@@ -306,14 +306,12 @@ async fn refused_lambda_invokes_go_to_the_subscription_dlq() {
             .as_str()
             .is_some_and(|u| u.contains(&sub))
     );
-    let attrs = m.message_attributes.expect("attributes");
-    assert_eq!(
-        attrs
-            .get("ErrorMessage")
-            .and_then(|a| a.string_value.as_deref()),
-        Some("Function not found")
+    // AWS adds no attributes of its own to subscription DLQ copies (LocalStack's recorded
+    // test_redrive_policy_sqs_queue_subscription).
+    assert!(
+        m.message_attributes.is_none_or(|a| a.is_empty()),
+        "no ErrorCode/ErrorMessage/RequestID"
     );
-    assert!(attrs.contains_key("RequestID"));
 }
 
 #[tokio::test]
@@ -364,13 +362,7 @@ async fn failed_http_deliveries_go_to_the_subscription_dlq_after_the_retries() {
     common::verify_sns_signature(&env)
         .await
         .expect("the dead letter is the signed notification");
-    let attrs = m.message_attributes.expect("attributes");
-    assert_eq!(
-        attrs
-            .get("ErrorMessage")
-            .and_then(|a| a.string_value.as_deref()),
-        Some("HTTP status 500")
-    );
+    assert!(m.message_attributes.is_none_or(|a| a.is_empty()));
 }
 
 #[tokio::test]

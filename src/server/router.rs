@@ -112,6 +112,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/_fogbank/health", get(fogbank_health_route))
         .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
+        .route(crate::sns::signing::cert_file_path(), get(sns_certificate))
         .route(super::tls::CERT_PATH, get(tls_certificate))
         .route(
             "/_localstack/health",
@@ -676,7 +677,8 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             respond(reply, &rid, "sqs", &action)
         }
         "sns" => {
-            let reply = sns_codec::handle(&state.sns, &ctx, &action, pairs, &rid);
+            let trace = header_str(&parts.headers, "x-amzn-trace-id");
+            let reply = sns_codec::handle_traced(&state.sns, &ctx, &action, pairs, &rid, trace);
             respond(reply, &rid, "sns", &action)
         }
         _ => {

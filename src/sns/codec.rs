@@ -114,8 +114,21 @@ pub fn handle(
     pairs: Vec<(String, String)>,
     rid: &str,
 ) -> Reply {
+    handle_traced(engine, ctx, action, pairs, rid, None)
+}
+
+/// `handle`, with the request's `X-Amzn-Trace-Id` header (Publish and PublishBatch pass it on
+/// to SQS subscriptions as the `AWSTraceHeader` system attribute, as AWS does).
+pub fn handle_traced(
+    engine: &Arc<SnsEngine>,
+    ctx: &RequestContext,
+    action: &str,
+    pairs: Vec<(String, String)>,
+    rid: &str,
+    trace_header: Option<&str>,
+) -> Reply {
     let pairs = normalize(pairs);
-    match dispatch(engine, ctx, action, &pairs) {
+    match dispatch(engine, ctx, action, &pairs, trace_header) {
         Ok(write) => {
             let mut w = XmlWriter::new();
             let response = format!("{action}Response");
@@ -189,7 +202,9 @@ fn dispatch(
     ctx: &RequestContext,
     action: &str,
     p: &[(String, String)],
+    trace_header: Option<&str>,
 ) -> SnsResult<Writer> {
+    let trace = || trace_header.map(str::to_string);
     let void: Writer = Box::new(|_| {});
     Ok(match action {
         "CreateTopic" => {
@@ -254,14 +269,20 @@ fn dispatch(
             void
         }
         "Publish" => {
-            let o = engine.publish(ctx, decode(p)?)?;
+            let mut input: PublishInput = decode(p)?;
+            input.trace_header = trace();
+            let o = engine.publish(ctx, input)?;
             Box::new(move |w| {
                 w.elem("MessageId", &o.message_id)
                     .elem_opt("SequenceNumber", o.sequence_number.as_deref());
             })
         }
         "PublishBatch" => {
-            let o = engine.publish_batch(ctx, decode(p)?)?;
+            let mut input: PublishBatchInput = decode(p)?;
+            for e in &mut input.entries {
+                e.trace_header = trace();
+            }
+            let o = engine.publish_batch(ctx, input)?;
             Box::new(move |w| {
                 w.open("Successful");
                 for (id, s) in &o.successful {

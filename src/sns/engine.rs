@@ -176,6 +176,42 @@ fn default_policy(arn: &str, account: &str) -> Value {
     })
 }
 
+/// A topic's `DeliveryPolicy` as AWS answers it (its `http` part gains
+/// `disableSubscriptionOverrides: false`; absent when unset or empty) and the
+/// `EffectiveDeliveryPolicy`: the defaults with the policy's `http` settings laid over them
+/// (LocalStack's recorded test_topic_delivery_policy_crud).
+fn delivery_policies(stored: Option<&String>) -> (Option<String>, String) {
+    let mut effective = json!({"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20,
+        "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0,
+        "numMinDelayRetries": 0, "backoffFunction": "linear"}, "disableSubscriptionOverrides": false,
+        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}});
+    let Some(mut policy) = stored
+        .filter(|s| !s.is_empty())
+        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+    else {
+        return (None, effective.to_string());
+    };
+    if let Some(http) = policy.get_mut("http").and_then(Value::as_object_mut) {
+        http.entry("disableSubscriptionOverrides")
+            .or_insert(Value::Bool(false));
+        if let Some(eff) = effective["http"].as_object_mut() {
+            for (k, v) in http.iter() {
+                match (eff.get_mut(k), v) {
+                    (Some(Value::Object(base)), Value::Object(over)) => {
+                        for (k2, v2) in over {
+                            base.insert(k2.clone(), v2.clone());
+                        }
+                    }
+                    _ => {
+                        eff.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+    }
+    (Some(policy.to_string()), effective.to_string())
+}
+
 /// ISO-8601 UTC with milliseconds, e.g. `2012-05-02T00:54:06.655Z`.
 pub fn iso8601(ms: Millis) -> String {
     let secs = ms / 1000;
@@ -247,6 +283,8 @@ struct Outgoing {
     attributes: MessageAttributes,
     group: Option<String>,
     dedup: Option<String>,
+    /// The publish request's `X-Amzn-Trace-Id` (SQS deliveries' `AWSTraceHeader`).
+    trace_header: Option<String>,
 }
 
 impl SnsEngine {
@@ -422,10 +460,13 @@ impl SnsEngine {
         let arn = arn::arn("sns", &ctx.region, &ctx.account, &name);
         if let Some(existing) = self.topics.get(&arn).map(|t| t.clone()) {
             let t = lock(&existing);
-            let differs = input
-                .attributes
-                .iter()
-                .any(|(k, v)| t.attributes.get(k) != Some(v));
+            let differs = input.attributes.iter().any(|(k, v)| {
+                if k == "FifoTopic" {
+                    v.eq_ignore_ascii_case("true") != t.fifo
+                } else {
+                    t.attributes.get(k) != Some(v)
+                }
+            });
             if differs {
                 return Err(SnsError::invalid(
                     "Attributes Reason: Topic already exists with different attributes",
@@ -438,11 +479,13 @@ impl SnsEngine {
             }
             return Ok(CreateTopicOutput { topic_arn: arn });
         }
+        let mut attributes = input.attributes;
+        attributes.remove("FifoTopic");
         let topic = Topic {
             arn: arn.clone(),
             account: ctx.account.clone(),
             fifo,
-            attributes: input.attributes,
+            attributes,
             tags,
             subscriptions: Vec::new(),
             dedup: HashMap::new(),
@@ -561,25 +604,26 @@ impl SnsEngine {
         attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
         attrs.insert("SubscriptionsPending".to_string(), pending.to_string());
         attrs.insert("SubscriptionsDeleted".to_string(), "0".to_string());
-        attrs.insert(
-            "EffectiveDeliveryPolicy".to_string(),
-            json!({"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20, "maxDelayTarget": 20,
-                "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0,
-                "backoffFunction": "linear"}, "disableSubscriptionOverrides": false,
-                "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}})
-            .to_string(),
-        );
+        let (delivery, effective) = delivery_policies(t.attributes.get("DeliveryPolicy"));
+        attrs.insert("EffectiveDeliveryPolicy".to_string(), effective);
         if t.fifo {
             attrs.insert("FifoTopic".to_string(), "true".to_string());
             attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
         }
+        // FifoTopic is answered from the topic's kind (a standard topic created with
+        // `FifoTopic=false` has none: LocalStack's recorded
+        // test_topic_get_attributes_with_fifo_false).
         for (k, v) in t
             .attributes
             .iter()
-            .filter(|(k, _)| *k != "DataProtectionPolicy")
+            .filter(|(k, _)| *k != "DataProtectionPolicy" && *k != "FifoTopic")
         {
             attrs.insert(k.clone(), v.clone());
         }
+        match delivery {
+            Some(d) => attrs.insert("DeliveryPolicy".to_string(), d),
+            None => attrs.remove("DeliveryPolicy"),
+        };
         Ok(AttributesOutput { attributes: attrs })
     }
 
@@ -594,7 +638,12 @@ impl SnsEngine {
         let topic = self.topic_in(ctx, &arn)?;
         let mut t = lock(&topic);
         Self::check_topic_attribute(&name, &value, t.fifo, false)?;
-        t.attributes.insert(name, value);
+        // An empty policy removes it (LocalStack's recorded test_topic_delivery_policy_crud).
+        if value.is_empty() && name == "DeliveryPolicy" {
+            t.attributes.remove(&name);
+        } else {
+            t.attributes.insert(name, value);
+        }
         self.journal_topic(&t);
         Ok(())
     }
@@ -667,6 +716,7 @@ impl SnsEngine {
             attributes: e.message_attributes,
             group,
             dedup,
+            trace_header: e.trace_header,
         })
     }
 
@@ -831,6 +881,7 @@ impl SnsEngine {
                 "Only one of TopicArn, TargetArn or PhoneNumber may be given",
             ));
         }
+        message_attributes::check_data_types(&input.message_attributes, "messageAttributes")?;
         if let Some(phone) = input.phone_number.clone() {
             return self.publish_direct(ctx, Kind::Sms, phone, input);
         }
@@ -860,6 +911,15 @@ impl SnsEngine {
         ctx: &RequestContext,
         input: PublishBatchInput,
     ) -> SnsResult<PublishBatchOutput> {
+        for (i, e) in input.entries.iter().enumerate() {
+            message_attributes::check_data_types(
+                &e.message_attributes,
+                &format!(
+                    "publishBatchRequestEntries.{}.member.messageAttributes",
+                    i + 1
+                ),
+            )?;
+        }
         let arn = require(input.topic_arn, "TopicArn")?;
         let topic = self.topic_in(ctx, &arn)?;
         let entries = input.entries;
@@ -897,9 +957,14 @@ impl SnsEngine {
             }
             ids.push(id);
         }
+        // Messages and their attributes count (LocalStack's recorded
+        // test_publish_batch_too_long_message, with and without attributes).
         let total: usize = entries
             .iter()
-            .map(|e| e.message.as_ref().map_or(0, String::len))
+            .map(|e| {
+                e.message.as_ref().map_or(0, String::len)
+                    + message_attributes::attributes_size(&e.message_attributes)
+            })
             .sum();
         if total > MAX_MESSAGE_BYTES {
             return Err(SnsError::new(

@@ -27,6 +27,8 @@ pub enum SnsErrorCode {
     UserError,
     /// A request parameter out of its modelled range (ListOriginationNumbers).
     ValidationException,
+    /// A request that breaks the API model (a message attribute without a DataType).
+    ValidationError,
 }
 
 impl SnsErrorCode {
@@ -52,6 +54,7 @@ impl SnsErrorCode {
             VerificationException => "VerificationException",
             UserError => "UserError",
             ValidationException => "ValidationException",
+            ValidationError => "ValidationError",
         }
     }
 

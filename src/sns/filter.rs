@@ -455,16 +455,29 @@ fn in_cidr(ip: IpAddr, net: IpAddr, len: u8) -> bool {
     }
 }
 
+/// A number as SNS compares it: AWS matches numbers "with accuracy to five digits to the
+/// right of the decimal point" (a policy's `100.123456789` matches a value `100.1234567`), so
+/// both sides are rounded to five decimals (as a count of 1e-5 steps) before comparing.
+fn five(x: f64) -> f64 {
+    (x * 1e5).round()
+}
+
 fn within(x: f64, lower: Bound, upper: Bound) -> bool {
-    lower.is_none_or(|(n, incl)| x > n || (incl && x == n))
-        && upper.is_none_or(|(n, incl)| x < n || (incl && x == n))
+    let x = five(x);
+    lower.is_none_or(|(n, incl)| {
+        let n = five(n);
+        x > n || (incl && x == n)
+    }) && upper.is_none_or(|(n, incl)| {
+        let n = five(n);
+        x < n || (incl && x == n)
+    })
 }
 
 fn matches_one(m: &Matcher, v: &Candidate) -> bool {
     match (m, v) {
         (Matcher::Exists(b), _) => *b,
         (Matcher::Exact(s), Candidate::Str(x)) => s == x,
-        (Matcher::Number(n), Candidate::Num(x)) => (n - x).abs() < 1e-9,
+        (Matcher::Number(n), Candidate::Num(x)) => five(*n) == five(*x),
         (Matcher::Bool(b), Candidate::Bool(x)) => b == x,
         (Matcher::Null, Candidate::Null) => true,
         (Matcher::Prefix(p), Candidate::Str(x)) => x.starts_with(p.as_str()),
@@ -567,6 +580,35 @@ mod tests {
             true,
         );
         check(json!({"k": [{"anything-but": "a"}]}), json!({}), false);
+    }
+
+    #[test]
+    fn numbers_match_to_five_decimals() {
+        // AWS: "accuracy to five digits to the right of the decimal point".
+        let v = json!({"n": 100.1234567});
+        check(
+            json!({"n": [{"numeric": ["=", 100.123456789]}]}),
+            v.clone(),
+            true,
+        );
+        check(json!({"n": [100.123456789]}), v.clone(), true);
+        check(
+            json!({"n": [{"numeric": [">", 100.123456789]}]}),
+            v.clone(),
+            false,
+        );
+        check(
+            json!({"n": [{"numeric": [">=", 100.123456789, "<", 101]}]}),
+            v.clone(),
+            true,
+        );
+        check(json!({"n": [100.12344]}), v, false);
+        // String.Array values are matched the same way.
+        check(
+            json!({"n": [100.123456789]}),
+            json!({"n": [1, 100.1234567]}),
+            true,
+        );
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub struct PublishEntry {
     pub message_group_id: Option<String>,
     #[serde(rename = "MessageDeduplicationId")]
     pub message_deduplication_id: Option<String>,
+    /// The request's `X-Amzn-Trace-Id` header (not a parameter): SQS deliveries carry it as
+    /// their `AWSTraceHeader` system attribute.
+    #[serde(skip)]
+    pub trace_header: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -124,6 +128,9 @@ pub struct PublishInput {
     pub message_group_id: Option<String>,
     #[serde(rename = "MessageDeduplicationId")]
     pub message_deduplication_id: Option<String>,
+    /// The request's `X-Amzn-Trace-Id` header (see `PublishEntry::trace_header`).
+    #[serde(skip)]
+    pub trace_header: Option<String>,
 }
 
 impl PublishInput {
@@ -137,6 +144,7 @@ impl PublishInput {
             message_attributes: self.message_attributes,
             message_group_id: self.message_group_id,
             message_deduplication_id: self.message_deduplication_id,
+            trace_header: self.trace_header,
         }
     }
 }

@@ -87,8 +87,22 @@ impl Drop for LcRsaKey {
 
 static IDENTITY: OnceLock<Option<SigningIdentity>> = OnceLock::new();
 
-/// The path under which fogbank serves the certificate (the envelopes' SigningCertURL).
+/// A fixed path under which fogbank also serves the certificate (for tools that look for it).
 pub const CERT_PATH: &str = "/_fogbank/sns/SimpleNotificationService.pem";
+
+/// The path of the envelopes' SigningCertURL, named as AWS names its certificates
+/// (`/SimpleNotificationService-<32 hex digits>.pem`, on AWS under `sns.<region>.amazonaws.com`),
+/// served by fogbank on its own host and port so that validators can fetch it. The digits
+/// are chosen once per process, as the key is.
+pub fn cert_file_path() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        format!(
+            "/SimpleNotificationService-{}.pem",
+            uuid::Uuid::new_v4().simple()
+        )
+    })
+}
 
 /// Start generating the key pair in the background (idempotent, returns at once).
 pub fn warm_up() {

@@ -485,3 +485,124 @@ def test_confirm_subscription_and_target_errors(clients, queue_name):
     assert _error(lambda: sns.publish(TargetArn=target, Message="m")) == _invalid(
         "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"
     )
+
+
+# --- Answers as AWS recorded them (LocalStack's aws_validated snapshots, named per test) ---
+
+
+def test_recorded_envelope_cert_url_dlq_copy_and_trace_header(clients, queue_name):
+    """SigningCertURL `<host>/SimpleNotificationService-<hash>.pem` (every recorded envelope),
+    X-Ray propagation (test_publish_sqs_from_sns_with_xray_propagation), DLQ copies with only
+    the published attributes (test_redrive_policy_sqs_queue_subscription[True])."""
+    import re
+    import urllib.request
+
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    url, arn = queue(sqs, queue_name)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+
+    def add_trace(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = trace
+
+    sns.meta.events.register("before-sign.sns.Publish", add_trace)
+    sns.publish(TopicArn=topic, Message="X-Ray propagation test msg")
+    sns.meta.events.unregister("before-sign.sns.Publish", add_trace)
+    msg = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MessageSystemAttributeNames=["AWSTraceHeader"])["Messages"][0]
+    assert msg["Attributes"]["AWSTraceHeader"] == trace
+    env = json.loads(msg["Body"])
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/SimpleNotificationService-[0-9a-f]{32}\.pem", env["SigningCertURL"])
+    pem = urllib.request.urlopen(env["SigningCertURL"]).read()
+    assert b"BEGIN CERTIFICATE" in pem
+    _verify(env)
+
+    # A raw subscription whose queue is gone: the DLQ copy carries only the published attributes.
+    gone_url, gone_arn = queue(sqs, queue_name + "-gone")
+    dlq_url, dlq_arn = queue(sqs, queue_name + "-dlq")
+    raw_topic = sns.create_topic(Name=queue_name + "-raw")["TopicArn"]
+    sns.subscribe(TopicArn=raw_topic, Protocol="sqs", Endpoint=gone_arn, Attributes={
+        "RawMessageDelivery": "true", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})
+    sqs.delete_queue(QueueUrl=gone_url)
+    sns.publish(TopicArn=raw_topic, Message="test_dlq_after_sqs_endpoint_deleted", MessageAttributes={
+        "attr1": {"DataType": "Number", "StringValue": "111"},
+        "attr2": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}})
+    msg = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=5, MessageAttributeNames=["All"])["Messages"][0]
+    assert msg["Body"] == "test_dlq_after_sqs_endpoint_deleted"
+    assert msg["MessageAttributes"] == {
+        "attr1": {"DataType": "Number", "StringValue": "111"},
+        "attr2": {"DataType": "Binary", "BinaryValue": b"\x02\x03\x04"}}
+
+
+def test_recorded_message_structure_json_to_sqs(clients, queue_name):
+    """test_message_structure_json_to_sqs: the `sqs` value, else `default`."""
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    url, arn = queue(sqs, queue_name)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, MessageStructure="json",
+                Message=json.dumps({"default": "default field", "sqs": json.dumps({"field": "value"})}))
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "default field"}))
+    got = []
+    for _ in range(2):
+        m = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"][0]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        got.append(json.loads(m["Body"])["Message"])
+    assert sorted(got) == ["default field", '{"field": "value"}']
+
+
+def test_recorded_missing_data_type_is_a_validation_error(clients, queue_name):
+    """test_empty_or_wrong_message_attributes: fully_missing_data_type (and its batch form)."""
+    from botocore.config import Config
+
+    sns_ok, _ = clients
+    topic = sns_ok.create_topic(Name=queue_name)["TopicArn"]
+    sns = boto3.client("sns", endpoint_url=sns_ok.meta.endpoint_url, region_name="us-east-1",
+                       aws_access_key_id="test", aws_secret_access_key="test",
+                       config=Config(parameter_validation=False))
+    assert _error(lambda: sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})) == (
+        400, "ValidationError",
+        "1 validation error detected: Value null at 'messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null")
+    assert _error(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "1", "Message": "m", "MessageAttributes": {"attr1": {"StringValue": "v"}}}])) == (
+        400, "ValidationError",
+        "1 validation error detected: Value null at 'publishBatchRequestEntries.1.member.messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null")
+    assert _error(lambda: sns.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"DataType": "String"}})) == (
+        400, "ParameterValueInvalid",
+        "The message attribute 'attr1' must contain non-empty message attribute value for message attribute type 'String'.")
+
+
+def test_recorded_subscription_attributes_and_paging(clients, queue_name):
+    """test_create_subscriptions_with_attributes (RawMessageDelivery "true"),
+    test_subscription_paging (100 pending subscriptions, a NextToken, then the rest),
+    test_topic_get_attributes_with_fifo_false (no FifoTopic)."""
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name, Attributes={"FifoTopic": "false"})["TopicArn"]
+    assert "FifoTopic" not in sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    _, arn = queue(sqs, queue_name)
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "True"},
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+    assert attrs["SubscriptionPrincipal"] == "arn:aws:iam::000000000000:root"
+    for i in range(110):
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=f"user{i}@example.com")
+    first = sns.list_subscriptions_by_topic(TopicArn=topic)
+    assert len(first["Subscriptions"]) == 100 and "NextToken" in first
+    second = sns.list_subscriptions_by_topic(TopicArn=topic, NextToken=first["NextToken"])
+    assert len(second["Subscriptions"]) == 11 and "NextToken" not in second
+    endpoints = {s["Endpoint"] for s in first["Subscriptions"] + second["Subscriptions"]}
+    assert len(endpoints) == 111
+
+
+def test_recorded_numeric_filter_five_decimals(clients, queue_name):
+    """AWS matches numbers to five decimal places (filter 100.123456789 matches 100.1234567)."""
+    sns, sqs = clients
+    topic = sns.create_topic(Name=queue_name)["TopicArn"]
+    url, arn = queue(sqs, queue_name)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={
+        "RawMessageDelivery": "true", "FilterPolicy": json.dumps({"price": [{"numeric": ["=", 100.123456789]}]})})
+    sns.publish(TopicArn=topic, Message="match", MessageAttributes={"price": {"DataType": "Number", "StringValue": "100.1234567"}})
+    sns.publish(TopicArn=topic, Message="no", MessageAttributes={"price": {"DataType": "Number", "StringValue": "100.1233"}})
+    msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in msgs] == ["match"]

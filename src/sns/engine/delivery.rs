@@ -26,15 +26,7 @@ fn percent(v: &str) -> String {
 }
 
 fn cert_url(origin: &str) -> String {
-    format!("{origin}{}", signing::CERT_PATH)
-}
-
-fn string_attr(v: &str) -> SqsAttr {
-    SqsAttr {
-        data_type: "String".to_string(),
-        string_value: Some(v.to_string()),
-        ..Default::default()
-    }
+    format!("{origin}{}", signing::cert_file_path())
 }
 
 /// A message that could not be delivered, on its way to the subscription's dead-letter queue.
@@ -51,26 +43,17 @@ pub(super) struct DeadLetter {
 }
 
 impl DeadLetter {
-    /// Store the message on the dead-letter queue with `ErrorCode`/`ErrorMessage`/`RequestID`
-    /// attributes (as far as SQS's 10-attribute limit allows).
-    pub fn send(mut self, sqs: &SqsEngine, error: &str) {
+    /// Store the message on the dead-letter queue as it would have been delivered: AWS adds
+    /// no attributes of its own to subscription DLQ copies (LocalStack's recorded
+    /// test_redrive_policy_sqs_queue_subscription: only the published attributes); `error`
+    /// is logged.
+    pub fn send(self, sqs: &SqsEngine, error: &str) {
         let Some(queue) = sqs.queue_by_arn(&self.target) else {
             tracing::warn!(subscription = %self.subscription_arn, dlq = %self.target,
                 "SNS dead-letter queue does not exist: message dropped");
             return;
         };
-        let extra = [
-            ("ErrorCode", "DeliveryFailed".to_string()),
-            ("ErrorMessage", error.to_string()),
-            ("RequestID", uuid::Uuid::new_v4().hyphenated().to_string()),
-        ];
-        for (k, v) in extra {
-            if self.attributes.len() < 10 {
-                self.attributes
-                    .entry(k.to_string())
-                    .or_insert(string_attr(&v));
-            }
-        }
+        tracing::debug!(subscription = %self.subscription_arn, %error, "SNS delivery failed");
         let fifo = queue.is_fifo();
         let fields = SendMessageFields {
             message_body: Some(self.body),
@@ -155,10 +138,11 @@ impl SnsEngine {
     }
 
     /// The SubscribeURL fogbank serves: a GET of the query-protocol ConfirmSubscription action.
+    /// The TopicArn stands as it is, not percent-encoded, as in AWS's (LocalStack's recorded
+    /// test_subscribe_external_http_endpoint: `...&TopicArn=arn:aws:sns:...&Token=...`).
     fn subscribe_url(origin: &str, topic_arn: &str, token: &str) -> String {
         format!(
-            "{origin}/?Action=ConfirmSubscription&TopicArn={}&Token={}",
-            percent(topic_arn),
+            "{origin}/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={}",
             percent(token)
         )
     }
@@ -584,13 +568,33 @@ impl SnsEngine {
             .attributes
             .contains_key("RedrivePolicy")
             .then(|| body.clone());
+        let mut system = BTreeMap::new();
+        if let Some(trace) = &d.out.trace_header {
+            // AWS passes the publisher's X-Ray trace header on (LocalStack's recorded
+            // test_publish_sqs_from_sns_with_xray_propagation).
+            system.insert(
+                "AWSTraceHeader".to_string(),
+                SqsAttr {
+                    data_type: "String".to_string(),
+                    string_value: Some(trace.clone()),
+                    ..Default::default()
+                },
+            );
+        }
         let fields = SendMessageFields {
             message_body: Some(body),
             delay_seconds: None,
             message_attributes: attributes,
-            message_system_attributes: BTreeMap::new(),
+            message_system_attributes: system,
             message_deduplication_id: d.out.dedup.clone().filter(|_| queue.is_fifo()),
-            message_group_id: d.out.group.clone(),
+            // A FIFO topic's group stays out of a standard queue; a standard topic's
+            // (optional) MessageGroupId reaches it (LocalStack's recorded
+            // test_fifo_topic_to_regular_sqs and test_publish_message_group_id).
+            message_group_id: d
+                .out
+                .group
+                .clone()
+                .filter(|_| queue.is_fifo() || d.sequence.is_none()),
         };
         if let Err(e) = self.sqs.send_to_queue(&queue, fields) {
             tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");

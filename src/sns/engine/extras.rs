@@ -59,11 +59,25 @@ impl SnsEngine {
             .get_mut("Statement")
             .and_then(Value::as_array_mut)
             .ok_or_else(|| SnsError::invalid("Policy"))?;
+        // The wording of these two is the one moto's test_add_permission_errors asserts.
         if statements
             .iter()
             .any(|s| s.get("Sid").and_then(Value::as_str) == Some(label.as_str()))
         {
-            return Err(SnsError::invalid("Statement already exists"));
+            return Err(SnsError::new(
+                SnsErrorCode::InvalidParameter,
+                "Statement already exists",
+            ));
+        }
+        if input
+            .actions
+            .iter()
+            .any(|a| a != "*" && !crate::sns::codec::ACTIONS.contains(&a.as_str()))
+        {
+            return Err(SnsError::new(
+                SnsErrorCode::InvalidParameter,
+                "Policy statement action out of service scope!",
+            ));
         }
         let principals: Vec<String> = input
             .accounts

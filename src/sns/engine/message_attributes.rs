@@ -5,6 +5,35 @@ use serde_json::Value;
 use crate::sns::error::{SnsError, SnsErrorCode, SnsResult};
 use crate::sns::model::MessageAttributes;
 
+/// AWS's model check, made before anything else: every attribute has a DataType. `at` is the
+/// request path of the attributes (`messageAttributes`, or
+/// `publishBatchRequestEntries.<n>.member.messageAttributes`), as AWS prints it. An empty
+/// DataType counts as a missing one (the two read the same here).
+pub(super) fn check_data_types(attrs: &MessageAttributes, at: &str) -> SnsResult<()> {
+    match attrs.iter().find(|(_, v)| v.data_type.is_empty()) {
+        Some((name, _)) => Err(SnsError::new(
+            SnsErrorCode::ValidationError,
+            format!(
+                "1 validation error detected: Value null at '{at}.{name}.member.dataType' failed to satisfy constraint: Member must not be null"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The attributes' size as the message size limits count it: names, types and values.
+pub(super) fn attributes_size(attrs: &MessageAttributes) -> usize {
+    attrs
+        .iter()
+        .map(|(name, v)| {
+            name.len()
+                + v.data_type.len()
+                + v.string_value.as_ref().map_or(0, String::len)
+                + v.binary_value.as_ref().map_or(0, Vec::len)
+        })
+        .sum()
+}
+
 /// The attributes' size (names, types and values), or the error AWS gives for the first bad
 /// one.
 pub(super) fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResult<usize> {
@@ -40,9 +69,14 @@ pub(super) fn validate_message_attributes(attrs: &MessageAttributes) -> SnsResul
                 "Message attribute name can not have successive '.' character.".to_string(),
             ));
         }
+        // `AWS.` and `Amazon.` are reserved, except for the attributes SNS itself reads
+        // (`AWS.SNS.MOBILE.APNS.TOPIC`, `AWS.SNS.SMS.SMSType`, `AWS.MM.SMS.OriginationNumber`,
+        // ...), which publishers set.
+        let sns_own = name.starts_with("AWS.SNS.") || name.starts_with("AWS.MM.SMS.");
         if name.is_empty()
-            || name.to_ascii_lowercase().starts_with("aws.")
-            || name.to_ascii_lowercase().starts_with("amazon.")
+            || (!sns_own
+                && (name.to_ascii_lowercase().starts_with("aws.")
+                    || name.to_ascii_lowercase().starts_with("amazon.")))
         {
             return Err(SnsError::new(
                 SnsErrorCode::InvalidParameterValue,

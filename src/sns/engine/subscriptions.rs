@@ -19,6 +19,21 @@ use crate::sns::model::*;
 use crate::sns::records;
 use crate::sns::state;
 
+/// AWS answers `RawMessageDelivery` as `true`/`false` whatever case it was set in.
+fn normalized_value(name: &str, value: String) -> String {
+    if name == "RawMessageDelivery" {
+        value.to_ascii_lowercase()
+    } else {
+        value
+    }
+}
+
+fn normalize_subscription_attributes(attrs: &mut BTreeMap<String, String>) {
+    if let Some(v) = attrs.get_mut("RawMessageDelivery") {
+        v.make_ascii_lowercase();
+    }
+}
+
 impl SnsEngine {
     fn check_subscription_attribute(name: &str, value: &str, fifo_topic: bool) -> SnsResult<()> {
         match name {
@@ -77,7 +92,7 @@ impl SnsEngine {
     pub fn subscribe(
         &self,
         ctx: &RequestContext,
-        input: SubscribeInput,
+        mut input: SubscribeInput,
     ) -> SnsResult<SubscribeOutput> {
         let topic_arn = require(input.topic_arn, "TopicArn")?;
         let protocol = require(input.protocol, "Protocol")?.to_ascii_lowercase();
@@ -182,6 +197,7 @@ impl SnsEngine {
                 }
             })?;
         }
+        normalize_subscription_attributes(&mut input.attributes);
         let filter = Self::compile_filter(&input.attributes).map_err(SnsError::in_attributes)?;
         let mut t = lock(&topic);
         if t.deleted {
@@ -359,22 +375,43 @@ impl SnsEngine {
         Ok(())
     }
 
-    fn summaries(subs: impl Iterator<Item = Arc<Subscription>>) -> Vec<SubscriptionSummary> {
-        let mut out: Vec<SubscriptionSummary> = subs
-            .map(|s| SubscriptionSummary {
-                subscription_arn: if s.pending {
-                    "PendingConfirmation".to_string()
-                } else {
-                    s.arn.clone()
-                },
-                owner: s.account.clone(),
-                protocol: s.protocol.clone(),
-                endpoint: s.endpoint.clone(),
-                topic_arn: s.topic_arn.clone(),
+    /// Subscriptions in ARN order, each with its real ARN (pending ones are listed as
+    /// `PendingConfirmation`, which cannot place a page: the NextToken names the real ARN of
+    /// the page's last subscription, so pages of pending subscriptions follow one another as
+    /// on AWS, test_subscription_paging: 100 then the rest).
+    fn summaries(
+        subs: impl Iterator<Item = Arc<Subscription>>,
+    ) -> Vec<(String, SubscriptionSummary)> {
+        let mut out: Vec<(String, SubscriptionSummary)> = subs
+            .map(|s| {
+                let summary = SubscriptionSummary {
+                    subscription_arn: if s.pending {
+                        "PendingConfirmation".to_string()
+                    } else {
+                        s.arn.clone()
+                    },
+                    owner: s.account.clone(),
+                    protocol: s.protocol.clone(),
+                    endpoint: s.endpoint.clone(),
+                    topic_arn: s.topic_arn.clone(),
+                };
+                (s.arn.clone(), summary)
             })
             .collect();
-        out.sort_by(|a, b| a.subscription_arn.cmp(&b.subscription_arn));
+        out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    fn list_page(
+        subs: Vec<Arc<Subscription>>,
+        token: Option<String>,
+    ) -> SnsResult<ListSubscriptionsOutput> {
+        let all = Self::summaries(subs.into_iter());
+        let (page, next_token) = Self::page(all, token, |(arn, _)| arn.as_str())?;
+        Ok(ListSubscriptionsOutput {
+            subscriptions: page.into_iter().map(|(_, s)| s).collect(),
+            next_token,
+        })
     }
 
     pub fn list_subscriptions(
@@ -389,13 +426,7 @@ impl SnsEngine {
             .filter(|s| s.key().starts_with(&prefix))
             .map(|s| s.value().clone())
             .collect();
-        let all = Self::summaries(subs.into_iter());
-        let (subscriptions, next_token) =
-            Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
-        Ok(ListSubscriptionsOutput {
-            subscriptions,
-            next_token,
-        })
+        Self::list_page(subs, input.next_token)
     }
 
     pub fn list_subscriptions_by_topic(
@@ -406,13 +437,7 @@ impl SnsEngine {
         let arn = require(input.topic_arn, "TopicArn")?;
         let topic = self.topic_in(ctx, &arn)?;
         let subs = lock(&topic).subscriptions.clone();
-        let all = Self::summaries(subs.into_iter());
-        let (subscriptions, next_token) =
-            Self::page(all, input.next_token, |s| s.subscription_arn.as_str())?;
-        Ok(ListSubscriptionsOutput {
-            subscriptions,
-            next_token,
-        })
+        Self::list_page(subs, input.next_token)
     }
 
     pub fn get_subscription_attributes(
@@ -439,6 +464,12 @@ impl SnsEngine {
                 if s.pending { "true" } else { "false" },
             ),
             ("RawMessageDelivery", "false"),
+            // The subscriber's identity as GetCallerIdentity reports it. AWS's recordings show
+            // `arn:aws:iam::<account>:user/<name>` because they were made with an IAM user's
+            // keys; fogbank has no IAM users: an access key only names an account (a 12-digit
+            // key is the account), and for such credentials the identity LocalStack's
+            // GetCallerIdentity answers is the account root, so the root of the account that
+            // subscribed (recorded at Subscribe, not the topic owner's) is what is answered.
             (
                 "SubscriptionPrincipal",
                 &format!("arn:aws:iam::{}:root", s.account),
@@ -472,6 +503,7 @@ impl SnsEngine {
         check_subscription_arn(&arn)?;
         let current = self.subscription(&arn)?;
         Self::check_subscription_attribute(&name, &value, current.topic_arn.ends_with(".fifo"))?;
+        let value = normalized_value(&name, value);
         self.update_subscription(&arn, |current| {
             let mut s = current.clone();
             let mut attrs = s.attributes.clone();

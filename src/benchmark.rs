@@ -21,7 +21,7 @@ use crate::config::Config;
 
 mod child;
 mod durable;
-use child::{remove_child_binary, start_child, start_child_with};
+use child::{start_child, start_child_with};
 mod fresh;
 mod java;
 mod lambda;
@@ -599,12 +599,6 @@ fn verdict(ok: bool) -> &'static str {
 
 /// Run every measurement and print the table.
 pub async fn run(args: BenchArgs) -> io::Result<()> {
-    let result = run_all(args).await;
-    remove_child_binary();
-    result
-}
-
-async fn run_all(args: BenchArgs) -> io::Result<()> {
     let duration = Duration::from_secs(args.duration_secs.max(1));
     let body_text = "x".repeat(args.message_size);
     let n = args.connections.max(2);

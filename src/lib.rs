@@ -18,7 +18,7 @@
 //! - [`startup`]: `--config fogbank.toml`, resources created before the server accepts requests.
 //! - [`store`]: durable state (`--data-dir`): SQLite in WAL mode behind a group-commit
 //!   writer, and snapshot files (`/_fogbank/state`, `--load-state`).
-//! - [`residency`]: after start-up, the binary's once-only code is paged out (idle RSS).
+//! - [`residency`]: after start-up, the binary's once-only code leaves the resident set.
 //! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
 
 pub mod arn;

@@ -4,13 +4,18 @@
 //! key, opening and checking the SQLite store, restoring state) and then never again. On
 //! kernels that cache files in large folios, every page fault in the binary maps a whole
 //! folio, so that once-only code stays in the process's resident set for its whole life.
-//! Once the server is up, [`release_startup_code`] asks the kernel to reclaim the binary's
-//! read-only pages (`MADV_PAGEOUT`, Linux 5.4+). Nothing is lost: the code is read back from
-//! the binary, by the ordinary page-fault path, when it runs again. Writable and anonymous
+//! Once the server is up, [`release_startup_code`] drops the process's mappings of the
+//! binary's read-only file pages (`MADV_DONTNEED`). The pages stay in the page cache: code that
+//! runs again is mapped back by a minor fault, without reading the disk (a Lambda launcher,
+//! which re-executes this binary, finds them there too).
+//!
+//! Only mappings that hold no anonymous pages are dropped: a read-only mapping can hold
+//! private copies (the RELRO segment, written by the dynamic loader's relocations before it
+//! was made read-only), and dropping those would lose the relocations. Writable and anonymous
 //! memory (the state) is never touched.
 
-/// `MADV_PAGEOUT` on every read-only mapping of the running binary. Best effort: an older
-/// kernel or any failure leaves memory as it was.
+/// `MADV_DONTNEED` on every read-only mapping of the running binary that holds only file
+/// pages. Best effort: any failure leaves memory as it was.
 pub fn release_startup_code() {
     let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
         return;
@@ -18,23 +23,54 @@ pub fn release_startup_code() {
     let Some(exe) = exe.to_str().map(str::to_owned) else {
         return;
     };
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
         return;
     };
-    for line in maps.lines() {
-        if let Some((start, len)) = read_only_mapping_of(line, &exe) {
-            // SAFETY: the range is one of this process's own read-only file mappings;
-            // MADV_PAGEOUT only reclaims clean pages, which are read back from the file on
-            // their next use, and never changes what the memory holds.
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, len, libc::MADV_PAGEOUT);
-            }
+    for (start, len) in droppable(&smaps, &exe) {
+        // SAFETY: the range is one of this process's own read-only mappings of the binary,
+        // holding only clean file pages (checked in `droppable`): after MADV_DONTNEED they
+        // are mapped again from the page cache, with the same contents, on their next use.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, len, libc::MADV_DONTNEED);
         }
     }
 }
 
-/// `(start, length)` of a `/proc/self/maps` line that maps `path` read-only.
+/// The read-only mappings of `path` in `smaps` whose `Anonymous:` count is 0.
+fn droppable(smaps: &str, path: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    // The mapping being read, while it is a candidate.
+    let mut current: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
+        if let Some(range) = read_only_mapping_of(line, path) {
+            current = Some(range);
+        } else if is_header(line) {
+            current = None;
+        } else if let Some(kb) = line.strip_prefix("Anonymous:")
+            && let Some(range) = current.take()
+            && kb.trim().trim_end_matches("kB").trim() == "0"
+        {
+            out.push(range);
+        }
+    }
+    out
+}
+
+/// A mapping's first line (`start-end perms offset dev inode [path]`), not a field line.
+fn is_header(line: &str) -> bool {
+    line.split_whitespace()
+        .next()
+        .and_then(|range| range.split_once('-'))
+        .is_some_and(|(a, b)| {
+            !a.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_hexdigit())
+        })
+}
+
+/// `(start, length)` of a mapping header line that maps `path` read-only.
 fn read_only_mapping_of(line: &str, path: &str) -> Option<(usize, usize)> {
+    if !is_header(line) {
+        return None;
+    }
     let mut fields = line.split_whitespace();
     let range = fields.next()?;
     let perms = fields.next()?;
@@ -55,21 +91,42 @@ fn read_only_mapping_of(line: &str, path: &str) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
 
+    const SMAPS: &str = "\
+55d0a000-55d0c000 r--p 00000000 fe:00 6727939   /usr/bin/fogbank
+Size:                  8 kB
+Rss:                   8 kB
+Anonymous:             0 kB
+VmFlags: rd mr mw me
+55d0c000-55d0d000 r-xp 00001000 fe:00 6727939   /usr/bin/fogbank
+Size:                  4 kB
+Anonymous:             0 kB
+55d0d000-55d0e000 r--p 00002000 fe:00 6727939   /usr/bin/fogbank
+Size:                  4 kB
+Anonymous:             4 kB
+55d0e000-55d0f000 rw-p 00003000 fe:00 6727939   /usr/bin/fogbank
+Anonymous:             0 kB
+7f00-8000 r-xp 00000000 fe:00 12   /usr/lib/libc.so.6
+Anonymous:             0 kB
+";
+
     #[test]
-    fn only_the_binarys_read_only_mappings_are_chosen() {
-        let exe = "/usr/bin/fogbank";
-        let code = "55d0c000-55d0d000 r-xp 00001000 fe:00 6727939   /usr/bin/fogbank";
-        assert_eq!(read_only_mapping_of(code, exe), Some((0x55d0c000, 0x1000)));
-        let data = "55d0e000-55d0f000 rw-p 00003000 fe:00 6727939   /usr/bin/fogbank";
-        assert_eq!(read_only_mapping_of(data, exe), None);
-        let libc = "7f00-8000 r-xp 00000000 fe:00 12   /usr/lib/libc.so.6";
-        assert_eq!(read_only_mapping_of(libc, exe), None);
-        let anon = "7f00-8000 rw-p 00000000 00:00 0 ";
-        assert_eq!(read_only_mapping_of(anon, exe), None);
-        let spaced = "1000-3000 r--p 00000000 fe:00 7   /opt/my tools/fogbank";
+    fn only_the_binarys_clean_read_only_mappings_are_dropped() {
         assert_eq!(
-            read_only_mapping_of(spaced, "/opt/my tools/fogbank"),
+            droppable(SMAPS, "/usr/bin/fogbank"),
+            [(0x55d0a000, 0x2000), (0x55d0c000, 0x1000)],
+            "not the relocated (anonymous) RELRO pages, the writable data or libc"
+        );
+    }
+
+    #[test]
+    fn paths_with_spaces_are_matched_whole() {
+        let line = "1000-3000 r--p 00000000 fe:00 7   /opt/my tools/fogbank";
+        assert_eq!(
+            read_only_mapping_of(line, "/opt/my tools/fogbank"),
             Some((0x1000, 0x2000))
         );
+        assert_eq!(read_only_mapping_of(line, "/opt/my"), None);
+        assert!(!is_header("Anonymous:             0 kB"));
+        assert!(!is_header("VmFlags: rd mr"));
     }
 }

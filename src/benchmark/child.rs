@@ -1,5 +1,5 @@
-//! Child fogbank processes for the start-up and memory figures: started from a copy of the
-//! binary, timed from spawn until health answers 200.
+//! Child fogbank processes for the start-up and memory figures, timed from spawn until health
+//! answers 200.
 
 use std::io::{self, BufRead, BufReader};
 use std::net::SocketAddr;
@@ -14,33 +14,6 @@ use tokio::net::TcpStream;
 
 use super::io_err;
 
-/// A copy of this binary for the child servers (made once per run, removed at exit): a
-/// server started from the very file the bench runs from would share the bench's own code
-/// pages, which the kernel then cannot reclaim for it (see `crate::residency`), and its RSS
-/// would not be a lone fogbank's.
-static CHILD_BINARY: std::sync::OnceLock<Result<std::path::PathBuf, String>> =
-    std::sync::OnceLock::new();
-
-fn child_binary() -> io::Result<std::path::PathBuf> {
-    CHILD_BINARY
-        .get_or_init(|| {
-            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-            let copy =
-                std::env::temp_dir().join(format!("fogbank-bench-child-{}", std::process::id()));
-            std::fs::copy(&exe, &copy).map_err(|e| format!("copying {}: {e}", exe.display()))?;
-            Ok(copy)
-        })
-        .clone()
-        .map_err(io_err)
-}
-
-/// Remove the child binary's copy (end of the run).
-pub(super) fn remove_child_binary() {
-    if let Some(Ok(p)) = CHILD_BINARY.get() {
-        let _ = std::fs::remove_file(p);
-    }
-}
-
 /// Start this binary as a server on a free port; returns the child, its address and the time
 /// from spawn until its health endpoint answered 200.
 pub(super) async fn start_child() -> io::Result<(Child, SocketAddr, Duration)> {
@@ -48,7 +21,7 @@ pub(super) async fn start_child() -> io::Result<(Child, SocketAddr, Duration)> {
 }
 
 pub(super) async fn start_child_with(extra: &[&str]) -> io::Result<(Child, SocketAddr, Duration)> {
-    let exe = child_binary()?;
+    let exe = std::env::current_exe()?;
     let t0 = Instant::now();
     let mut child = Command::new(exe)
         .args(["--port", "0", "--log-level", "info"])

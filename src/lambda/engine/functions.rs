@@ -196,7 +196,11 @@ impl LambdaEngine {
             layers: layer_refs,
             dead_letter_config: input.dead_letter_config.clone(),
             state: "Active".into(),
+            state_reason: None,
+            state_reason_code: None,
             last_update_status: "Successful".into(),
+            last_update_status_reason: None,
+            last_update_status_reason_code: None,
             package_type: package,
             architectures,
             ephemeral_storage: input
@@ -229,12 +233,14 @@ impl LambdaEngine {
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
             deleted: false,
+            in_progress: None,
         };
         let out = if input.publish {
             Self::publish(&mut function, None)?.config.clone()
         } else {
             latest.config.clone()
         };
+        let out = Self::pending_answer(&mut function, out);
         match self.functions.entry(arn) {
             dashmap::Entry::Occupied(_) => Err(LambdaError::conflict(format!(
                 "Function already exist: {}",
@@ -354,13 +360,17 @@ impl LambdaEngine {
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
         let (f, q) = self.resolve(ctx, name, qualifier, true)?;
-        let f = lock(&f);
+        let mut f = lock(&f);
+        Self::settle(&mut f);
         let (v, config) = Self::read_version(&f, q.as_deref())?;
+        let location = self
+            .code_location(&ctx.host, &f.account, &v.config.function_name, &v.code)
+            .unwrap_or_else(|| format!("file://{}", v.code.dir.display()));
         let mut out = json!({
             "Configuration": config,
             "Code": {
                 "RepositoryType": "S3",
-                "Location": format!("file://{}", v.code.dir.display()),
+                "Location": location,
             },
         });
         if !f.tags.is_empty() {
@@ -379,7 +389,8 @@ impl LambdaEngine {
         qualifier: Option<String>,
     ) -> LambdaResult<FunctionConfiguration> {
         let (f, q) = self.resolve(ctx, name, qualifier, true)?;
-        let f = lock(&f);
+        let mut f = lock(&f);
+        Self::settle(&mut f);
         Ok(Self::read_version(&f, q.as_deref())?.1)
     }
 
@@ -532,6 +543,7 @@ impl LambdaEngine {
         self.store_code(&mut book, &code)?;
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
+        Self::check_not_in_progress(&mut f)?;
         let mut v = (*f.latest).clone();
         v.config.code_sha256 = code.sha256.clone();
         v.config.code_size = code.size;
@@ -545,7 +557,8 @@ impl LambdaEngine {
         let out = if input.publish {
             Self::publish(&mut f, None)?.config.clone()
         } else {
-            f.latest.config.clone()
+            let settled = f.latest.config.clone();
+            Self::in_progress_answer(&mut f, settled)
         };
         self.journal_function(&f);
         drop(f);
@@ -579,6 +592,7 @@ impl LambdaEngine {
         if let Some((dirs, _)) = &layers {
             code::check_combined(&f.latest.code, dirs)?;
         }
+        Self::check_not_in_progress(&mut f)?;
         let mut v = (*f.latest).clone();
         let c = &mut v.config;
         if let Some(r) = input.role {
@@ -624,7 +638,8 @@ impl LambdaEngine {
         v.config.revision_id = revision();
         self.replace_latest(&mut f, v);
         self.journal_function(&f);
-        Ok(f.latest.config.clone())
+        let settled = f.latest.config.clone();
+        Ok(Self::in_progress_answer(&mut f, settled))
     }
 
     pub fn publish_version(
@@ -636,6 +651,7 @@ impl LambdaEngine {
         let (f, _) = self.function(ctx, name)?;
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
+        Self::check_not_in_progress(&mut f)?;
         if let Some(sha) = &input.code_sha256
             && sha != &f.latest.config.code_sha256
         {

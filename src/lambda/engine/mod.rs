@@ -26,14 +26,17 @@ use crate::sqs::SqsEngine;
 use crate::sqs::model::{MessageAttributeValue, SendMessageFields};
 
 mod aliases;
+mod code_url;
 mod concurrency;
 mod durable;
 mod functions;
 mod invoke;
 mod invoke_config;
 mod policy;
+mod states;
 mod tags;
 
+pub use code_url::{CODE_PATH, DownloadError};
 use functions::check_range;
 pub(crate) use policy::{Policy, Statement, check_revision};
 
@@ -154,6 +157,8 @@ pub(crate) struct Function {
     /// Set (under the function's lock) when DeleteFunction removed it: changes made by calls
     /// that still held it are no longer journaled.
     deleted: bool,
+    /// A create or update answered as being applied and not yet read (`states`).
+    in_progress: Option<states::InProgress>,
 }
 
 /// An invoke as it arrived.
@@ -164,6 +169,9 @@ pub struct InvokeInput {
     /// Base64 JSON, as sent in `X-Amz-Client-Context`.
     pub client_context: Option<String>,
     pub payload: Bytes,
+    /// The API request's id: the invocation takes it, so the answer's `x-amzn-RequestId`
+    /// is the id the runtime, the log lines and error payloads show (as on AWS).
+    pub request_id: Option<String>,
 }
 
 /// What the HTTP layer needs to answer an invoke.
@@ -386,6 +394,19 @@ impl LambdaEngine {
     /// The address handlers' SDKs should call (`AWS_ENDPOINT_URL`).
     pub fn set_endpoint(&self, url: String) {
         let _ = self.endpoint.set(url);
+    }
+
+    /// `host:port` of this server (from the endpoint the runtimes get), for the URLs of
+    /// messages and answers made outside a request; `localhost` before the server is bound.
+    pub(crate) fn own_host(&self) -> String {
+        self.endpoint
+            .get()
+            .map(|e| {
+                e.trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .to_string()
+            })
+            .unwrap_or_else(|| "localhost".into())
     }
 
     /// Let destinations and dead-letter targets publish to SNS topics.

@@ -191,3 +191,49 @@ def test_states_as_aws_reports_them(lam):
     assert upd["LastUpdateStatusReasonCode"] == "Creating"
     lam.get_waiter("function_updated_v2").wait(FunctionName=fn)
     assert lam.publish_version(FunctionName=fn)["Version"] == "1"
+
+
+@pytest.mark.parametrize("runtime", ["java8", "go1.x", "provided", "python3.7", "nodejs12.x", "nodejs14.x"])
+def test_deprecated_runtimes_are_refused_for_create(lam, runtime):
+    code, msg = error(
+        lam.create_function,
+        FunctionName=name(),
+        Runtime=runtime,
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zipped({"app.py": PY})},
+    )
+    assert code == "InvalidParameterValueException"
+    assert msg == (
+        f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+        "functions. We recommend you use a supported runtime while creating or updating functions."
+    )
+
+
+def test_unknown_runtime_lists_awss_valid_runtimes(lam):
+    code, msg = error(
+        lam.create_function,
+        FunctionName=name(),
+        Runtime="non-existent-runtime",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zipped({"app.py": PY})},
+    )
+    assert code == "InvalidParameterValueException"
+    assert msg.startswith(
+        "Value non-existent-runtime at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs20.x, python3.14, provided.al2023,"
+    )
+    assert msg.endswith("python3.8, python3.9] or be a valid ARN")
+
+
+def test_name_and_qualifier_validation(lam):
+    code, msg = error(lam.get_function, FunctionName="a" * 65)
+    assert code == "ValidationException"
+    assert "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?" in msg
+    fn, _ = create(lam)
+    code, msg = error(lam.get_function, FunctionName=fn, Qualifier="a" * 129)
+    assert code == "ValidationException"
+    assert msg == (
+        f"1 validation error detected: Value '{'a' * 129}' at 'qualifier' failed to satisfy constraint: "
+        "Member must have length less than or equal to 128"
+    )

@@ -36,13 +36,45 @@ pub(super) fn check_role(role: &str) -> LambdaResult<()> {
     }
 }
 
+/// Runtimes AWS no longer accepts for CreateFunction or UpdateFunctionConfiguration (past
+/// their "block function create/update" dates). fogbank still runs functions restored with them.
+pub(super) const DEPRECATED_RUNTIMES: &[&str] = &[
+    "nodejs",
+    "nodejs4.3",
+    "nodejs4.3-edge",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "java8",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+];
+
+/// The runtimes AWS lists (in its order) when it refuses an unknown one.
+const VALID_RUNTIMES: &str = "[nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java17, nodejs16.x, java25, dotnet8, python3.10, java11, python3.11, dotnet6, java21, nodejs18.x, provided.al2, ruby3.3, ruby3.4, java8.al2, ruby3.2, python3.8, python3.9]";
+
 pub(super) fn check_runtime(rt: &str) -> LambdaResult<()> {
+    if DEPRECATED_RUNTIMES.contains(&rt) {
+        return Err(LambdaError::invalid(format!(
+            "The runtime parameter of {rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+        )));
+    }
     if RUNTIMES.contains(&rt) {
         Ok(())
     } else {
         Err(LambdaError::invalid(format!(
-            "Value {rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
-            RUNTIMES.join(", ")
+            "Value {rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: {VALID_RUNTIMES} or be a valid ARN"
         )))
     }
 }

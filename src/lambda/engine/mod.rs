@@ -274,7 +274,7 @@ pub fn parse_function_name(
     let parts: Vec<&str> = raw.split(':').collect();
     let bad = || {
         LambdaError::validation(format!(
-            "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+            "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
         ))
     };
     let (account, region, name, qualifier) = match parts.as_slice() {
@@ -529,6 +529,12 @@ impl LambdaEngine {
 
     /// The qualifier from the path and the `Qualifier` parameter, which must agree.
     fn qualifier(from_name: Option<String>, param: Option<String>) -> LambdaResult<Option<String>> {
+        // the model's length limit comes first: a ValidationException, not ResourceNotFound
+        if let Some(q) = param.as_deref().filter(|q| q.len() > 128) {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128"
+            )));
+        }
         match (from_name, param) {
             (Some(a), Some(b)) if a != b => Err(LambdaError::invalid(
                 "The derived qualifier from the function name does not match the specified qualifier.",

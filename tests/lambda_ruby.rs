@@ -90,7 +90,7 @@ async fn create_ruby_with(
         req = req.layers(l);
     }
     let out = req.send().await.expect("create function");
-    assert_eq!(out.state().map(|s| s.as_str()), Some("Active"));
+    assert_eq!(out.state().map(|s| s.as_str()), Some("Pending"));
     out.function_arn().expect("arn").to_string()
 }
 

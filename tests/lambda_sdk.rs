@@ -63,9 +63,22 @@ async fn create_python(
         .send()
         .await
         .expect("create function");
-    assert_eq!(out.state().map(|s| s.as_str()), Some("Active"));
+    // AWS answers a create as Pending; the next read sees it Active
+    assert_eq!(out.state().map(|s| s.as_str()), Some("Pending"));
     assert_eq!(
-        out.last_update_status().map(|s| s.as_str()),
+        out.state_reason_code().map(|s| s.as_str()),
+        Some("Creating")
+    );
+    assert_eq!(out.last_update_status(), None);
+    let got = lambda
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .expect("get function configuration");
+    assert_eq!(got.state().map(|s| s.as_str()), Some("Active"));
+    assert_eq!(
+        got.last_update_status().map(|s| s.as_str()),
         Some("Successful")
     );
     out.function_arn().expect("arn").to_string()
@@ -474,6 +487,22 @@ async fn versions_aliases_and_configuration_updates() {
         .collect();
     assert_eq!(names, ["$LATEST", "1"]);
 
+    // AWS refuses a second change while the code update is InProgress: wait as its
+    // function_updated_v2 waiter does (one read sees it Successful)
+    let got = lambda
+        .get_function_configuration()
+        .function_name("ver")
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(
+        got.last_update_status().map(|s| s.as_str()),
+        Some("Successful")
+    );
+    assert_eq!(
+        updated.last_update_status().map(|s| s.as_str()),
+        Some("InProgress")
+    );
     let cfg = lambda
         .update_function_configuration()
         .function_name("ver")

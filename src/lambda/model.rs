@@ -130,7 +130,17 @@ pub struct FunctionConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dead_letter_config: Option<DeadLetterConfig>,
     pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason_code: Option<String>,
+    /// Empty in CreateFunction's answer (AWS leaves it out while the function is Pending).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_update_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason_code: Option<String>,
     pub package_type: String,
     pub architectures: Vec<String>,
     pub ephemeral_storage: serde_json::Value,

@@ -207,6 +207,7 @@ async fn route(
                         log_type: h("x-amz-log-type"),
                         client_context: h("x-amz-client-context"),
                         payload: body,
+                        request_id: Some(rid.to_string()),
                     },
                 )
                 .await?;
@@ -233,6 +234,7 @@ async fn route(
                     InvokeInput {
                         invocation_type: Some("Event".into()),
                         payload: body,
+                        request_id: Some(rid.to_string()),
                         ..InvokeInput::default()
                     },
                 )

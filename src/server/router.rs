@@ -113,6 +113,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/_fogbank/health", get(fogbank_health_route))
         .route(crate::sns::signing::CERT_PATH, get(sns_certificate))
         .route(crate::sns::signing::cert_file_path(), get(sns_certificate))
+        // GetFunction's Code.Location: presigned (its own signature), like AWS's S3 URL
+        .route(
+            "/_fogbank/lambda/code/snapshots/{*rel}",
+            get(lambda_code).head(lambda_code),
+        )
         .route(super::tls::CERT_PATH, get(tls_certificate))
         .route(
             "/_localstack/health",
@@ -453,6 +458,42 @@ async fn sns_certificate() -> Response {
             "the SNS signing key could not be generated",
         )
             .into_response(),
+    }
+}
+
+/// `GET /_fogbank/lambda/code/snapshots/...`: the deployment package a GetFunction
+/// `Code.Location` names (S3's answers to a wrong or stale presigned URL otherwise).
+async fn lambda_code(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(rel): axum::extract::Path<String>,
+    uri: axum::http::Uri,
+) -> Response {
+    use crate::lambda::engine::DownloadError;
+    let lambda = state.lambda.clone();
+    let query = uri.query().unwrap_or("").to_string();
+    let got = tokio::task::spawn_blocking(move || lambda.code_download(&rel, &query)).await;
+    let s3_error = |status: StatusCode, code: &str, message: &str| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/xml")],
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            ),
+        )
+            .into_response()
+    };
+    match got {
+        Ok(Ok(zip)) => ([(header::CONTENT_TYPE, "application/zip")], zip).into_response(),
+        Ok(Err(DownloadError::Forbidden)) => s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ),
+        Ok(Err(DownloadError::NotFound)) | Err(_) => s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        ),
     }
 }
 

@@ -81,7 +81,7 @@ def test_python_function_invoke_and_waiters(lam):
         "    return {'got': event, 'fn': context.function_name, 'rid': context.aws_request_id}\n"
     )
     out = create(lam, fn, "python3.12", "app.handler", {"app.py": (src, 0o644)})
-    assert out["State"] == "Active"
+    assert out["State"] == "Pending"  # as AWS answers CreateFunction; the waiter saw Active
     assert out["CodeSha256"]
     res = lam.invoke(FunctionName=fn, Payload=json.dumps({"x": 1}), LogType="Tail")
     assert res["StatusCode"] == 200
@@ -372,6 +372,7 @@ def test_alias_routing_config_errors(lam_raw):
     fn, arn = simple_function(lam)
     lam.publish_version(FunctionName=fn)
     lam.update_function_configuration(FunctionName=fn, Environment={"Variables": {"testenv": "prod"}})
+    lam.get_waiter("function_updated_v2").wait(FunctionName=fn)
     assert lam.publish_version(FunctionName=fn)["Version"] == "2"
 
     def alias(version="1", weights=None, function=fn):
@@ -419,10 +420,12 @@ def test_publish_after_a_description_change_is_a_new_version(lam):
     # publish with nothing changed returns it again
     fn, _ = simple_function(lam)
     lam.update_function_configuration(FunctionName=fn, Description="First version :)")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=fn)
     first = lam.publish_version(FunctionName=fn, Description="First version description :)")
     assert (first["Version"], first["Description"]) == ("1", "First version description :)")
     assert lam.publish_version(FunctionName=fn)["Version"] == "1"
     lam.update_function_configuration(FunctionName=fn, Description="Second version :))")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=fn)
     second = lam.publish_version(FunctionName=fn)
     assert (second["Version"], second["Description"]) == ("2", "Second version :))")
     assert lam.publish_version(FunctionName=fn)["Version"] == "2"

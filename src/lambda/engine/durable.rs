@@ -465,6 +465,7 @@ impl LambdaEngine {
             invoke_configs: r.invoke_configs,
             tags: r.tags,
             deleted: false,
+            in_progress: None,
         })
     }
 }

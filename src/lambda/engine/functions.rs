@@ -36,13 +36,45 @@ pub(super) fn check_role(role: &str) -> LambdaResult<()> {
     }
 }
 
+/// Runtimes AWS no longer accepts for CreateFunction or UpdateFunctionConfiguration (past
+/// their "block function create/update" dates). fogbank still runs functions restored with them.
+pub(super) const DEPRECATED_RUNTIMES: &[&str] = &[
+    "nodejs",
+    "nodejs4.3",
+    "nodejs4.3-edge",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "java8",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+];
+
+/// The runtimes AWS lists (in its order) when it refuses an unknown one.
+const VALID_RUNTIMES: &str = "[nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java17, nodejs16.x, java25, dotnet8, python3.10, java11, python3.11, dotnet6, java21, nodejs18.x, provided.al2, ruby3.3, ruby3.4, java8.al2, ruby3.2, python3.8, python3.9]";
+
 pub(super) fn check_runtime(rt: &str) -> LambdaResult<()> {
+    if DEPRECATED_RUNTIMES.contains(&rt) {
+        return Err(LambdaError::invalid(format!(
+            "The runtime parameter of {rt} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."
+        )));
+    }
     if RUNTIMES.contains(&rt) {
         Ok(())
     } else {
         Err(LambdaError::invalid(format!(
-            "Value {rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
-            RUNTIMES.join(", ")
+            "Value {rt} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: {VALID_RUNTIMES} or be a valid ARN"
         )))
     }
 }
@@ -196,7 +228,11 @@ impl LambdaEngine {
             layers: layer_refs,
             dead_letter_config: input.dead_letter_config.clone(),
             state: "Active".into(),
+            state_reason: None,
+            state_reason_code: None,
             last_update_status: "Successful".into(),
+            last_update_status_reason: None,
+            last_update_status_reason_code: None,
             package_type: package,
             architectures,
             ephemeral_storage: input
@@ -229,12 +265,14 @@ impl LambdaEngine {
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
             deleted: false,
+            in_progress: None,
         };
         let out = if input.publish {
             Self::publish(&mut function, None)?.config.clone()
         } else {
             latest.config.clone()
         };
+        let out = Self::pending_answer(&mut function, out);
         match self.functions.entry(arn) {
             dashmap::Entry::Occupied(_) => Err(LambdaError::conflict(format!(
                 "Function already exist: {}",
@@ -354,13 +392,17 @@ impl LambdaEngine {
         qualifier: Option<String>,
     ) -> LambdaResult<Value> {
         let (f, q) = self.resolve(ctx, name, qualifier, true)?;
-        let f = lock(&f);
+        let mut f = lock(&f);
+        Self::settle(&mut f);
         let (v, config) = Self::read_version(&f, q.as_deref())?;
+        let location = self
+            .code_location(&ctx.host, &f.account, &v.config.function_name, &v.code)
+            .unwrap_or_else(|| format!("file://{}", v.code.dir.display()));
         let mut out = json!({
             "Configuration": config,
             "Code": {
                 "RepositoryType": "S3",
-                "Location": format!("file://{}", v.code.dir.display()),
+                "Location": location,
             },
         });
         if !f.tags.is_empty() {
@@ -379,7 +421,8 @@ impl LambdaEngine {
         qualifier: Option<String>,
     ) -> LambdaResult<FunctionConfiguration> {
         let (f, q) = self.resolve(ctx, name, qualifier, true)?;
-        let f = lock(&f);
+        let mut f = lock(&f);
+        Self::settle(&mut f);
         Ok(Self::read_version(&f, q.as_deref())?.1)
     }
 
@@ -532,6 +575,7 @@ impl LambdaEngine {
         self.store_code(&mut book, &code)?;
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
+        Self::check_not_in_progress(&mut f)?;
         let mut v = (*f.latest).clone();
         v.config.code_sha256 = code.sha256.clone();
         v.config.code_size = code.size;
@@ -545,7 +589,8 @@ impl LambdaEngine {
         let out = if input.publish {
             Self::publish(&mut f, None)?.config.clone()
         } else {
-            f.latest.config.clone()
+            let settled = f.latest.config.clone();
+            Self::in_progress_answer(&mut f, settled)
         };
         self.journal_function(&f);
         drop(f);
@@ -579,6 +624,7 @@ impl LambdaEngine {
         if let Some((dirs, _)) = &layers {
             code::check_combined(&f.latest.code, dirs)?;
         }
+        Self::check_not_in_progress(&mut f)?;
         let mut v = (*f.latest).clone();
         let c = &mut v.config;
         if let Some(r) = input.role {
@@ -624,7 +670,8 @@ impl LambdaEngine {
         v.config.revision_id = revision();
         self.replace_latest(&mut f, v);
         self.journal_function(&f);
-        Ok(f.latest.config.clone())
+        let settled = f.latest.config.clone();
+        Ok(Self::in_progress_answer(&mut f, settled))
     }
 
     pub fn publish_version(
@@ -636,6 +683,7 @@ impl LambdaEngine {
         let (f, _) = self.function(ctx, name)?;
         let mut f = lock(&f);
         Self::check_revision(input.revision_id.as_deref(), &f.latest.config.revision_id)?;
+        Self::check_not_in_progress(&mut f)?;
         if let Some(sha) = &input.code_sha256
             && sha != &f.latest.config.code_sha256
         {

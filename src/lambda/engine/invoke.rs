@@ -11,7 +11,8 @@ impl LambdaEngine {
         qualifier: Option<String>,
     ) -> LambdaResult<Target> {
         let (f, q) = self.qualified(ctx, name, qualifier)?;
-        let f = lock(&f);
+        let mut f = lock(&f);
+        Self::settle_create(&mut f);
         let (version, executed) = Self::version_of(&f, q.as_deref())?;
         Ok(Target {
             function_key: f.arn.clone(),
@@ -85,6 +86,7 @@ impl LambdaEngine {
         payload: Bytes,
         client_context: Option<String>,
         reject_when_full: bool,
+        request_id: Option<String>,
     ) -> LambdaResult<(Outcome, String)> {
         let capacity = match target.reserved {
             Some(0) => {
@@ -100,7 +102,8 @@ impl LambdaEngine {
             },
         };
         let pool = self.pool_for(target)?;
-        let request_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        let request_id =
+            request_id.unwrap_or_else(|| uuid::Uuid::new_v4().hyphenated().to_string());
         let ran = pool
             .invoke(
                 request_id,
@@ -191,7 +194,10 @@ impl LambdaEngine {
                 executed_version: None,
             }),
             "Event" => {
-                let request_id = uuid::Uuid::new_v4().hyphenated().to_string();
+                let request_id = input
+                    .request_id
+                    .clone()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().hyphenated().to_string());
                 self.spawn_async(ctx.clone(), name.to_string(), target, payload, request_id);
                 Ok(InvokeOutput {
                     status: 202,
@@ -202,7 +208,15 @@ impl LambdaEngine {
                 })
             }
             _ => {
-                let (outcome, log) = self.run(&target, payload, client_context, true).await?;
+                let (outcome, log) = self
+                    .run(
+                        &target,
+                        payload,
+                        client_context,
+                        true,
+                        input.request_id.clone(),
+                    )
+                    .await?;
                 let log_result = (input.log_type.as_deref() == Some("Tail")).then(|| {
                     let bytes = log.as_bytes();
                     let tail = &bytes[bytes.len().saturating_sub(4096)..];
@@ -297,7 +311,16 @@ impl LambdaEngine {
         let mut throttles = 0u32;
         loop {
             attempts += 1;
-            let result = self.run(&target, payload.clone(), None, false).await;
+            // Every attempt of one event carries the event's request id, as on AWS.
+            let result = self
+                .run(
+                    &target,
+                    payload.clone(),
+                    None,
+                    false,
+                    Some(request_id.clone()),
+                )
+                .await;
             match result {
                 Ok((Outcome::Response(body), _)) => {
                     self.destination(
@@ -401,20 +424,27 @@ impl LambdaEngine {
             return;
         };
         let message = String::from_utf8_lossy(payload).into_owned();
-        let error_message = serde_json::from_slice::<Value>(body)
+        let mut error_message = serde_json::from_slice::<Value>(body)
             .ok()
             .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
             .unwrap_or_default();
+        // AWS's DLQ attributes: RequestID (String), ErrorCode (Number, the 3-digit HTTP
+        // code), ErrorMessage (String, truncated to 1 KB).
+        let mut cut = error_message.len().min(1024);
+        while !error_message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        error_message.truncate(cut);
         let mut attrs = BTreeMap::new();
-        for (k, v) in [
-            ("RequestID", request_id.to_string()),
-            ("ErrorCode", "200".to_string()),
-            ("ErrorMessage", error_message),
+        for (k, data_type, v) in [
+            ("RequestID", "String", request_id.to_string()),
+            ("ErrorCode", "Number", "200".to_string()),
+            ("ErrorMessage", "String", error_message),
         ] {
             attrs.insert(
                 k.to_string(),
                 MessageAttributeValue {
-                    data_type: "String".into(),
+                    data_type: data_type.into(),
                     string_value: Some(v),
                     ..Default::default()
                 },
@@ -492,14 +522,17 @@ impl LambdaEngine {
                 let Some(sns) = self.sns.get().and_then(Weak::upgrade) else {
                     return;
                 };
+                // the host SNS puts in the envelope's URLs (SigningCertURL, UnsubscribeURL):
+                // fogbank's own address, port included
                 let ctx = RequestContext::new(
                     parts.get(4).copied().unwrap_or("000000000000"),
                     parts.get(3).copied().unwrap_or("us-east-1"),
-                    "localhost",
+                    &self.own_host(),
                 );
                 let input = crate::sns::model::PublishInput {
                     topic_arn: Some(arn.to_string()),
                     message: Some(message),
+                    message_attributes: attrs,
                     ..Default::default()
                 };
                 if let Err(e) = sns.publish(&ctx, input) {
@@ -531,7 +564,7 @@ impl LambdaEngine {
             "localhost",
         );
         let target = self.resolve_target(&ctx, function_arn, None)?;
-        Ok(self.run(&target, payload, None, true).await?.0)
+        Ok(self.run(&target, payload, None, true, None).await?.0)
     }
 
     /// The timeout of a function (for mapping validation).

@@ -26,14 +26,17 @@ use crate::sqs::SqsEngine;
 use crate::sqs::model::{MessageAttributeValue, SendMessageFields};
 
 mod aliases;
+mod code_url;
 mod concurrency;
 mod durable;
 mod functions;
 mod invoke;
 mod invoke_config;
 mod policy;
+mod states;
 mod tags;
 
+pub use code_url::{CODE_PATH, DownloadError};
 use functions::check_range;
 pub(crate) use policy::{Policy, Statement, check_revision};
 
@@ -154,6 +157,8 @@ pub(crate) struct Function {
     /// Set (under the function's lock) when DeleteFunction removed it: changes made by calls
     /// that still held it are no longer journaled.
     deleted: bool,
+    /// A create or update answered as being applied and not yet read (`states`).
+    in_progress: Option<states::InProgress>,
 }
 
 /// An invoke as it arrived.
@@ -164,6 +169,9 @@ pub struct InvokeInput {
     /// Base64 JSON, as sent in `X-Amz-Client-Context`.
     pub client_context: Option<String>,
     pub payload: Bytes,
+    /// The API request's id: the invocation takes it, so the answer's `x-amzn-RequestId`
+    /// is the id the runtime, the log lines and error payloads show (as on AWS).
+    pub request_id: Option<String>,
 }
 
 /// What the HTTP layer needs to answer an invoke.
@@ -266,7 +274,7 @@ pub fn parse_function_name(
     let parts: Vec<&str> = raw.split(':').collect();
     let bad = || {
         LambdaError::validation(format!(
-            "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+            "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
         ))
     };
     let (account, region, name, qualifier) = match parts.as_slice() {
@@ -386,6 +394,19 @@ impl LambdaEngine {
     /// The address handlers' SDKs should call (`AWS_ENDPOINT_URL`).
     pub fn set_endpoint(&self, url: String) {
         let _ = self.endpoint.set(url);
+    }
+
+    /// `host:port` of this server (from the endpoint the runtimes get), for the URLs of
+    /// messages and answers made outside a request; `localhost` before the server is bound.
+    pub(crate) fn own_host(&self) -> String {
+        self.endpoint
+            .get()
+            .map(|e| {
+                e.trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .to_string()
+            })
+            .unwrap_or_else(|| "localhost".into())
     }
 
     /// Let destinations and dead-letter targets publish to SNS topics.
@@ -508,6 +529,12 @@ impl LambdaEngine {
 
     /// The qualifier from the path and the `Qualifier` parameter, which must agree.
     fn qualifier(from_name: Option<String>, param: Option<String>) -> LambdaResult<Option<String>> {
+        // the model's length limit comes first: a ValidationException, not ResourceNotFound
+        if let Some(q) = param.as_deref().filter(|q| q.len() > 128) {
+            return Err(LambdaError::validation(format!(
+                "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128"
+            )));
+        }
         match (from_name, param) {
             (Some(a), Some(b)) if a != b => Err(LambdaError::invalid(
                 "The derived qualifier from the function name does not match the specified qualifier.",

@@ -95,6 +95,8 @@ fn build(sqs: &SqsEngine, l: &LambdaEngine) {
         },
     )
     .unwrap();
+    // as a waiter would: the read sees the create settled (AWS refuses a publish while Pending)
+    l.get_function_configuration(&c, "f", None).unwrap();
     l.publish_version(&c, "f", PublishVersionInput::default())
         .unwrap();
     l.create_alias(

@@ -239,6 +239,24 @@ async fn route(
                 .await?;
             Ok(json_reply(202, &serde_json::json!({"Status": 202}), rid))
         }
+        ("POST", ["2021-10-31", "functions", name, "url"]) => Ok(json_reply(
+            201,
+            &engine.create_function_url_config(ctx, name, qualifier, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2021-10-31", "functions", name, "url"]) => {
+            ok(&engine.get_function_url_config(ctx, name, qualifier)?)
+        }
+        ("PUT", ["2021-10-31", "functions", name, "url"]) => {
+            ok(&engine.update_function_url_config(ctx, name, qualifier, input(&body)?)?)
+        }
+        ("DELETE", ["2021-10-31", "functions", name, "url"]) => {
+            engine.delete_function_url_config(ctx, name, qualifier)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("GET", ["2021-10-31", "functions", name, "urls"]) => {
+            ok(&engine.list_function_url_configs(ctx, name, marker, max_items)?)
+        }
         ("POST", ["2015-03-31", "functions", name, "versions"]) => Ok(json_reply(
             201,
             &engine.publish_version(ctx, name, input(&body)?)?,

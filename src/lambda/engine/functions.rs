@@ -228,6 +228,7 @@ impl LambdaEngine {
             reserved: None,
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
+            urls: BTreeMap::new(),
             deleted: false,
         };
         let out = if input.publish {

@@ -63,9 +63,7 @@ fn host_route(host: &str) -> Option<(String, String)> {
     }
     let region = labels.next()?;
     let ok = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
     (ok(id) && ok(region)).then(|| (id.to_ascii_lowercase(), region.to_ascii_lowercase()))
 }
@@ -517,7 +515,9 @@ pub async fn serve(
     let ev = event(route, &target, &req, caller, rid, now);
     let payload = Bytes::from(ev.to_string());
     let mut res = match engine.invoke_url(&target, payload, rid).await {
-        Ok(Outcome::Response(body)) => http_response(&body, rid).unwrap_or_else(|| bad_gateway(rid)),
+        Ok(Outcome::Response(body)) => {
+            http_response(&body, rid).unwrap_or_else(|| bad_gateway(rid))
+        }
         Ok(Outcome::Error { .. }) => bad_gateway(rid),
         Err(e) if e.status == 429 => message_reply(
             429,

@@ -320,9 +320,10 @@ impl LambdaEngine {
         }
         let key = q.unwrap_or_else(|| UNQUALIFIED.to_string());
         let region = f.region.clone();
-        let c = f.urls.get_mut(&key).ok_or_else(|| {
-            LambdaError::not_found("The resource you requested does not exist.")
-        })?;
+        let c = f
+            .urls
+            .get_mut(&key)
+            .ok_or_else(|| LambdaError::not_found("The resource you requested does not exist."))?;
         if let Some(a) = input.auth_type {
             c.auth_type = a;
         }
@@ -372,7 +373,13 @@ impl LambdaEngine {
             .values()
             .map(|c| self.url_json(c, &f.region, true))
             .collect();
-        page("FunctionUrlConfigs", &all, marker, max_items, (MAX_LIST, MAX_LIST))
+        page(
+            "FunctionUrlConfigs",
+            &all,
+            marker,
+            max_items,
+            (MAX_LIST, MAX_LIST),
+        )
     }
 
     /// Invoke the function behind a URL synchronously with `payload` (the 2.0 event) as the

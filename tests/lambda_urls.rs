@@ -1,0 +1,520 @@
+//! Function URLs: the config API through aws-sdk-lambda (shapes and errors as AWS records
+//! them) and the URLs themselves through plain HTTP (payload 2.0 events, response shaping,
+//! CORS, auth types).
+
+mod common;
+
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Cors, FunctionCode, FunctionUrlAuthType, InvokeMode, Runtime};
+use serde_json::{Value, json};
+
+/// Echoes the event, or answers what the event's body asks for.
+const PY_ECHO: &str = r#"
+import base64, json
+
+def handler(event, context):
+    body = event.get("body")
+    if body and event.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode("latin-1")
+    if event.get("rawPath") == "/fail":
+        raise ValueError("asked to fail")
+    if event.get("rawPath") == "/answer":
+        return json.loads(body)
+    if event.get("rawPath") == "/string":
+        return "just text"
+    return {"event": event, "request_id": context.aws_request_id}
+"#;
+
+async fn create_echo(lambda: &aws_sdk_lambda::Client, name: &str) -> String {
+    let zip = common::zip_of(&[("app.py", PY_ECHO, 0o644)]);
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(Runtime::Python312)
+        .role(common::ROLE)
+        .handler("app.handler")
+        .timeout(5)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .expect("create function")
+        .function_arn()
+        .expect("arn")
+        .to_string()
+}
+
+fn url_id(function_url: &str) -> String {
+    function_url
+        .trim_start_matches("http://")
+        .split('.')
+        .next()
+        .expect("id")
+        .to_string()
+}
+
+fn path_form(server: &fogbank::server::RunningServer, function_url: &str, rest: &str) -> String {
+    format!(
+        "{}/_fogbank/lambda-url/{}{rest}",
+        server.endpoint(),
+        url_id(function_url)
+    )
+}
+
+#[tokio::test]
+async fn url_config_lifecycle_and_errors_as_aws_records_them() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let arn = create_echo(&lambda, "urlfn").await;
+
+    let created = lambda
+        .create_function_url_config()
+        .function_name("urlfn")
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .expect("create url");
+    let url = created.function_url().to_string();
+    let id = url_id(&url);
+    assert_eq!(id.len(), 32);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    );
+    assert_eq!(
+        url,
+        format!(
+            "http://{id}.lambda-url.us-east-1.localhost:{}/",
+            server.addr.port()
+        )
+    );
+    assert_eq!(created.function_arn(), arn);
+    assert_eq!(created.auth_type(), &FunctionUrlAuthType::None);
+    assert_eq!(created.invoke_mode(), Some(&InvokeMode::Buffered));
+    assert!(created.cors().is_none());
+    assert!(created.creation_time().ends_with('Z'));
+
+    // A second one for the same qualifier conflicts, naming the function.
+    let e = lambda
+        .create_function_url_config()
+        .function_name("urlfn")
+        .auth_type(FunctionUrlAuthType::AwsIam)
+        .send()
+        .await
+        .expect_err("conflict");
+    assert_eq!(e.code(), Some("ResourceConflictException"));
+    assert_eq!(
+        e.message(),
+        Some(
+            format!(
+                "Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig exists for this Lambda function"
+            )
+            .as_str()
+        )
+    );
+
+    let got = lambda
+        .get_function_url_config()
+        .function_name("urlfn")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.function_url(), url);
+    assert_eq!(got.creation_time(), created.creation_time());
+
+    let updated = lambda
+        .update_function_url_config()
+        .function_name("urlfn")
+        .auth_type(FunctionUrlAuthType::AwsIam)
+        .cors(
+            Cors::builder()
+                .allow_origins("https://app.example")
+                .allow_methods("POST")
+                .max_age(60)
+                .build(),
+        )
+        .invoke_mode(InvokeMode::ResponseStream)
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(updated.function_url(), url, "the URL never changes");
+    assert_eq!(updated.auth_type(), &FunctionUrlAuthType::AwsIam);
+    assert_eq!(updated.invoke_mode(), Some(&InvokeMode::ResponseStream));
+    assert_eq!(
+        updated.cors().expect("cors").allow_origins(),
+        ["https://app.example".to_string()]
+    );
+
+    // An alias's URL is its own.
+    lambda
+        .publish_version()
+        .function_name("urlfn")
+        .send()
+        .await
+        .expect("publish");
+    lambda
+        .create_alias()
+        .function_name("urlfn")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .expect("alias");
+    let live = lambda
+        .create_function_url_config()
+        .function_name("urlfn")
+        .qualifier("live")
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .expect("alias url");
+    assert_eq!(live.function_arn(), format!("{arn}:live"));
+    assert_ne!(live.function_url(), url);
+    let listed = lambda
+        .list_function_url_configs()
+        .function_name("urlfn")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.function_url_configs().len(), 2);
+
+    // Qualifiers must name aliases: $LATEST and versions are ValidationExceptions.
+    for (q, pattern) in [
+        ("$LATEST", "((?!^\\d+$)^[0-9a-zA-Z-_]+$)"),
+        ("1", "(^\\$LATEST$)|((?!^[0-9]+$)([a-zA-Z0-9-_]+))"),
+    ] {
+        let e = lambda
+            .get_function_url_config()
+            .function_name("urlfn")
+            .qualifier(q)
+            .send()
+            .await
+            .expect_err("bad qualifier");
+        assert_eq!(e.code(), Some("ValidationException"), "{q}");
+        assert_eq!(
+            e.message(),
+            Some(
+                format!(
+                    "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+                )
+                .as_str()
+            )
+        );
+    }
+    let e = lambda
+        .create_function_url_config()
+        .function_name("urlfn")
+        .qualifier("nosuchalias")
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .expect_err("no alias");
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+    assert_eq!(e.message(), Some("Function does not exist"));
+    let e = lambda
+        .create_function_url_config()
+        .function_name("nosuchfn")
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .expect_err("no function");
+    assert_eq!(e.message(), Some("Function does not exist"));
+    let e = lambda
+        .get_function_url_config()
+        .function_name("nosuchfn")
+        .send()
+        .await
+        .expect_err("no function");
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+    assert_eq!(
+        e.message(),
+        Some("The resource you requested does not exist.")
+    );
+    let e = lambda
+        .create_function_url_config()
+        .function_name("urlfn")
+        .auth_type(FunctionUrlAuthType::from("BOTH"))
+        .send()
+        .await
+        .expect_err("bad auth type");
+    assert_eq!(e.code(), Some("ValidationException"));
+    assert_eq!(
+        e.message(),
+        Some(
+            "1 validation error detected: Value 'BOTH' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [AWS_IAM, NONE]"
+        )
+    );
+
+    // Deleting the alias takes its URL along; deleting the URL makes it 404 then 403 over HTTP.
+    lambda
+        .delete_alias()
+        .function_name("urlfn")
+        .name("live")
+        .send()
+        .await
+        .expect("delete alias");
+    lambda
+        .delete_function_url_config()
+        .function_name("urlfn")
+        .send()
+        .await
+        .expect("delete");
+    let e = lambda
+        .delete_function_url_config()
+        .function_name("urlfn")
+        .send()
+        .await
+        .expect_err("gone");
+    assert_eq!(
+        e.message(),
+        Some("The resource you requested does not exist.")
+    );
+    let listed = lambda
+        .list_function_url_configs()
+        .function_name("urlfn")
+        .send()
+        .await
+        .expect("list");
+    assert!(listed.function_url_configs().is_empty());
+    let res = reqwest::Client::new()
+        .get(path_form(&server, &url, "/"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.headers()["x-amzn-errortype"], "AccessDeniedException");
+    assert_eq!(res.text().await.expect("body"), r#"{"Message":null}"#);
+}
+
+#[tokio::test]
+async fn requests_become_payload_2_events_and_answers_become_responses() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let arn = create_echo(&lambda, "echo").await;
+    let url = lambda
+        .create_function_url_config()
+        .function_name("echo")
+        .auth_type(FunctionUrlAuthType::None)
+        .cors(
+            Cors::builder()
+                .allow_origins("http://localhost:3000")
+                .allow_methods("GET")
+                .allow_methods("POST")
+                .allow_headers("x-custom")
+                .expose_headers("x-answer")
+                .max_age(300)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create url")
+        .function_url()
+        .to_string();
+    let id = url_id(&url);
+    let http = reqwest::Client::new();
+
+    // The host form, sent to fogbank's address with the URL's Host.
+    let res = http
+        .post(format!(
+            "{}/some/path?b=2&a=1&a=3&empty=",
+            server.endpoint()
+        ))
+        .header(
+            "host",
+            format!("{id}.lambda-url.us-east-1.localhost:{}", server.addr.port()),
+        )
+        .header("content-type", "text/plain")
+        .header("user-agent", "fogbank-test/1")
+        .header("X-Multi", "one")
+        .header("x-multi", "two")
+        .header("cookie", "c1=v1; c2=v2")
+        .body("hello body")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let v: Value = res.json().await.expect("json");
+    let ev = &v["event"];
+    assert_eq!(ev["version"], "2.0");
+    assert_eq!(ev["routeKey"], "$default");
+    assert_eq!(ev["rawPath"], "/some/path");
+    assert_eq!(ev["rawQueryString"], "b=2&a=1&a=3&empty=");
+    assert_eq!(ev["cookies"], json!(["c1=v1", "c2=v2"]));
+    assert_eq!(ev["headers"]["x-multi"], "one,two");
+    assert_eq!(ev["headers"]["user-agent"], "fogbank-test/1");
+    assert!(ev["headers"].get("cookie").is_none());
+    assert_eq!(
+        ev["queryStringParameters"],
+        json!({"a": "1,3", "b": "2", "empty": ""})
+    );
+    assert_eq!(ev["body"], "hello body");
+    assert_eq!(ev["isBase64Encoded"], false);
+    let rc = &ev["requestContext"];
+    assert_eq!(rc["accountId"], "anonymous");
+    assert_eq!(rc["apiId"], id.as_str());
+    assert_eq!(rc["domainPrefix"], id.as_str());
+    assert_eq!(
+        rc["domainName"],
+        format!("{id}.lambda-url.us-east-1.localhost")
+    );
+    assert_eq!(rc["http"]["method"], "POST");
+    assert_eq!(rc["http"]["path"], "/some/path");
+    assert_eq!(rc["http"]["protocol"], "HTTP/1.1");
+    assert_eq!(rc["http"]["userAgent"], "fogbank-test/1");
+    assert_eq!(rc["routeKey"], "$default");
+    assert_eq!(rc["stage"], "$default");
+    assert!(rc["timeEpoch"].as_u64().is_some());
+    assert!(rc["time"].as_str().expect("time").ends_with(" +0000"));
+    assert_eq!(rc["requestId"], v["request_id"], "one request id");
+
+    // The path form; a binary body arrives base64-encoded; no body, no `body`.
+    let res = http
+        .put(path_form(&server, &url, "/bin"))
+        .header("content-type", "application/octet-stream")
+        .body(vec![0u8, 159, 146, 150])
+        .send()
+        .await
+        .expect("put");
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["event"]["body"], "AJ+Slg==");
+    assert_eq!(v["event"]["isBase64Encoded"], true);
+    assert_eq!(v["event"]["rawPath"], "/bin");
+    assert!(v["event"].get("queryStringParameters").is_none());
+    let v: Value = http
+        .get(path_form(&server, &url, ""))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["event"]["rawPath"], "/");
+    assert!(v["event"].get("body").is_none());
+    assert_eq!(v["event"]["isBase64Encoded"], false);
+
+    // A structured answer: status, headers, cookies, base64 body.
+    let answer = json!({
+        "statusCode": 201,
+        "headers": {"content-type": "text/plain", "x-answer": "42"},
+        "cookies": ["s=1; Path=/", "t=2"],
+        "body": "aGVsbG8gd29ybGQ=",
+        "isBase64Encoded": true,
+    });
+    let res = http
+        .post(path_form(&server, &url, "/answer"))
+        .header("content-type", "application/json")
+        .header("origin", "http://localhost:3000")
+        .body(answer.to_string())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["content-type"], "text/plain");
+    assert_eq!(res.headers()["x-answer"], "42");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+    assert_eq!(res.headers()["access-control-expose-headers"], "x-answer");
+    let cookies: Vec<_> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().expect("cookie").to_string())
+        .collect();
+    assert_eq!(cookies, ["s=1; Path=/", "t=2"]);
+    assert_eq!(res.text().await.expect("body"), "hello world");
+
+    // A bare object without statusCode: 200, JSON, the object as the body.
+    let res = http
+        .post(path_form(&server, &url, "/answer"))
+        .header("content-type", "application/json")
+        .body(r#"{"just": "data"}"#)
+        .send()
+        .await
+        .expect("bare");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(
+        res.json::<Value>().await.expect("json"),
+        json!({"just": "data"})
+    );
+    let res = http
+        .get(path_form(&server, &url, "/string"))
+        .send()
+        .await
+        .expect("string");
+    assert_eq!(res.text().await.expect("body"), "just text");
+
+    // A function error is AWS's 502.
+    let res = http
+        .get(path_form(&server, &url, "/fail"))
+        .send()
+        .await
+        .expect("fail");
+    assert_eq!(res.status(), 502);
+    assert_eq!(res.text().await.expect("body"), "Internal Server Error");
+
+    // A preflight from an allowed origin is answered from the config, without the function.
+    let res = http
+        .request(reqwest::Method::OPTIONS, path_form(&server, &url, "/x"))
+        .header("origin", "http://localhost:3000")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    assert_eq!(h["access-control-allow-origin"], "http://localhost:3000");
+    assert_eq!(h["access-control-allow-methods"], "GET,POST");
+    assert_eq!(h["access-control-allow-headers"], "x-custom");
+    assert_eq!(h["access-control-max-age"], "300");
+    let _ = arn;
+}
+
+#[tokio::test]
+async fn aws_iam_urls_need_a_signature() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    create_echo(&lambda, "private").await;
+    let url = lambda
+        .create_function_url_config()
+        .function_name("private")
+        .auth_type(FunctionUrlAuthType::AwsIam)
+        .send()
+        .await
+        .expect("create url")
+        .function_url()
+        .to_string();
+    let http = reqwest::Client::new();
+    let res = http
+        .get(path_form(&server, &url, "/"))
+        .send()
+        .await
+        .expect("unsigned");
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.headers()["x-amzn-errortype"], "AccessDeniedException");
+    assert_eq!(
+        res.text().await.expect("body"),
+        r#"{"Message":"Forbidden"}"#
+    );
+
+    // A signed request (the default, non-strict mode checks the signature is well-formed).
+    let res = http
+        .get(path_form(&server, &url, "/"))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=111122223333/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
+        )
+        .header("x-amz-date", "20260101T000000Z")
+        .send()
+        .await
+        .expect("signed");
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.expect("json");
+    let rc = &v["event"]["requestContext"];
+    assert_eq!(rc["accountId"], "111122223333");
+    assert_eq!(rc["authorizer"]["iam"]["accountId"], "111122223333");
+    assert_eq!(rc["authorizer"]["iam"]["accessKey"], "111122223333");
+}

@@ -518,3 +518,191 @@ async fn aws_iam_urls_need_a_signature() {
     assert_eq!(rc["authorizer"]["iam"]["accountId"], "111122223333");
     assert_eq!(rc["authorizer"]["iam"]["accessKey"], "111122223333");
 }
+
+/// A streaming Node handler: `/http` answers through `HttpResponseStream` with a status and
+/// headers, `/fail` fails after the first chunk, anything else streams three plain chunks.
+const NODE_STREAMING: &str = r#"
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  const path = event.rawPath || event.path || "/";
+  if (path === "/http") {
+    const s = awslambda.HttpResponseStream.from(responseStream, {
+      statusCode: 201,
+      headers: { "content-type": "text/plain", "x-streamed": "yes" },
+      cookies: ["k=v"],
+    });
+    s.write("first ");
+    await sleep(400);
+    s.write("second");
+    s.end();
+    return;
+  }
+  responseStream.setContentType("text/plain");
+  responseStream.write("one,");
+  if (path === "/fail") {
+    await sleep(50);
+    throw new Error("broke mid-stream");
+  }
+  await sleep(400);
+  responseStream.write("two,");
+  await sleep(50);
+  responseStream.write("three");
+  responseStream.end();
+});
+"#;
+
+async fn create_streaming(lambda: &aws_sdk_lambda::Client, name: &str) {
+    let zip = common::zip_of(&[("index.mjs", NODE_STREAMING, 0o644)]);
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(Runtime::Nodejs20x)
+        .role(common::ROLE)
+        .handler("index.handler")
+        .timeout(5)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .expect("create function");
+}
+
+/// The events of an InvokeWithResponseStream, as the SDK decodes them: the chunks (with the
+/// time each came) and the InvokeComplete event.
+async fn read_stream(
+    out: aws_sdk_lambda::operation::invoke_with_response_stream::InvokeWithResponseStreamOutput,
+) -> (
+    Vec<(String, std::time::Instant)>,
+    aws_sdk_lambda::types::InvokeWithResponseStreamCompleteEvent,
+) {
+    use aws_sdk_lambda::types::InvokeWithResponseStreamResponseEvent as E;
+    let mut stream = out.event_stream;
+    let mut chunks = Vec::new();
+    loop {
+        match stream.recv().await.expect("event") {
+            Some(E::PayloadChunk(c)) => chunks.push((
+                String::from_utf8(c.payload().expect("payload").as_ref().to_vec()).expect("utf8"),
+                std::time::Instant::now(),
+            )),
+            Some(E::InvokeComplete(done)) => return (chunks, done),
+            Some(other) => panic!("unexpected event {other:?}"),
+            None => panic!("the stream ended without InvokeComplete"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn invoke_with_response_stream_streams_chunk_by_chunk() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    create_streaming(&lambda, "streamer").await;
+
+    let out = lambda
+        .invoke_with_response_stream()
+        .function_name("streamer")
+        .payload(Blob::new(r#"{"rawPath": "/"}"#))
+        .send()
+        .await
+        .expect("invoke");
+    assert_eq!(out.status_code(), 200);
+    assert_eq!(out.executed_version(), Some("$LATEST"));
+    let (chunks, done) = read_stream(out).await;
+    let text: String = chunks.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(text, "one,two,three");
+    assert!(chunks.len() >= 2, "{chunks:?}");
+    let gap = chunks[chunks.len() - 1].1 - chunks[0].1;
+    assert!(
+        gap >= std::time::Duration::from_millis(300),
+        "the first chunk came before the handler went on: {gap:?}"
+    );
+    assert_eq!(done.error_code(), None);
+
+    // An error after the stream started ends it with InvokeComplete's error.
+    let out = lambda
+        .invoke_with_response_stream()
+        .function_name("streamer")
+        .payload(Blob::new(r#"{"rawPath": "/fail"}"#))
+        .send()
+        .await
+        .expect("invoke");
+    let (chunks, done) = read_stream(out).await;
+    assert_eq!(chunks.first().map(|c| c.0.as_str()), Some("one,"));
+    assert_eq!(done.error_code(), Some("Error"));
+    assert!(
+        done.error_details()
+            .unwrap_or_default()
+            .contains("broke mid-stream"),
+        "{done:?}"
+    );
+
+    // A handler that does not stream: its whole answer as one chunk.
+    create_echo(&lambda, "plain").await;
+    let out = lambda
+        .invoke_with_response_stream()
+        .function_name("plain")
+        .payload(Blob::new(r#"{"rawPath": "/string"}"#))
+        .send()
+        .await
+        .expect("invoke");
+    let (chunks, done) = read_stream(out).await;
+    assert_eq!(chunks.len(), 1);
+    assert_eq!(chunks[0].0, r#""just text""#);
+    assert_eq!(done.error_code(), None);
+
+    let e = lambda
+        .invoke_with_response_stream()
+        .function_name("nosuch")
+        .send()
+        .await
+        .expect_err("missing");
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+}
+
+#[tokio::test]
+async fn response_stream_urls_stream_with_the_prelude_s_status_and_headers() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    create_streaming(&lambda, "web").await;
+    let url = lambda
+        .create_function_url_config()
+        .function_name("web")
+        .auth_type(FunctionUrlAuthType::None)
+        .invoke_mode(InvokeMode::ResponseStream)
+        .send()
+        .await
+        .expect("create url")
+        .function_url()
+        .to_string();
+    let http = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let mut res = http
+        .get(path_form(&server, &url, "/http"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["content-type"], "text/plain");
+    assert_eq!(res.headers()["x-streamed"], "yes");
+    assert_eq!(res.headers()["set-cookie"], "k=v");
+    let first = res.chunk().await.expect("chunk").expect("first chunk");
+    let first_at = started.elapsed();
+    let mut body = first.to_vec();
+    while let Some(c) = res.chunk().await.expect("chunk") {
+        body.extend_from_slice(&c);
+    }
+    let all_at = started.elapsed();
+    assert_eq!(String::from_utf8(body).expect("utf8"), "first second");
+    assert!(
+        all_at - first_at >= std::time::Duration::from_millis(300),
+        "the first chunk came as it was written ({first_at:?}, all at {all_at:?})"
+    );
+
+    // Without the prelude: 200 and the stream's content type.
+    let res = http
+        .get(path_form(&server, &url, "/"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/plain");
+    assert_eq!(res.text().await.expect("body"), "one,two,three");
+}

@@ -224,6 +224,42 @@ async fn route(
             set("x-amz-executed-version", out.executed_version);
             Ok(res)
         }
+        (
+            "POST",
+            [
+                "2021-11-15",
+                "functions",
+                name,
+                "response-streaming-invocations",
+            ],
+        ) => {
+            let h = |k: &str| {
+                headers
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let prepared = engine.prepare_stream_invoke(
+                ctx,
+                name,
+                qualifier,
+                InvokeInput {
+                    invocation_type: h("x-amz-invocation-type"),
+                    log_type: h("x-amz-log-type"),
+                    client_context: h("x-amz-client-context"),
+                    payload: body,
+                },
+            )?;
+            let engine = engine
+                .arc()
+                .ok_or_else(|| LambdaError::new(500, "ServiceException", "engine stopped"))?;
+            let executed = prepared.executed().to_string();
+            let mut res = super::stream::invoke_with_response_stream(engine, prepared, rid);
+            if let Ok(v) = HeaderValue::from_str(&executed) {
+                res.headers_mut().insert("x-amz-executed-version", v);
+            }
+            Ok(res)
+        }
         ("POST", ["2014-11-13", "functions", name, "invoke-async"]) => {
             engine
                 .invoke(

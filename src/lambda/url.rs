@@ -514,7 +514,21 @@ pub async fn serve(
     let now = super::engine::now_ms();
     let ev = event(route, &target, &req, caller, rid, now);
     let payload = Bytes::from(ev.to_string());
-    let mut res = match engine.invoke_url(&target, payload, rid).await {
+    if target.config.invoke_mode == "RESPONSE_STREAM"
+        && let Some(engine) = engine.arc()
+    {
+        let mut res = streamed(engine, target, payload, rid).await;
+        add_cors(&mut res, cors.as_ref(), req.headers);
+        return res;
+    }
+    let mut res = answer(engine.invoke_url(&target, payload, rid).await, rid);
+    add_cors(&mut res, cors.as_ref(), req.headers);
+    res
+}
+
+/// The buffered answer of an invoke.
+fn answer(result: super::LambdaResult<Outcome>, rid: &str) -> Response {
+    match result {
         Ok(Outcome::Response(body)) => {
             http_response(&body, rid).unwrap_or_else(|| bad_gateway(rid))
         }
@@ -529,8 +543,132 @@ pub async fn serve(
             tracing::info!(code = e.code, "function URL invoke failed: {}", e.message);
             bad_gateway(rid)
         }
+    }
+}
+
+/// Most bytes of a streamed HTTP response's prelude.
+const MAX_PRELUDE: usize = 64 * 1024;
+
+/// The head of a streamed response from its prelude (`{statusCode, headers, cookies}`).
+fn streamed_head(prelude: &[u8]) -> Option<Response> {
+    let v: Value = if prelude.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(prelude).ok()?
     };
-    add_cors(&mut res, cors.as_ref(), req.headers);
+    let mut res = Response::new(Body::empty());
+    if let Some(s) = v.get("statusCode") {
+        let code = s.as_u64().and_then(|c| u16::try_from(c).ok())?;
+        *res.status_mut() = StatusCode::from_u16(code).ok()?;
+    }
+    let h = res.headers_mut();
+    if let Some(Value::Object(hs)) = v.get("headers") {
+        for (k, val) in hs {
+            let text = match val {
+                Value::String(s) => s.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            if let (Ok(name), Ok(val)) = (
+                header::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(&text),
+            ) {
+                h.insert(name, val);
+            }
+        }
+    }
+    if let Some(Value::Array(cs)) = v.get("cookies") {
+        for c in cs.iter().filter_map(Value::as_str) {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                h.append(header::SET_COOKIE, v);
+            }
+        }
+    }
+    Some(res)
+}
+
+/// Serve a `RESPONSE_STREAM` URL: the body goes out as the function streams it (after the
+/// prelude of an `awslambda.HttpResponseStream`); a handler that does not stream is answered
+/// as a buffered one.
+async fn streamed(
+    engine: std::sync::Arc<LambdaEngine>,
+    target: UrlTarget,
+    payload: Bytes,
+    rid: &str,
+) -> Response {
+    use super::stream::{self, Piece};
+    let (sink, mut rx) = stream::register(rid);
+    let request_id = rid.to_string();
+    let mut run = tokio::spawn(async move {
+        engine
+            .invoke_url(&target, payload, &request_id)
+            .await
+            .map(|o| (o, String::new()))
+    });
+    let content_type = tokio::select! {
+        biased;
+        piece = rx.recv() => match piece {
+            Some(Piece::Head(ct)) => ct,
+            _ => None,
+        },
+        r = &mut run => {
+            sink.close();
+            let r = r
+                .unwrap_or_else(|e| Err(super::LambdaError::new(500, "ServiceException", e.to_string())))
+                .map(|(o, _)| o);
+            return answer(r, rid);
+        }
+    };
+    let mut first = Vec::new();
+    let mut res = if content_type.as_deref() == Some(stream::HTTP_INTEGRATION) {
+        let mut buf = Vec::new();
+        let split = loop {
+            match rx.recv().await {
+                Some(Piece::Data(d)) => {
+                    buf.extend_from_slice(&d);
+                    if let Some((p, rest)) = stream::split_prelude(&buf) {
+                        break Some((p.to_vec(), rest.to_vec()));
+                    }
+                    if buf.len() > MAX_PRELUDE {
+                        break None;
+                    }
+                }
+                Some(Piece::Head(_)) => {}
+                None => break None,
+            }
+        };
+        let Some((prelude, rest)) = split else {
+            return bad_gateway(rid);
+        };
+        first = rest;
+        match streamed_head(&prelude) {
+            Some(r) => r,
+            None => return bad_gateway(rid),
+        }
+    } else {
+        let mut r = Response::new(Body::empty());
+        if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            r.headers_mut().insert(header::CONTENT_TYPE, ct);
+        }
+        r
+    };
+    let (mut tx, body) =
+        http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
+    tokio::spawn(async move {
+        if !first.is_empty() && tx.send_data(Bytes::from(first)).await.is_err() {
+            return;
+        }
+        let _ = stream::pump(run, &sink, &mut rx, &mut tx, |d| d).await;
+    });
+    *res.body_mut() = Body::new(body);
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_TYPE) {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+    }
+    set_request_id(h, rid);
     res
 }
 

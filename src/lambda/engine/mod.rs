@@ -32,11 +32,13 @@ mod functions;
 mod invoke;
 mod invoke_config;
 mod policy;
+mod streaming;
 mod tags;
 mod urls;
 
 use functions::check_range;
 pub(crate) use policy::{Policy, Statement, check_revision};
+pub use streaming::StreamInvoke;
 pub use urls::{Cors, UrlConfig, UrlConfigInput, UrlTarget};
 
 /// Largest synchronous invoke payload.

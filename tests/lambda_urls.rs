@@ -706,3 +706,112 @@ async fn response_stream_urls_stream_with_the_prelude_s_status_and_headers() {
     assert_eq!(res.headers()["content-type"], "text/plain");
     assert_eq!(res.text().await.expect("body"), "one,two,three");
 }
+
+#[tokio::test]
+async fn function_urls_survive_a_restart() {
+    let dir = common::TempDir::new("lambda-urls");
+    let clock = fogbank::clock::ManualClock::starting_2026();
+    let server = common::start_durable(&dir.0, &clock).await;
+    let lambda = common::lambda(&server).await;
+    create_echo(&lambda, "kept").await;
+    let created = lambda
+        .create_function_url_config()
+        .function_name("kept")
+        .auth_type(FunctionUrlAuthType::None)
+        .cors(Cors::builder().allow_origins("*").build())
+        .send()
+        .await
+        .expect("create url");
+    let id = url_id(created.function_url());
+    server.shutdown().await;
+
+    let server = common::start_durable(&dir.0, &clock).await;
+    let lambda = common::lambda(&server).await;
+    let got = lambda
+        .get_function_url_config()
+        .function_name("kept")
+        .send()
+        .await
+        .expect("get after restart");
+    assert_eq!(url_id(got.function_url()), id);
+    assert_eq!(got.creation_time(), created.creation_time());
+    assert_eq!(got.cors().expect("cors").allow_origins(), ["*".to_string()]);
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/_fogbank/lambda-url/{id}/again",
+            server.endpoint()
+        ))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["event"]["rawPath"], "/again");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn strict_mode_needs_a_policy_for_public_urls_and_a_valid_signature_for_iam() {
+    let mut config = fogbank::config::Config::ephemeral();
+    config.strict_auth = Some(std::sync::Arc::new(
+        [("test".to_string(), "test".to_string())]
+            .into_iter()
+            .collect(),
+    ));
+    let server = fogbank::server::spawn(config).await.expect("server");
+    let lambda = common::lambda(&server).await;
+    create_echo(&lambda, "guarded").await;
+    let url = lambda
+        .create_function_url_config()
+        .function_name("guarded")
+        .auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .expect("create url")
+        .function_url()
+        .to_string();
+    let http = reqwest::Client::new();
+    let res = http
+        .get(path_form(&server, &url, "/"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 403, "no InvokeFunctionUrl permission yet");
+    lambda
+        .add_permission()
+        .function_name("guarded")
+        .statement_id("public")
+        .action("lambda:InvokeFunctionUrl")
+        .principal("*")
+        .function_url_auth_type(FunctionUrlAuthType::None)
+        .send()
+        .await
+        .expect("permission");
+    let res = http
+        .get(path_form(&server, &url, "/"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+
+    // AWS_IAM with a signature that does not verify.
+    lambda
+        .update_function_url_config()
+        .function_name("guarded")
+        .auth_type(FunctionUrlAuthType::AwsIam)
+        .send()
+        .await
+        .expect("update");
+    let res = http
+        .get(path_form(&server, &url, "/"))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00",
+        )
+        .header("x-amz-date", "20260101T000000Z")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 403);
+}

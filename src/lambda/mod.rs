@@ -22,6 +22,8 @@
 //! - [`ruby`]: the Ruby runtimes' command and gem paths.
 //! - [`scratch`]: the engine's temp dir, locked while in use; dead fogbanks' ones are swept.
 //! - [`esm`]: SQS event source mappings polling the SQS engine in process.
+//! - [`stream`]: response streaming (the Runtime API's streaming mode, event-stream frames).
+//! - [`url`]: function URLs over HTTP: routes, the payload 2.0 event, responses, CORS.
 //! - `bootstrap/`: the embedded Python, Node.js, Ruby and Java runtime clients.
 
 pub mod api_guard;
@@ -45,6 +47,8 @@ pub mod ruby;
 pub mod runtime;
 pub mod scratch;
 pub mod state;
+pub mod stream;
+pub mod url;
 
 pub use engine::{LambdaEngine, LambdaSettings};
 pub use error::{LambdaError, LambdaResult};

@@ -225,6 +225,44 @@ async fn route(
             set("x-amz-executed-version", out.executed_version);
             Ok(res)
         }
+        (
+            "POST",
+            [
+                "2021-11-15",
+                "functions",
+                name,
+                "response-streaming-invocations",
+            ],
+        ) => {
+            let h = |k: &str| {
+                headers
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let prepared = engine.prepare_stream_invoke(
+                ctx,
+                name,
+                qualifier,
+                InvokeInput {
+                    invocation_type: h("x-amz-invocation-type"),
+                    log_type: h("x-amz-log-type"),
+                    client_context: h("x-amz-client-context"),
+                    payload: body,
+                    // The stream is registered under `rid` below, which the invocation uses.
+                    request_id: Some(rid.to_string()),
+                },
+            )?;
+            let engine = engine
+                .arc()
+                .ok_or_else(|| LambdaError::new(500, "ServiceException", "engine stopped"))?;
+            let executed = prepared.executed().to_string();
+            let mut res = super::stream::invoke_with_response_stream(engine, prepared, rid);
+            if let Ok(v) = HeaderValue::from_str(&executed) {
+                res.headers_mut().insert("x-amz-executed-version", v);
+            }
+            Ok(res)
+        }
         ("POST", ["2014-11-13", "functions", name, "invoke-async"]) => {
             engine
                 .invoke(
@@ -240,6 +278,24 @@ async fn route(
                 )
                 .await?;
             Ok(json_reply(202, &serde_json::json!({"Status": 202}), rid))
+        }
+        ("POST", ["2021-10-31", "functions", name, "url"]) => Ok(json_reply(
+            201,
+            &engine.create_function_url_config(ctx, name, qualifier, input(&body)?)?,
+            rid,
+        )),
+        ("GET", ["2021-10-31", "functions", name, "url"]) => {
+            ok(&engine.get_function_url_config(ctx, name, qualifier)?)
+        }
+        ("PUT", ["2021-10-31", "functions", name, "url"]) => {
+            ok(&engine.update_function_url_config(ctx, name, qualifier, input(&body)?)?)
+        }
+        ("DELETE", ["2021-10-31", "functions", name, "url"]) => {
+            engine.delete_function_url_config(ctx, name, qualifier)?;
+            Ok(reply(204, Bytes::new(), rid))
+        }
+        ("GET", ["2021-10-31", "functions", name, "urls"]) => {
+            ok(&engine.list_function_url_configs(ctx, name, marker, max_items)?)
         }
         ("POST", ["2015-03-31", "functions", name, "versions"]) => Ok(json_reply(
             201,

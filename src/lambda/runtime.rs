@@ -729,6 +729,18 @@ async fn response(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if super::stream::is_streaming(&headers) {
+        let Some(tx) = take_result(&shared, &id) else {
+            return invalid_request_id();
+        };
+        return match super::stream::relay(&id, &headers, body).await {
+            Some(outcome) => {
+                let _ = tx.send(outcome);
+                accepted()
+            }
+            None => body_ended_early(),
+        };
+    }
     finish_invocation(&shared, &id, &headers, body, Outcome::Response).await
 }
 

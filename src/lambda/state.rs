@@ -5,7 +5,7 @@
 //!   with everything attached to it: `$LATEST` and its published versions (configuration and
 //!   code), aliases (with routing weights), resource policies by qualifier, reserved
 //!   concurrency, event invoke configs by qualifier, tags, and the last version number given
-//!   (numbers keep counting after deletes). One record per function: every change made under
+//!   (numbers keep counting after deletes), and its function URLs by qualifier. One record per function: every change made under
 //!   the function's lock rewrites it whole.
 //! - `lambda.layer` (key: the layer ARN, without version): [`LayerRecord`], its versions
 //!   (content, compatible runtimes and architectures, license, policy) and the last version
@@ -123,6 +123,9 @@ pub struct FunctionRecord {
     pub invoke_configs: BTreeMap<String, EventInvokeConfig>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Function URLs by qualifier (`$LATEST` or an alias).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub urls: BTreeMap<String, super::engine::UrlConfig>,
 }
 
 /// One layer version.

@@ -4,7 +4,8 @@
 //! - A request with an `Origin` is served only if the origin is allowed: `http(s)://localhost`,
 //!   `*.localhost`, `127.0.0.1` (any loopback IPv4) and `[::1]` on any port, plus
 //!   `--allow-origin` entries (exact origins, `scheme://*.domain[:port]`, `null`, or `*` for
-//!   any). Allowed origins get CORS headers; preflights are answered here.
+//!   any). Allowed origins get CORS headers; preflights are answered here, except for
+//!   function URLs, whose CORS answers come from their own config (`lambda::url`).
 //! - A request without `Origin` that Fetch Metadata marks as coming from another site
 //!   (`Sec-Fetch-Site` other than `same-origin`/`none`, e.g. an `<img>` GET) is refused, except
 //!   for the few GETs that change nothing or carry their own unguessable capability (health,
@@ -126,6 +127,13 @@ impl Guard {
         if let Some(origin) = headers.get(header::ORIGIN) {
             let text = origin.to_str().unwrap_or("");
             if self.any_origin || self.origin_allowed(text) {
+                // A function URL answers CORS from its own config.
+                if crate::lambda::url::is_url_request(
+                    headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+                    req.uri().path(),
+                ) {
+                    return Verdict::Pass;
+                }
                 if req.method() == Method::OPTIONS
                     && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
                 {

@@ -14,6 +14,7 @@ mod auth;
 mod conn;
 mod durable;
 mod guard;
+mod lambda_url;
 mod refusal;
 mod router;
 pub mod sigv4;

@@ -1,7 +1,9 @@
 //! The single HTTP entry point: health endpoints, then dispatch of AWS requests by protocol.
 //!
 //! - `X-Amz-Target: AmazonSQS.<Action>` -> SQS over AWS JSON 1.0;
-//! - a path starting `/20xx-xx-xx/` -> Lambda REST (reserved: answered as not implemented);
+//! - a function URL (`<url-id>.lambda-url.<region>.*` hosts, `/_fogbank/lambda-url/<url-id>/`)
+//!   -> `server::lambda_url`;
+//! - a path starting `/20xx-xx-xx/` -> Lambda REST;
 //! - otherwise the query protocol: `Action` from the form body or query string, SQS or SNS told
 //!   apart by `Version` or the SigV4 credential scope's service.
 
@@ -567,6 +569,11 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let rid = request_id();
     let (parts, body) = req.into_parts();
+    if let Some(route) =
+        crate::lambda::url::route_of(header_str(&parts.headers, "host"), parts.uri.path())
+    {
+        return super::lambda_url::serve(&state, parts, body, route, &rid).await;
+    }
     if super::refusal::is_lambda_path(parts.uri.path()) {
         return lambda(&state, parts, body, &rid).await;
     }

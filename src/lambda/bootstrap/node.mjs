@@ -5,6 +5,7 @@ import path from "node:path";
 import util from "node:util";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { Writable } from "node:stream";
 
 const [HOST, PORT] = (() => {
   const api = process.env.AWS_LAMBDA_RUNTIME_API;
@@ -36,6 +37,93 @@ function post(p, obj, errorType) {
   const headers = { "Content-Type": "application/json", "Content-Length": body.length };
   if (errorType) headers["Lambda-Runtime-Function-Error-Type"] = errorType;
   return call("POST", p, body, headers);
+}
+
+// Response streaming (awslambda.streamifyResponse, awslambda.HttpResponseStream): the
+// handler writes to a stream posted chunk by chunk to /response in streaming mode; an error
+// after the stream started travels in the trailers.
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[STREAMING] = "response";
+    if (options) handler[Symbol.for("aws.lambda.runtime.handler.streaming.options")] = options;
+    return handler;
+  },
+  HttpResponseStream: {
+    from(stream, prelude) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(Buffer.from(JSON.stringify(prelude || {})));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+function responseStream(id) {
+  let req;
+  let contentType = "application/octet-stream";
+  let answered;
+  const open = () => {
+    if (req) return req;
+    req = http.request({
+      host: HOST,
+      port: PORT,
+      method: "POST",
+      path: `/2018-06-01/runtime/invocation/${id}/response`,
+      agent,
+      headers: {
+        "Content-Type": contentType,
+        "Lambda-Runtime-Function-Response-Mode": "streaming",
+        "Transfer-Encoding": "chunked",
+        Trailer: "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+      },
+    });
+    answered = new Promise((resolve) => {
+      req.on("response", (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      req.on("error", resolve);
+    });
+    return req;
+  };
+  const stream = new Writable({
+    write(chunk, encoding, cb) {
+      open().write(chunk, encoding, cb);
+    },
+    final(cb) {
+      open().end(cb);
+    },
+  });
+  stream.setContentType = (ct) => {
+    if (!req) contentType = ct;
+  };
+  stream.fail = (err) => {
+    const r = open();
+    if (r.writableEnded) return;
+    const body = Buffer.from(JSON.stringify(err)).toString("base64");
+    r.addTrailers({ "Lambda-Runtime-Function-Error-Type": err.errorType, "Lambda-Runtime-Function-Error-Body": body });
+    r.end();
+  };
+  stream.answered = () => answered || Promise.resolve();
+  return stream;
+}
+
+async function runStreaming(handler, event, context) {
+  const stream = responseStream(requestId);
+  try {
+    await handler(event, stream, context);
+    if (!stream.writableFinished) {
+      if (!stream.writableEnded) stream.end();
+      await new Promise((resolve) => stream.once("finish", resolve));
+    }
+  } catch (e) {
+    const err = errorBody(e);
+    process.stderr.write(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(err)}\n`);
+    stream.fail(err);
+  }
+  await stream.answered();
 }
 
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"], ["debug", "DEBUG"], ["trace", "TRACE"]]) {
@@ -163,6 +251,10 @@ async function main() {
       event = body.length ? JSON.parse(body.toString("utf8")) : null;
     } catch {
       event = body.toString("utf8");
+    }
+    if (handler[STREAMING] === "response") {
+      await runStreaming(handler, event, context);
+      continue;
     }
     let result;
     try {

@@ -195,6 +195,7 @@ impl LambdaEngine {
         let mut f = lock(&f);
         f.aliases.remove(alias);
         f.policies.remove(alias);
+        f.urls.remove(alias);
         self.journal_function(&f);
         Ok(())
     }

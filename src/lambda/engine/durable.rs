@@ -120,6 +120,7 @@ pub(super) fn function_record(f: &Function) -> FunctionRecord {
         reserved: f.reserved,
         invoke_configs: f.invoke_configs.clone(),
         tags: f.tags.clone(),
+        urls: f.urls.clone(),
     }
 }
 
@@ -464,6 +465,7 @@ impl LambdaEngine {
             reserved: r.reserved,
             invoke_configs: r.invoke_configs,
             tags: r.tags,
+            urls: r.urls,
             deleted: false,
             in_progress: None,
         })

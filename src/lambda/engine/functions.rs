@@ -264,6 +264,7 @@ impl LambdaEngine {
             reserved: None,
             invoke_configs: BTreeMap::new(),
             tags: input.tags.clone(),
+            urls: BTreeMap::new(),
             deleted: false,
             in_progress: None,
         };

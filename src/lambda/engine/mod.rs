@@ -34,11 +34,15 @@ mod invoke;
 mod invoke_config;
 mod policy;
 mod states;
+mod streaming;
 mod tags;
+mod urls;
 
 pub use code_url::{CODE_PATH, DownloadError};
 use functions::check_range;
 pub(crate) use policy::{Policy, Statement, check_revision};
+pub use streaming::StreamInvoke;
+pub use urls::{Cors, UrlConfig, UrlConfigInput, UrlTarget};
 
 /// Largest synchronous invoke payload.
 pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -154,6 +158,8 @@ pub(crate) struct Function {
     pub reserved: Option<u32>,
     invoke_configs: BTreeMap<String, EventInvokeConfig>,
     pub tags: BTreeMap<String, String>,
+    /// Function URLs by qualifier (`$LATEST` for the function's own, else an alias).
+    pub(crate) urls: BTreeMap<String, UrlConfig>,
     /// Set (under the function's lock) when DeleteFunction removed it: changes made by calls
     /// that still held it are no longer journaled.
     deleted: bool,

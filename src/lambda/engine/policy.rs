@@ -217,6 +217,9 @@ impl LambdaEngine {
         if let Some(o) = &input.principal_org_id {
             equals.insert("aws:PrincipalOrgID".into(), json!(o));
         }
+        if let Some(t) = &input.function_url_auth_type {
+            equals.insert("lambda:FunctionUrlAuthType".into(), json!(t));
+        }
         if !equals.is_empty() {
             condition.insert("StringEquals".into(), Value::Object(equals));
         }

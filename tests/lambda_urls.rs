@@ -26,9 +26,26 @@ def handler(event, context):
     return {"event": event, "request_id": context.aws_request_id}
 "#;
 
+/// Read the function's configuration once, as AWS's `function_active_v2` waiter does, and
+/// check that it is Active: after that, updates and PublishVersion are allowed (AWS refuses
+/// them while a function is Pending or an update is in progress).
+async fn await_active(lambda: &aws_sdk_lambda::Client, name: &str) {
+    let config = lambda
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .expect("get function configuration");
+    assert_eq!(
+        config.state(),
+        Some(&aws_sdk_lambda::types::State::Active),
+        "{name} is active once read"
+    );
+}
+
 async fn create_echo(lambda: &aws_sdk_lambda::Client, name: &str) -> String {
     let zip = common::zip_of(&[("app.py", PY_ECHO, 0o644)]);
-    lambda
+    let arn = lambda
         .create_function()
         .function_name(name)
         .runtime(Runtime::Python312)
@@ -41,7 +58,9 @@ async fn create_echo(lambda: &aws_sdk_lambda::Client, name: &str) -> String {
         .expect("create function")
         .function_arn()
         .expect("arn")
-        .to_string()
+        .to_string();
+    await_active(lambda, name).await;
+    arn
 }
 
 fn url_id(function_url: &str) -> String {
@@ -564,6 +583,7 @@ async fn create_streaming(lambda: &aws_sdk_lambda::Client, name: &str) {
         .send()
         .await
         .expect("create function");
+    await_active(lambda, name).await;
 }
 
 /// The events of an InvokeWithResponseStream, as the SDK decodes them: the chunks (with the

@@ -118,8 +118,7 @@ pub async fn measure(addr: std::net::SocketAddr) -> io::Result<Option<JavaFigure
             "ROUND": i.to_string(),
             "FOGBANK_JAVA_HOME": jvm.home.to_string_lossy(),
         }}});
-        c.rest("PUT", &config_path, Bytes::from(env.to_string()))
-            .await?;
+        super::lambda::change_configuration(&mut c, &runtime, &config_path, &env).await?;
         let t = Instant::now();
         let (status, body) = c
             .rest("POST", &invoke_path, Bytes::from_static(b"{}"))

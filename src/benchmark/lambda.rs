@@ -85,6 +85,28 @@ pub(super) async fn create_function_from(
     Ok(())
 }
 
+/// UpdateFunctionConfiguration with `change`, then one read of the configuration (as AWS's
+/// `function_updated_v2` waiter does): an update is refused while the one before it is in
+/// progress, so without the read the next change would fail and the next invoke be warm.
+pub(super) async fn change_configuration(
+    c: &mut Conn,
+    runtime: &str,
+    config_path: &str,
+    change: &serde_json::Value,
+) -> io::Result<()> {
+    let (status, body) = c
+        .rest("PUT", config_path, Bytes::from(change.to_string()))
+        .await?;
+    let (read, _) = c.rest("GET", config_path, Bytes::new()).await?;
+    if status != 200 || read != 200 {
+        return Err(io_err(format!(
+            "UpdateFunctionConfiguration {runtime}: {status} {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
+    Ok(())
+}
+
 impl Conn {
     pub(super) async fn rest(
         &mut self,
@@ -245,8 +267,7 @@ async fn one(
     for i in 0..5 {
         // A configuration change retires the warm environments: the next invoke is cold.
         let env = json!({"Environment": {"Variables": {"ROUND": i.to_string()}}});
-        c.rest("PUT", &config_path, Bytes::from(env.to_string()))
-            .await?;
+        change_configuration(c, runtime, &config_path, &env).await?;
         let t = Instant::now();
         let (status, body) = c
             .rest("POST", &invoke_path, Bytes::from_static(b"{}"))

@@ -82,6 +82,17 @@ pub(super) async fn create_function_from(
             String::from_utf8_lossy(&body)
         )));
     }
+    // One read, as AWS's `function_active_v2` waiter does: the function is Pending until then
+    // and refuses updates.
+    let name = create["FunctionName"].as_str().unwrap_or_default();
+    let path = format!("/2015-03-31/functions/{name}/configuration");
+    let (status, body) = c.rest("GET", &path, Bytes::new()).await?;
+    if status != 200 {
+        return Err(io_err(format!(
+            "GetFunctionConfiguration {runtime}: {status} {}",
+            String::from_utf8_lossy(&body)
+        )));
+    }
     Ok(())
 }
 

@@ -154,16 +154,7 @@ impl LambdaEngine {
                 ),
             ));
         }
-        let payload = if input.payload.iter().all(u8::is_ascii_whitespace) {
-            Bytes::from_static(b"{}")
-        } else {
-            if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&input.payload) {
-                return Err(LambdaError::bad_content(format!(
-                    "Could not parse request body into json: Could not parse payload into json: {e}"
-                )));
-            }
-            input.payload.clone()
-        };
+        let payload = checked_payload(&input.payload)?;
         let client_context = match &input.client_context {
             None => None,
             Some(cc) => {
@@ -582,4 +573,17 @@ impl LambdaEngine {
         };
         Ok((arn, v.config.timeout))
     }
+}
+
+/// An invoke's payload: blank is `{}`, anything else must be JSON (AWS's wording otherwise).
+pub(super) fn checked_payload(payload: &Bytes) -> LambdaResult<Bytes> {
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(payload) {
+        return Err(LambdaError::bad_content(format!(
+            "Could not parse request body into json: Could not parse payload into json: {e}"
+        )));
+    }
+    Ok(payload.clone())
 }

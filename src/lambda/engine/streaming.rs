@@ -1,6 +1,7 @@
 //! InvokeWithResponseStream's engine side: the same checks as Invoke, then a run under a
 //! request id the caller chose (so that it can register a stream sink first).
 
+use super::invoke::checked_payload;
 use super::*;
 
 /// A checked InvokeWithResponseStream request, ready to run.
@@ -56,16 +57,7 @@ impl LambdaEngine {
                 ),
             ));
         }
-        let payload = if input.payload.iter().all(u8::is_ascii_whitespace) {
-            Bytes::from_static(b"{}")
-        } else {
-            if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&input.payload) {
-                return Err(LambdaError::bad_content(format!(
-                    "Could not parse request body into json: Could not parse payload into json: {e}"
-                )));
-            }
-            input.payload.clone()
-        };
+        let payload = checked_payload(&input.payload)?;
         let client_context = match &input.client_context {
             None => None,
             Some(cc) => Some(

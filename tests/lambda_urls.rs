@@ -63,6 +63,23 @@ async fn create_echo(lambda: &aws_sdk_lambda::Client, name: &str) -> String {
     arn
 }
 
+/// CreateFunctionUrlConfig for the function itself with `auth`; its URL.
+async fn create_url(
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+    auth: FunctionUrlAuthType,
+) -> String {
+    lambda
+        .create_function_url_config()
+        .function_name(name)
+        .auth_type(auth)
+        .send()
+        .await
+        .expect("create url")
+        .function_url()
+        .to_string()
+}
+
 fn url_id(function_url: &str) -> String {
     function_url
         .trim_start_matches("http://")
@@ -497,15 +514,7 @@ async fn aws_iam_urls_need_a_signature() {
     let server = common::start().await;
     let lambda = common::lambda(&server).await;
     create_echo(&lambda, "private").await;
-    let url = lambda
-        .create_function_url_config()
-        .function_name("private")
-        .auth_type(FunctionUrlAuthType::AwsIam)
-        .send()
-        .await
-        .expect("create url")
-        .function_url()
-        .to_string();
+    let url = create_url(&lambda, "private", FunctionUrlAuthType::AwsIam).await;
     let http = reqwest::Client::new();
     let res = http
         .get(path_form(&server, &url, "/"))
@@ -782,15 +791,7 @@ async fn strict_mode_needs_a_policy_for_public_urls_and_a_valid_signature_for_ia
     let server = fogbank::server::spawn(config).await.expect("server");
     let lambda = common::lambda(&server).await;
     create_echo(&lambda, "guarded").await;
-    let url = lambda
-        .create_function_url_config()
-        .function_name("guarded")
-        .auth_type(FunctionUrlAuthType::None)
-        .send()
-        .await
-        .expect("create url")
-        .function_url()
-        .to_string();
+    let url = create_url(&lambda, "guarded", FunctionUrlAuthType::None).await;
     let http = reqwest::Client::new();
     let res = http
         .get(path_form(&server, &url, "/"))

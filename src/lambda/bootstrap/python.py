@@ -1,11 +1,12 @@
 # fogbank's Python runtime bootstrap: the Lambda Runtime API loop, standard library only.
-import importlib
+# Every module imported here is paid at each cold start, so only what every invoke needs is
+# imported up front: the C socket module instead of `socket` (selectors, enum), `traceback`
+# only when an error is reported, and `logging` configured the moment anything imports it.
+import _socket
 import json
 import os
-import socket
 import sys
 import time
-import traceback
 
 _API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 _HOST, _PORT = _API.rsplit(":", 1)
@@ -22,9 +23,22 @@ class _Conn:
         self.buf = b""
 
     def _connect(self):
-        self.sock = socket.create_connection((_HOST, int(_PORT)))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
+        err = None
+        for family, kind, proto, _, addr in _socket.getaddrinfo(
+            _HOST, int(_PORT), 0, _socket.SOCK_STREAM
+        ):
+            sock = _socket.socket(family, kind, proto)
+            try:
+                sock.connect(addr)
+            except OSError as e:
+                sock.close()
+                err = e
+                continue
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            self.sock = sock
+            self.buf = b""
+            return
+        raise err or ConnectionError(f"cannot resolve {_API}")
 
     def _read_until(self, sep):
         while sep not in self.buf:
@@ -91,6 +105,8 @@ def _call(method, path, body=None, headers=None):
 
 
 def _error(exc, error_type=None):
+    import traceback
+
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,
@@ -113,6 +129,49 @@ def _post(path, body, error_type=None):
     if error_type:
         headers["Lambda-Runtime-Function-Error-Type"] = error_type
     _call("POST", path, data, headers)
+
+
+class _LoggingHook:
+    """A meta path finder that configures the root logger as AWS's runtime does, right after
+    `logging` is first imported (by the handler, a library, or anything else), so a function
+    that never logs does not pay for the module at its cold start."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_then_setup(module):
+            exec_module(module)
+            _setup_logging()
+
+        class _Loader:
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                exec_then_setup(module)
+
+            def __getattr__(self, attr):
+                return getattr(loader, attr)
+
+        spec.loader = _Loader()
+        return spec
+
+
+def _install_logging():
+    if "logging" in sys.modules:
+        _setup_logging()
+    else:
+        sys.meta_path.insert(0, _LoggingHook())
 
 
 def _setup_logging():
@@ -172,7 +231,8 @@ def _load_handler():
         }
     module_name = module_name.replace("/", ".")
     try:
-        module = importlib.import_module(module_name)
+        __import__(module_name)
+        module = sys.modules[module_name]
     except ImportError as e:
         return None, {
             "errorMessage": f"Unable to import module '{module_name}': {e}",
@@ -205,7 +265,7 @@ def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     if task_root not in sys.path:
         sys.path.insert(0, task_root)
-    _setup_logging()
+    _install_logging()
     handler, init_error = _load_handler()
     if init_error is not None:
         _log_error(init_error)

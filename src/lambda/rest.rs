@@ -11,6 +11,8 @@ use super::engine::{InvokeInput, LambdaEngine};
 use super::error::{LambdaError, LambdaResult};
 use crate::context::RequestContext;
 
+mod configs;
+
 /// Largest request body the Lambda API accepts: AWS's limit for CreateFunction,
 /// UpdateFunctionCode and PublishLayerVersion (a 50 MB zip, base64-encoded, in JSON).
 pub const MAX_BODY: usize = 70_167_211;
@@ -463,7 +465,8 @@ async fn route(
             q.get("CompatibleRuntime").map(String::as_str),
             q.get("CompatibleArchitecture").map(String::as_str),
         )?),
-        _ => Err(not_found_route(method, path)),
+        _ => configs::route(engine, ctx, m, &seg, &q, &body, rid)
+            .unwrap_or_else(|| Err(not_found_route(method, path))),
     }
 }
 

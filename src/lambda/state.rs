@@ -11,6 +11,8 @@
 //!   (content, compatible runtimes and architectures, license, policy) and the last version
 //!   number given (numbers keep counting after deletes).
 //! - `lambda.esm` (key: the mapping's UUID): [`EsmRecord`], an SQS event source mapping.
+//! - `lambda.code_signing_config` (key: its ARN): a code signing configuration
+//!   (`engine::code_signing`); the one a function uses is in the function's [`FunctionExtras`].
 //!
 //! Blobs: `lambda/code/<hex sha256>.zip`, the original zip of a function version's code or of
 //! a layer version's content (content-addressed: versions with the same zip share it). Code
@@ -126,6 +128,37 @@ pub struct FunctionRecord {
     /// Function URLs by qualifier (`$LATEST` or an alias).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub urls: BTreeMap<String, super::engine::UrlConfig>,
+    #[serde(default, skip_serializing_if = "FunctionExtras::is_default")]
+    pub extras: FunctionExtras,
+}
+
+/// A function's settings beside its versions: the code signing configuration it uses, its
+/// recursive loop detection, and provisioned concurrency by qualifier.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionExtras {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_signing_config_arn: Option<String>,
+    /// `Allow` or `Terminate`; unset is AWS's default, `Terminate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recursive_loop: Option<String>,
+    /// By qualifier (a published version or an alias).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provisioned: BTreeMap<String, ProvisionedRecord>,
+}
+
+impl FunctionExtras {
+    pub fn is_default(&self) -> bool {
+        *self == FunctionExtras::default()
+    }
+}
+
+/// One provisioned concurrency configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionedRecord {
+    pub requested: u32,
+    pub last_modified: String,
 }
 
 /// One layer version.

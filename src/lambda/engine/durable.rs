@@ -24,6 +24,7 @@ struct Prepared {
     functions: Vec<Function>,
     layers: Vec<(String, Layer)>,
     esms: Vec<EsmConfig>,
+    code_signing: Vec<super::code_signing::CodeSigningConfig>,
     blobs: HashSet<String>,
 }
 
@@ -121,6 +122,7 @@ pub(super) fn function_record(f: &Function) -> FunctionRecord {
         invoke_configs: f.invoke_configs.clone(),
         tags: f.tags.clone(),
         urls: f.urls.clone(),
+        extras: f.extras.clone(),
     }
 }
 
@@ -376,6 +378,7 @@ impl LambdaEngine {
             functions: Vec::new(),
             layers: Vec::new(),
             esms: Vec::new(),
+            code_signing: Vec::new(),
             blobs: st.blobs.keys().cloned().collect(),
         };
         let mut seen = HashSet::new();
@@ -423,6 +426,11 @@ impl LambdaEngine {
                     key_is(r, &e.uuid)?;
                     out.esms.push(crate::lambda::esm::config_of(e)?);
                 }
+                super::code_signing::KIND => {
+                    let c: super::code_signing::CodeSigningConfig = r.decode()?;
+                    key_is(r, &c.code_signing_config_arn)?;
+                    out.code_signing.push(c);
+                }
                 other => return Err(format!("unknown record kind {other} ({})", r.key)),
             }
         }
@@ -468,6 +476,7 @@ impl LambdaEngine {
             urls: r.urls,
             deleted: false,
             in_progress: None,
+            extras: r.extras,
         })
     }
 }
@@ -531,6 +540,16 @@ impl Durable for LambdaEngine {
         for e in &esms {
             push(&mut records, state::ESM, &e.uuid, e);
         }
+        let mut cscs: Vec<_> = self
+            .code_signing
+            .iter()
+            .map(|c| c.value().clone())
+            .collect();
+        cscs.sort_by(|a, b| a.code_signing_config_arn.cmp(&b.code_signing_config_arn));
+        for c in &cscs {
+            let kind = super::code_signing::KIND;
+            push(&mut records, kind, &c.code_signing_config_arn, c);
+        }
         ServiceState { records, blobs }
     }
 
@@ -545,6 +564,11 @@ impl Durable for LambdaEngine {
         self.esms.clear();
         self.functions.clear();
         self.layers.clear();
+        self.code_signing.clear();
+        for c in p.code_signing {
+            self.code_signing
+                .insert(c.code_signing_config_arn.clone(), c);
+        }
         for f in p.functions {
             self.functions
                 .insert(f.arn.clone(), Arc::new(Mutex::new(f)));

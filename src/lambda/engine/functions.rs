@@ -267,6 +267,7 @@ impl LambdaEngine {
             urls: BTreeMap::new(),
             deleted: false,
             in_progress: None,
+            extras: Default::default(),
         };
         let out = if input.publish {
             Self::publish(&mut function, None)?.config.clone()

@@ -26,6 +26,7 @@ use crate::sqs::SqsEngine;
 use crate::sqs::model::{MessageAttributeValue, SendMessageFields};
 
 mod aliases;
+mod code_signing;
 mod code_url;
 mod concurrency;
 mod durable;
@@ -33,6 +34,8 @@ mod functions;
 mod invoke;
 mod invoke_config;
 mod policy;
+mod provisioned;
+mod recursion;
 mod states;
 mod streaming;
 mod tags;
@@ -165,6 +168,8 @@ pub(crate) struct Function {
     deleted: bool,
     /// A create or update answered as being applied and not yet read (`states`).
     in_progress: Option<states::InProgress>,
+    /// Code signing, recursion and provisioned concurrency settings.
+    pub(crate) extras: super::state::FunctionExtras,
 }
 
 /// An invoke as it arrived.
@@ -232,6 +237,8 @@ pub struct LambdaEngine {
     pools: DashMap<String, Arc<Pool>>,
     pub(crate) esms: DashMap<String, Arc<Esm>>,
     pub(crate) layers: DashMap<String, Layer>,
+    /// Code signing configurations by ARN.
+    pub(crate) code_signing: DashMap<String, code_signing::CodeSigningConfig>,
     data_dir: DataDir,
     /// Set when the state is durable (`--data-dir`): every change is reported to it.
     journal: OnceLock<crate::store::Journal>,
@@ -387,6 +394,7 @@ impl LambdaEngine {
             pools: DashMap::new(),
             esms: DashMap::new(),
             layers: DashMap::new(),
+            code_signing: DashMap::new(),
             data_dir,
             journal: OnceLock::new(),
             blob_book: Mutex::new(durable::BlobBook::default()),
@@ -455,6 +463,7 @@ impl LambdaEngine {
         self.esms.clear();
         self.functions.clear();
         self.layers.clear();
+        self.code_signing.clear();
         self.journal_reset(&mut book);
     }
 

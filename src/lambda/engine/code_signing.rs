@@ -214,7 +214,7 @@ fn checked_policies(v: Option<&serde_json::Value>) -> LambdaResult<Option<CodeSi
         return Err(validation(
             &p.untrusted_artifact_on_deployment,
             "codeSigningPolicies.untrustedArtifactOnDeployment",
-            "Member must satisfy enum value set: [Enforce, Warn]",
+            "Member must satisfy enum value set: [Warn, Enforce]",
         ));
     }
     Ok(Some(p))

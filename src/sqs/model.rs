@@ -293,7 +293,8 @@ impl BatchResultErrorEntry {
 pub struct BatchOutput<T> {
     #[serde(rename = "Successful")]
     pub successful: Vec<T>,
-    #[serde(rename = "Failed")]
+    /// Left out when nothing failed, as AWS answers (LocalStack's recorded batch snapshots).
+    #[serde(rename = "Failed", skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<BatchResultErrorEntry>,
 }
 

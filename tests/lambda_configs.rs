@@ -527,3 +527,53 @@ async fn recursion_config_defaults_to_terminate() {
         .expect_err("missing");
     assert_eq!(code_of(&e).0, "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn create_function_takes_a_code_signing_config() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let arn = lambda
+        .create_code_signing_config()
+        .allowed_publishers(publishers())
+        .send()
+        .await
+        .expect("create config")
+        .code_signing_config
+        .expect("config")
+        .code_signing_config_arn;
+    let zip = common::zip_of(&[("app.py", "def handler(e, c):\n    return 1\n", 0o644)]);
+    let create = |name: &str, csc: &str| {
+        lambda
+            .create_function()
+            .function_name(name)
+            .runtime(Runtime::Python312)
+            .role(common::ROLE)
+            .handler("app.handler")
+            .code_signing_config_arn(csc)
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(zip.clone()))
+                    .build(),
+            )
+            .send()
+    };
+    create("with-csc", &arn).await.expect("create function");
+    let got = lambda
+        .get_function_code_signing_config()
+        .function_name("with-csc")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.code_signing_config_arn, arn);
+    let gone = arn.replace(&arn[arn.len() - 17..], "0123456789abcdef0");
+    let e = create("without", &gone).await.expect_err("unknown config");
+    assert_eq!(
+        code_of(&e),
+        (
+            "CodeSigningConfigNotFoundException".into(),
+            format!(
+                "The code signing configuration cannot be found. Check that the provided configuration is not deleted: {gone}."
+            )
+        )
+    );
+}

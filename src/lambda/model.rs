@@ -54,6 +54,7 @@ pub struct CreateFunctionInput {
     pub ephemeral_storage: Option<serde_json::Value>,
     pub tracing_config: Option<serde_json::Value>,
     pub logging_config: Option<serde_json::Value>,
+    pub code_signing_config_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

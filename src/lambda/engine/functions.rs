@@ -182,6 +182,9 @@ impl LambdaEngine {
         let timeout = check_range(input.timeout, "timeout", 1, 900)?.unwrap_or(3);
         let memory = check_range(input.memory_size, "memorySize", 128, 10240)?.unwrap_or(128);
         check_environment(&input.environment)?;
+        if let Some(csc) = &input.code_signing_config_arn {
+            self.code_signing_exists(csc)?;
+        }
         let arn = function_arn(&region, &account, &name);
         if self.functions.contains_key(&arn) {
             return Err(LambdaError::conflict(format!(
@@ -267,7 +270,10 @@ impl LambdaEngine {
             urls: BTreeMap::new(),
             deleted: false,
             in_progress: None,
-            extras: Default::default(),
+            extras: crate::lambda::state::FunctionExtras {
+                code_signing_config_arn: input.code_signing_config_arn.clone(),
+                ..Default::default()
+            },
         };
         let out = if input.publish {
             Self::publish(&mut function, None)?.config.clone()

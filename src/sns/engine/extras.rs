@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::{SnsEngine, Topic, default_policy, lock, require};
+use super::topics::default_policy;
+use super::{SnsEngine, Topic, lock, require};
 use crate::context::RequestContext;
 use crate::sns::error::SnsErrorCode;
 use crate::sns::error::{SnsError, SnsResult};

@@ -5,6 +5,7 @@
 //! has its own short-held mutex.
 
 mod delivery;
+mod delivery_policy;
 mod durable;
 mod extras;
 mod message_attributes;

@@ -111,7 +111,7 @@ async fn repeated_creates_with_other_tags_or_attributes() {
 }
 
 /// test_delivery_lambda: a topic's delivery-status attributes are set and answered; live: a
-/// sample rate above 100 is refused.
+/// sample rate above 100 and a DeliveryPolicy of more than 100 retries are refused.
 #[tokio::test]
 async fn topic_delivery_status_attributes() {
     let server = common::start().await;
@@ -140,6 +140,28 @@ async fn topic_delivery_status_attributes() {
         .unwrap_or_default();
     assert_eq!(attrs["LambdaSuccessFeedbackRoleArn"], role);
     assert_eq!(attrs["LambdaSuccessFeedbackSampleRate"], "100");
+
+    // Live: a topic DeliveryPolicy with more than 100 retries, created and set.
+    let retries = r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":10,"maxDelayTarget":20,"numRetries":300}}}"#;
+    let reason = "DeliveryPolicy: http.defaultHealthyRetryPolicy.numRetries must be less than or equal to 100";
+    let created = sns
+        .create_topic()
+        .name("retries-300")
+        .attributes("DeliveryPolicy", retries)
+        .send()
+        .await;
+    assert_eq!(
+        refusal(created, "300 retries"),
+        invalid(&format!("Attributes Reason: {reason}"))
+    );
+    let set = sns
+        .set_topic_attributes()
+        .topic_arn(&topic)
+        .attribute_name("DeliveryPolicy")
+        .attribute_value(retries)
+        .send()
+        .await;
+    assert_eq!(refusal(set, "set 300 retries"), invalid(reason));
 
     let too_high = sns
         .create_topic()

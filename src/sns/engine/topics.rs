@@ -42,6 +42,23 @@ pub(super) const TOPIC_SETTABLE: &[&str] = &[
     "SQSFailureFeedbackRoleArn",
 ];
 
+/// A topic DeliveryPolicy's retry count: at most 100 (AWS's answer otherwise:
+/// `DeliveryPolicy: http.defaultHealthyRetryPolicy.numRetries must be less than or equal to
+/// 100`).
+fn check_retries(policy: &serde_json::Map<String, Value>) -> SnsResult<()> {
+    let retries = policy
+        .get("http")
+        .and_then(|h| h.get("defaultHealthyRetryPolicy"))
+        .and_then(|r| r.get("numRetries"))
+        .and_then(Value::as_i64);
+    if retries.is_some_and(|n| n > 100) {
+        return Err(SnsError::invalid(
+            "DeliveryPolicy: http.defaultHealthyRetryPolicy.numRetries must be less than or equal to 100",
+        ));
+    }
+    Ok(())
+}
+
 /// A delivery-status sample rate: an integer from 0 to 100 (AWS's answer otherwise, e.g.
 /// `SQSSuccessFeedbackSampleRate: 500 value provided is not an integer between 0-100`).
 pub(super) fn sample_rate(name: &str, value: &str) -> SnsResult<()> {
@@ -103,6 +120,7 @@ impl SnsEngine {
             }
             "Policy" | "DeliveryPolicy" | "ArchivePolicy" if !value.is_empty() => {
                 match serde_json::from_str::<Value>(value) {
+                    Ok(Value::Object(o)) if name == "DeliveryPolicy" => check_retries(&o),
                     Ok(Value::Object(_)) => Ok(()),
                     _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON"))),
                 }

@@ -50,6 +50,7 @@ async fn recorded_protocols_validate_their_endpoints_and_show_what_was_sent() {
         .create_platform_application()
         .name("app")
         .platform("GCM")
+        .attributes("PlatformCredential", "api-key")
         .send()
         .await
         .expect("platform application")

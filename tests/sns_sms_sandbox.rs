@@ -305,8 +305,14 @@ async fn sandbox_numbers_page_and_are_scoped_and_reset() {
         .expect("reset");
     assert_eq!(res.status().as_u16(), 200);
     assert!(statuses(&sns).await.is_empty());
+    // Only the account's default spend limit is left.
     let attrs = sns.get_sms_attributes().send().await.expect("get");
-    assert!(attrs.attributes().is_none_or(|a| a.is_empty()), "{attrs:?}");
+    let left: Vec<_> = attrs.attributes().into_iter().flatten().collect();
+    assert_eq!(
+        left,
+        vec![(&"MonthlySpendLimit".to_string(), &"1".to_string())],
+        "{attrs:?}"
+    );
     expect_service_error!(
         sns.verify_sms_sandbox_phone_number()
             .phone_number(&phones[0])
@@ -349,6 +355,7 @@ async fn application_subscriptions_need_an_existing_endpoint() {
         .create_platform_application()
         .name("app")
         .platform("GCM")
+        .attributes("PlatformCredential", "api-key")
         .send()
         .await
         .expect("app")

@@ -5,12 +5,14 @@
 //! has its own short-held mutex.
 
 mod delivery;
+mod delivery_policy;
 mod durable;
 mod extras;
 mod message_attributes;
 mod platform;
 mod sandbox;
 mod subscriptions;
+mod topics;
 
 pub use sandbox::VERIFICATION_FAILED_STATUS;
 
@@ -21,8 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
-use dashmap::mapref::entry::Entry;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::{SnsError, SnsErrorCode, SnsResult};
@@ -31,9 +32,9 @@ use super::http::HttpDelivery;
 use super::lambda::LambdaInvoker;
 use super::model::*;
 use super::records::{Kind, Outbox};
-use super::signing::{self, SignatureVersion};
+use super::signing::SignatureVersion;
 use super::state;
-use crate::arn::{self, parse_arn};
+use crate::arn::parse_arn;
 use crate::clock::{Clock, Millis};
 use crate::context::RequestContext;
 use crate::sqs::SqsEngine;
@@ -43,18 +44,6 @@ use crate::store::Journal;
 const MAX_MESSAGE_BYTES: usize = 262_144;
 const PAGE: usize = 100;
 const DEDUP_WINDOW_MS: Millis = 5 * 60 * 1000;
-
-const TOPIC_SETTABLE: &[&str] = &[
-    "DeliveryPolicy",
-    "DisplayName",
-    "Policy",
-    "TracingConfig",
-    "KmsMasterKeyId",
-    "SignatureVersion",
-    "ContentBasedDeduplication",
-    "ArchivePolicy",
-    "FifoThroughputScope",
-];
 
 const SUBSCRIPTION_SETTABLE: &[&str] = &[
     "DeliveryPolicy",
@@ -158,60 +147,6 @@ fn check_subscription_arn(arn: &str) -> SnsResult<()> {
     Ok(())
 }
 
-/// The access policy a new topic gets.
-fn default_policy(arn: &str, account: &str) -> Value {
-    json!({
-        "Version": "2008-10-17",
-        "Id": "__default_policy_ID",
-        "Statement": [{
-            "Sid": "__default_statement_ID",
-            "Effect": "Allow",
-            "Principal": {"AWS": "*"},
-            "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
-                       "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
-                       "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-            "Resource": arn,
-            "Condition": {"StringEquals": {"AWS:SourceOwner": account}},
-        }],
-    })
-}
-
-/// A topic's `DeliveryPolicy` as AWS answers it (its `http` part gains
-/// `disableSubscriptionOverrides: false`; absent when unset or empty) and the
-/// `EffectiveDeliveryPolicy`: the defaults with the policy's `http` settings laid over them
-/// (LocalStack's recorded test_topic_delivery_policy_crud).
-fn delivery_policies(stored: Option<&String>) -> (Option<String>, String) {
-    let mut effective = json!({"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20,
-        "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0,
-        "numMinDelayRetries": 0, "backoffFunction": "linear"}, "disableSubscriptionOverrides": false,
-        "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}}});
-    let Some(mut policy) = stored
-        .filter(|s| !s.is_empty())
-        .and_then(|s| serde_json::from_str::<Value>(s).ok())
-    else {
-        return (None, effective.to_string());
-    };
-    if let Some(http) = policy.get_mut("http").and_then(Value::as_object_mut) {
-        http.entry("disableSubscriptionOverrides")
-            .or_insert(Value::Bool(false));
-        if let Some(eff) = effective["http"].as_object_mut() {
-            for (k, v) in http.iter() {
-                match (eff.get_mut(k), v) {
-                    (Some(Value::Object(base)), Value::Object(over)) => {
-                        for (k2, v2) in over {
-                            base.insert(k2.clone(), v2.clone());
-                        }
-                    }
-                    _ => {
-                        eff.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-    }
-    (Some(policy.to_string()), effective.to_string())
-}
-
 /// ISO-8601 UTC with milliseconds, e.g. `2012-05-02T00:54:06.655Z`.
 pub fn iso8601(ms: Millis) -> String {
     let secs = ms / 1000;
@@ -234,22 +169,6 @@ pub fn iso8601(ms: Millis) -> String {
         rem % 60,
         ms % 1000
     )
-}
-
-fn valid_topic_name(name: &str, fifo: bool) -> bool {
-    let base = if fifo {
-        match name.strip_suffix(".fifo") {
-            Some(b) => b,
-            None => return false,
-        }
-    } else {
-        name
-    };
-    !base.is_empty()
-        && name.len() <= 256
-        && base
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// One published message on its way to one subscription.
@@ -395,147 +314,6 @@ impl SnsEngine {
             .ok_or_else(|| SnsError::not_found("Subscription"))
     }
 
-    fn check_topic_attribute(name: &str, value: &str, fifo: bool, creating: bool) -> SnsResult<()> {
-        match name {
-            "FifoTopic" if creating => bool_attr(name, value),
-            "ContentBasedDeduplication" => {
-                bool_attr(name, value)?;
-                if !fifo && value.eq_ignore_ascii_case("true") {
-                    return Err(SnsError::invalid(
-                        "ContentBasedDeduplication Reason: Content-based deduplication can only be set for FIFO topics",
-                    ));
-                }
-                Ok(())
-            }
-            "Policy" | "DeliveryPolicy" | "ArchivePolicy" if !value.is_empty() => {
-                match serde_json::from_str::<Value>(value) {
-                    Ok(Value::Object(_)) => Ok(()),
-                    _ => Err(SnsError::invalid(format!("{name}: failed to parse JSON"))),
-                }
-            }
-            "SignatureVersion" => match value {
-                "1" | "2" => Ok(()),
-                _ => Err(SnsError::invalid("SignatureVersion")),
-            },
-            "TracingConfig" => match value {
-                "Active" | "PassThrough" => Ok(()),
-                _ => Err(SnsError::invalid("TracingConfig")),
-            },
-            n if TOPIC_SETTABLE.contains(&n) => Ok(()),
-            _ => Err(SnsError::invalid("AttributeName")),
-        }
-    }
-
-    pub fn create_topic(
-        &self,
-        ctx: &RequestContext,
-        input: CreateTopicInput,
-    ) -> SnsResult<CreateTopicOutput> {
-        // The first topic starts making the signing key, so that it is ready by the first
-        // publish without costing a server that never uses SNS any memory.
-        signing::warm_up();
-        let name = require(input.name, "Name")?;
-        let fifo = input
-            .attributes
-            .get("FifoTopic")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if !valid_topic_name(&name, fifo) {
-            return Err(SnsError::invalid(if fifo || name.ends_with(".fifo") {
-                "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long."
-            } else {
-                "Topic Name"
-            }));
-        }
-        for (k, v) in &input.attributes {
-            Self::check_topic_attribute(k, v, fifo, true).map_err(SnsError::in_attributes)?;
-        }
-        let tags: BTreeMap<String, String> =
-            input.tags.into_iter().map(|t| (t.key, t.value)).collect();
-        if tags.len() > 50 {
-            return Err(SnsError::new(
-                SnsErrorCode::TagLimitExceeded,
-                "Could not complete request: tag quota of per resource exceeded",
-            ));
-        }
-        let arn = arn::arn("sns", &ctx.region, &ctx.account, &name);
-        if let Some(existing) = self.topics.get(&arn).map(|t| t.clone()) {
-            let t = lock(&existing);
-            let differs = input.attributes.iter().any(|(k, v)| {
-                if k == "FifoTopic" {
-                    v.eq_ignore_ascii_case("true") != t.fifo
-                } else {
-                    t.attributes.get(k) != Some(v)
-                }
-            });
-            if differs {
-                return Err(SnsError::invalid(
-                    "Attributes Reason: Topic already exists with different attributes",
-                ));
-            }
-            if !tags.is_empty() && tags != t.tags {
-                return Err(SnsError::invalid(
-                    "Tags Reason: Topic already exists with different tags",
-                ));
-            }
-            return Ok(CreateTopicOutput { topic_arn: arn });
-        }
-        let mut attributes = input.attributes;
-        attributes.remove("FifoTopic");
-        let topic = Topic {
-            arn: arn.clone(),
-            account: ctx.account.clone(),
-            fifo,
-            attributes,
-            tags,
-            subscriptions: Vec::new(),
-            dedup: HashMap::new(),
-            next_sequence: u128::from(self.clock.now_millis()) * 1_000_000,
-            deleted: false,
-        };
-        // Journaled under the map's entry lock, so that a concurrent DeleteTopic of the same
-        // name reaches the journal in the same order as the map.
-        if let Entry::Vacant(slot) = self.topics.entry(arn.clone()) {
-            if let Some(j) = self.journal() {
-                j.put(state::TOPIC, &arn, &topic.record());
-                if fifo {
-                    j.put(state::TOPIC_SEQUENCE, &arn, &topic.sequence_record());
-                }
-            }
-            slot.insert(Arc::new(Mutex::new(topic)));
-        }
-        Ok(CreateTopicOutput { topic_arn: arn })
-    }
-
-    pub fn delete_topic(&self, ctx: &RequestContext, input: TopicArnInput) -> SnsResult<()> {
-        let arn = require(input.topic_arn, "TopicArn")?;
-        Self::check_topic_arn(ctx, &arn)?;
-        // The topic is marked deleted and its records deleted under the map's entry lock and
-        // the topic's lock, so that no change made through a stale handle, nor a new topic of
-        // the same name, reaches the journal out of order.
-        self.topics.remove_if(&arn, |_, topic| {
-            let mut t = lock(topic);
-            t.deleted = true;
-            let subs = std::mem::take(&mut t.subscriptions);
-            for s in &subs {
-                self.subscriptions.remove(&s.arn);
-            }
-            if let Some(j) = self.journal() {
-                for s in &subs {
-                    j.delete(state::SUBSCRIPTION, &s.arn);
-                }
-                for d in t.dedup.keys() {
-                    j.delete(state::TOPIC_DEDUP, &state::dedup_key(&t.arn, d));
-                }
-                if t.fifo {
-                    j.delete(state::TOPIC_SEQUENCE, &t.arn);
-                }
-                j.delete(state::TOPIC, &t.arn);
-            }
-            true
-        });
-        Ok(())
-    }
-
     fn page<T>(
         items: Vec<T>,
         token: Option<String>,
@@ -564,88 +342,6 @@ impl SnsEngine {
             })
             .flatten();
         Ok((rest, next))
-    }
-
-    pub fn list_topics(
-        &self,
-        ctx: &RequestContext,
-        input: NextTokenInput,
-    ) -> SnsResult<ListTopicsOutput> {
-        let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account);
-        let mut arns: Vec<String> = self
-            .topics
-            .iter()
-            .filter(|t| t.key().starts_with(&prefix))
-            .map(|t| t.key().clone())
-            .collect();
-        arns.sort();
-        let (topics, next_token) = Self::page(arns, input.next_token, |a| a.as_str())?;
-        Ok(ListTopicsOutput { topics, next_token })
-    }
-
-    pub fn get_topic_attributes(
-        &self,
-        ctx: &RequestContext,
-        input: TopicArnInput,
-    ) -> SnsResult<AttributesOutput> {
-        let arn = require(input.topic_arn, "TopicArn")?;
-        let topic = self.topic_in(ctx, &arn)?;
-        let t = lock(&topic);
-        let pending = t.subscriptions.iter().filter(|s| s.pending).count();
-        let confirmed = t.subscriptions.len() - pending;
-        let mut attrs = BTreeMap::new();
-        attrs.insert("TopicArn".to_string(), t.arn.clone());
-        attrs.insert("Owner".to_string(), t.account.clone());
-        attrs.insert("DisplayName".to_string(), String::new());
-        attrs.insert(
-            "Policy".to_string(),
-            default_policy(&t.arn, &t.account).to_string(),
-        );
-        attrs.insert("SubscriptionsConfirmed".to_string(), confirmed.to_string());
-        attrs.insert("SubscriptionsPending".to_string(), pending.to_string());
-        attrs.insert("SubscriptionsDeleted".to_string(), "0".to_string());
-        let (delivery, effective) = delivery_policies(t.attributes.get("DeliveryPolicy"));
-        attrs.insert("EffectiveDeliveryPolicy".to_string(), effective);
-        if t.fifo {
-            attrs.insert("FifoTopic".to_string(), "true".to_string());
-            attrs.insert("ContentBasedDeduplication".to_string(), "false".to_string());
-        }
-        // FifoTopic is answered from the topic's kind (a standard topic created with
-        // `FifoTopic=false` has none: LocalStack's recorded
-        // test_topic_get_attributes_with_fifo_false).
-        for (k, v) in t
-            .attributes
-            .iter()
-            .filter(|(k, _)| *k != "DataProtectionPolicy" && *k != "FifoTopic")
-        {
-            attrs.insert(k.clone(), v.clone());
-        }
-        match delivery {
-            Some(d) => attrs.insert("DeliveryPolicy".to_string(), d),
-            None => attrs.remove("DeliveryPolicy"),
-        };
-        Ok(AttributesOutput { attributes: attrs })
-    }
-
-    pub fn set_topic_attributes(
-        &self,
-        ctx: &RequestContext,
-        input: SetAttributeInput,
-    ) -> SnsResult<()> {
-        let arn = require(input.topic_arn, "TopicArn")?;
-        let name = require(input.attribute_name, "AttributeName")?;
-        let value = input.attribute_value.unwrap_or_default();
-        let topic = self.topic_in(ctx, &arn)?;
-        let mut t = lock(&topic);
-        Self::check_topic_attribute(&name, &value, t.fifo, false)?;
-        // An empty policy removes it (LocalStack's recorded test_topic_delivery_policy_crud).
-        if value.is_empty() && name == "DeliveryPolicy" {
-            t.attributes.remove(&name);
-        } else {
-            t.attributes.insert(name, value);
-        }
-        self.journal_topic(&t);
-        Ok(())
     }
 
     fn validate_publish(

@@ -215,7 +215,13 @@ impl HttpDelivery {
         headers: &[(&'static str, String)],
         body: Bytes,
     ) -> Result<u16, String> {
-        let mut req = hyper::Request::post(url).header("content-type", "text/plain; charset=UTF-8");
+        let mut req = hyper::Request::post(url);
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req = req.header("content-type", "text/plain; charset=UTF-8");
+        }
         for (k, v) in headers {
             req = req.header(*k, v);
         }

@@ -322,7 +322,7 @@ def test_sms_sandbox_bad_input_and_origination_numbers(clients):
 def test_application_subscription_needs_an_existing_endpoint(clients, queue_name):
     sns, _ = clients
     topic = sns.create_topic(Name=queue_name)["TopicArn"]
-    app = sns.create_platform_application(Name=queue_name, Platform="GCM", Attributes={})["PlatformApplicationArn"]
+    app = sns.create_platform_application(Name=queue_name, Platform="GCM", Attributes={"PlatformCredential": "api-key"})["PlatformApplicationArn"]
     endpoint_arn = sns.create_platform_endpoint(PlatformApplicationArn=app, Token="t-" + queue_name)["EndpointArn"]
     sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint_arn)
     sns.delete_endpoint(EndpointArn=endpoint_arn)

@@ -89,11 +89,15 @@ pub(super) fn dead_letter_target(sub: &Subscription) -> Option<String> {
 }
 
 impl SnsEngine {
+    /// The `DeliveryPolicy` attribute of a topic (if it exists and has one).
+    pub(super) fn topic_delivery_policy(&self, topic_arn: &str) -> Option<String> {
+        self.topics
+            .get(topic_arn)
+            .and_then(|t| lock(&t).attributes.get("DeliveryPolicy").cloned())
+    }
+
     pub(super) fn retry_policy(&self, sub: &Subscription) -> RetryPolicy {
-        let topic_policy = self
-            .topics
-            .get(&sub.topic_arn)
-            .and_then(|t| lock(&t).attributes.get("DeliveryPolicy").cloned());
+        let topic_policy = self.topic_delivery_policy(&sub.topic_arn);
         let policy = sub
             .attributes
             .get("DeliveryPolicy")
@@ -502,9 +506,21 @@ impl SnsEngine {
                 dl.send(&sqs, &error);
             }) as crate::sns::http::GiveUp
         });
+        // Notifications carry the effective requestPolicy's Content-Type (LocalStack's recorded
+        // test_subscribe_external_http_endpoint_content_type: text/csv from the subscription,
+        // application/json from the topic); confirmations stay text/plain.
+        let mut headers = Self::sns_headers("Notification", d.message_id, sub, raw);
+        let topic_policy = self.topic_delivery_policy(&sub.topic_arn);
+        headers.push((
+            "content-type",
+            super::delivery_policy::content_type(
+                sub.attributes.get("DeliveryPolicy"),
+                topic_policy.as_ref(),
+            ),
+        ));
         self.http.post(Post {
             url: sub.endpoint.clone(),
-            headers: Self::sns_headers("Notification", d.message_id, sub, raw),
+            headers,
             body,
             policy: self.retry_policy(sub),
             on_give_up,

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use super::{SnsEngine, Subscription, Topic, lock, valid_topic_name};
+use super::topics::valid_topic_name;
+use super::{SnsEngine, Subscription, Topic, lock};
 use crate::arn;
 use crate::sns::state::{
     self, DedupRecord, PlatformApplicationRecord, PlatformEndpointRecord, SandboxNumberRecord,

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::{SnsEngine, Topic, default_policy, lock, require};
+use super::topics::default_policy;
+use super::{SnsEngine, Topic, lock, require};
 use crate::context::RequestContext;
 use crate::sns::error::SnsErrorCode;
 use crate::sns::error::{SnsError, SnsResult};
@@ -23,6 +24,39 @@ const SMS_ATTRIBUTES: &[&str] = &[
     "DefaultSMSType",
     "UsageReportS3Bucket",
 ];
+
+/// The SMS spend limit of an account nobody has raised (USD per month).
+const DEFAULT_MONTHLY_SPEND_LIMIT: &str = "1";
+
+/// SetSMSAttributes' checks of a value, with AWS's wording (which has no `Invalid parameter:`
+/// prefix): a sender ID is 1 to 11 letters and digits, not digits only; the sampling rate an
+/// integer from 0 to 100; the message type Promotional or Transactional; the spend limit an
+/// amount of dollars.
+fn check_sms_attribute(name: &str, value: &str) -> SnsResult<()> {
+    let valid = match name {
+        "DefaultSenderID" => {
+            (1..=11).contains(&value.len())
+                && value.bytes().all(|b| b.is_ascii_alphanumeric())
+                && value.bytes().any(|b| b.is_ascii_alphabetic())
+        }
+        "DeliveryStatusSuccessSamplingRate" => value.parse::<u8>().is_ok_and(|n| n <= 100),
+        "DefaultSMSType" => matches!(value, "Promotional" | "Transactional"),
+        "MonthlySpendLimit" => value
+            .parse::<f64>()
+            .is_ok_and(|n| n.is_finite() && n >= 0.0),
+        _ => true,
+    };
+    if valid {
+        return Ok(());
+    }
+    let message = match name {
+        "DeliveryStatusSuccessSamplingRate" => {
+            "DeliveryStatusSuccessSamplingRate is not an integer between 0-100".to_string()
+        }
+        _ => format!("{name} is invalid"),
+    };
+    Err(SnsError::new(SnsErrorCode::InvalidParameter, message))
+}
 
 impl SnsEngine {
     fn topic_policy(&self, arn: &str) -> SnsResult<(Arc<Mutex<Topic>>, Value)> {
@@ -153,12 +187,13 @@ impl SnsEngine {
         ctx: &RequestContext,
         input: SmsAttributesInput,
     ) -> SnsResult<()> {
-        for k in input.attributes.keys() {
+        for (k, v) in &input.attributes {
             if !SMS_ATTRIBUTES.contains(&k.as_str()) {
                 return Err(SnsError::invalid(format!(
                     "attributes Reason: {k} is not a valid SMS attribute"
                 )));
             }
+            check_sms_attribute(k, v)?;
         }
         let key = state::scope_key(&ctx.account, &ctx.region);
         let mut attrs = self.sms_attributes.entry(key.clone()).or_default();
@@ -180,11 +215,15 @@ impl SnsEngine {
         names: Vec<String>,
     ) -> SnsResult<BTreeMap<String, String>> {
         let key = format!("{}/{}", ctx.account, ctx.region);
-        let all = self
+        let mut all = self
             .sms_attributes
             .get(&key)
             .map(|a| a.clone())
             .unwrap_or_default();
+        // An account's spend limit is there before anything is set: a new account's quota,
+        // 1 USD ("By default, the spend limit is set to the maximum allowed").
+        all.entry("MonthlySpendLimit".to_string())
+            .or_insert_with(|| DEFAULT_MONTHLY_SPEND_LIMIT.to_string());
         Ok(all
             .into_iter()
             .filter(|(k, _)| names.is_empty() || names.contains(k))

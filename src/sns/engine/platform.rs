@@ -116,6 +116,120 @@ fn endpoint_record(arn: &str, e: &Endpoint) -> PlatformEndpointRecord {
     }
 }
 
+/// The attributes of an endpoint.
+const ENDPOINT_ATTRIBUTES: &[&str] = &["CustomUserData", "Enabled", "Token"];
+
+/// A request without attributes where the model requires them (AWS's ValidationError).
+fn attributes_required(attributes: &BTreeMap<String, String>) -> SnsResult<()> {
+    if attributes.is_empty() {
+        return Err(SnsError::new(
+            SnsErrorCode::ValidationError,
+            "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null",
+        ));
+    }
+    Ok(())
+}
+
+/// An application's name: 1 to 256 letters, digits, `_`, `-` and `.` (AWS names the value,
+/// not the parameter, in its answer).
+fn check_app_name(name: &str) -> SnsResult<()> {
+    let reason = if name.is_empty() {
+        "cannot be empty"
+    } else if name.len() > 256 {
+        "must be at most 256 characters long"
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    {
+        "must contain only characters 'a'-'z', 'A'-'Z', '0'-'9', '_', '-', and '.'"
+    } else {
+        return Ok(());
+    };
+    Err(SnsError::invalid(format!("{name} Reason: {reason}")))
+}
+
+/// An application's attributes: credentials in pairs (except GCM's API key alone) and a
+/// success sample rate from 0 to 100 (AWS's answers, e.g. `Invalid parameter: Attributes
+/// Reason: Invalid value for attribute: SuccessFeedbackSampleRate: 101 value provided is not an
+/// integer between 0-100`).
+fn check_app_attributes(
+    platform: Option<&str>,
+    attributes: &BTreeMap<String, String>,
+) -> SnsResult<()> {
+    if let Some(rate) = attributes.get("SuccessFeedbackSampleRate")
+        && !rate.parse::<u8>().is_ok_and(|n| n <= 100)
+    {
+        return Err(SnsError::invalid(format!(
+            "Attributes Reason: Invalid value for attribute: SuccessFeedbackSampleRate: {rate} value provided is not an integer between 0-100"
+        )));
+    }
+    let Some(platform) = platform else {
+        return Ok(());
+    };
+    let credential = attributes.contains_key("PlatformCredential");
+    let principal = attributes.contains_key("PlatformPrincipal");
+    if principal && !credential {
+        return Err(SnsError::invalid(
+            "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
+        ));
+    }
+    if credential && !principal && platform != "GCM" {
+        return Err(SnsError::invalid(
+            "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
+        ));
+    }
+    Ok(())
+}
+
+/// An endpoint's attributes: known names, a non-empty Token, CustomUserData of at most 2048
+/// bytes.
+fn check_endpoint_attributes(attributes: &BTreeMap<String, String>) -> SnsResult<()> {
+    for (k, v) in attributes {
+        if !ENDPOINT_ATTRIBUTES.contains(&k.as_str()) {
+            return Err(SnsError::invalid(format!(
+                "Attributes Reason: Invalid attribute name: {k}"
+            )));
+        }
+        if k == "Token" && v.is_empty() {
+            return Err(SnsError::invalid(
+                "Attributes Reason: Invalid value for attribute: Token: cannot be empty",
+            ));
+        }
+        if k == "CustomUserData" && v.len() > 2048 {
+            return Err(SnsError::invalid(
+                "Attributes Reason: Invalid value for attribute: CustomUserData: must be at most 2048 bytes long in UTF-8 encoding",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The shape of an application or endpoint ARN parameter: at least six `:`-separated
+/// elements, then `app/<platform>/<name>` (`slashes` 2) or `endpoint/<platform>/<app>/<id>`
+/// (`slashes` 3), an endpoint id being a 36-character UUID.
+fn check_platform_arn(arn: &str, param: &str, slashes: usize) -> SnsResult<()> {
+    super::check_arn_shape(arn, param)?;
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or("");
+    if resource.matches('/').count() != slashes {
+        return Err(SnsError::invalid(format!(
+            "{param} Reason: Wrong number of slashes in relative portion of the ARN."
+        )));
+    }
+    if slashes == 3 && resource.rsplit('/').next().map_or(0, str::len) != 36 {
+        return Err(SnsError::invalid(format!(
+            "{param} Reason: ARN specifies an invalid endpointId: UUID must be encoded in exactly 36 characters."
+        )));
+    }
+    Ok(())
+}
+
+/// An endpoint ARN parameter: required, then checked for shape.
+fn endpoint_arn(arn: Option<String>) -> SnsResult<String> {
+    let arn = required(arn, "EndpointArn")?;
+    check_platform_arn(&arn, "EndpointArn", 3)?;
+    Ok(arn)
+}
+
 fn required(v: Option<String>, name: &str) -> SnsResult<String> {
     v.filter(|s| !s.is_empty())
         .ok_or_else(|| SnsError::invalid(format!("{name} Reason: cannot be empty")))
@@ -150,22 +264,16 @@ impl SnsEngine {
         platform: Option<String>,
         attributes: BTreeMap<String, String>,
     ) -> SnsResult<String> {
-        let name = required(name, "Name")?;
+        let name = name.unwrap_or_default();
+        check_app_name(&name)?;
         let platform = required(platform, "Platform")?;
-        if name.len() > 256
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
-        {
-            return Err(SnsError::invalid(
-                "Name Reason: must contain only alphanumeric characters, hyphens, underscores, or periods, and be 1 to 256 characters long",
-            ));
-        }
         if !PLATFORMS.contains(&platform.as_str()) {
             return Err(SnsError::invalid(format!(
                 "Platform Reason: {platform} is not supported"
             )));
         }
+        attributes_required(&attributes)?;
+        check_app_attributes(Some(platform.as_str()), &attributes)?;
         let arn = format!(
             "arn:aws:sns:{}:{}:app/{platform}/{name}",
             ctx.region, ctx.account
@@ -174,16 +282,24 @@ impl SnsEngine {
         attributes
             .entry("Enabled".into())
             .or_insert_with(|| "true".into());
-        let app = self
-            .platform
-            .apps
-            .entry(arn.clone())
-            .and_modify(|a| a.attributes.extend(attributes.clone()))
-            .or_insert(App {
+        // The same name with the same attributes is the same application; other attributes
+        // are refused (AWS: `Invalid parameter: Name Reason: An application with the same name
+        // but different properties already exists`).
+        let app = match self.platform.apps.entry(arn.clone()) {
+            dashmap::mapref::entry::Entry::Occupied(e) => {
+                if e.get().attributes != attributes {
+                    return Err(SnsError::invalid(
+                        "Name Reason: An application with the same name but different properties already exists",
+                    ));
+                }
+                return Ok(arn);
+            }
+            dashmap::mapref::entry::Entry::Vacant(e) => e.insert(App {
                 account: ctx.account.clone(),
                 region: ctx.region.clone(),
                 attributes,
-            });
+            }),
+        };
         // Journaled while the entry is held: in order with the application's other changes.
         if let Some(j) = self.journal() {
             j.put(state::PLATFORM_APPLICATION, &arn, &app_record(&arn, &app));
@@ -194,6 +310,7 @@ impl SnsEngine {
 
     fn app_arn(&self, arn: Option<String>) -> SnsResult<String> {
         let arn = required(arn, "PlatformApplicationArn")?;
+        check_platform_arn(&arn, "PlatformApplicationArn", 2)?;
         if self.platform.apps.contains_key(&arn) {
             Ok(arn)
         } else {
@@ -226,6 +343,8 @@ impl SnsEngine {
         attributes: BTreeMap<String, String>,
     ) -> SnsResult<()> {
         let arn = self.app_arn(arn)?;
+        attributes_required(&attributes)?;
+        check_app_attributes(None, &attributes)?;
         if let Some(mut a) = self.platform.apps.get_mut(&arn) {
             a.attributes.extend(attributes);
             if let Some(j) = self.journal() {
@@ -266,6 +385,7 @@ impl SnsEngine {
 
     pub fn delete_platform_application(&self, arn: Option<String>) -> SnsResult<()> {
         let arn = required(arn, "PlatformApplicationArn")?;
+        check_platform_arn(&arn, "PlatformApplicationArn", 2)?;
         let journal = self.journal();
         self.platform.apps.remove_if(&arn, |_, _| {
             if let Some(j) = journal {
@@ -292,6 +412,7 @@ impl SnsEngine {
     ) -> SnsResult<String> {
         let app = self.app_arn(app)?;
         let token = required(token, "Token")?;
+        check_endpoint_attributes(&attributes)?;
         let mut attributes = attributes;
         attributes.insert("Token".into(), token.clone());
         attributes
@@ -344,7 +465,7 @@ impl SnsEngine {
         &self,
         arn: Option<String>,
     ) -> SnsResult<BTreeMap<String, String>> {
-        let arn = required(arn, "EndpointArn")?;
+        let arn = endpoint_arn(arn)?;
         self.platform
             .endpoints
             .get(&arn)
@@ -357,7 +478,9 @@ impl SnsEngine {
         arn: Option<String>,
         attributes: BTreeMap<String, String>,
     ) -> SnsResult<()> {
-        let arn = required(arn, "EndpointArn")?;
+        let arn = endpoint_arn(arn)?;
+        attributes_required(&attributes)?;
+        check_endpoint_attributes(&attributes)?;
         let mut e = self
             .platform
             .endpoints
@@ -371,7 +494,7 @@ impl SnsEngine {
     }
 
     pub fn delete_endpoint(&self, arn: Option<String>) -> SnsResult<()> {
-        let arn = required(arn, "EndpointArn")?;
+        let arn = endpoint_arn(arn)?;
         let journal = self.journal();
         self.platform.endpoints.remove_if(&arn, |_, _| {
             if let Some(j) = journal {

@@ -480,6 +480,21 @@ impl SnsEngine {
         for (k, v) in &s.attributes {
             attrs.insert(k.clone(), v.clone());
         }
+        // An HTTP/S subscription's delivery policy is shown with every key, beside the effective
+        // one (the topic's settings under the subscription's own); other protocols show the
+        // policy as set.
+        if matches!(s.protocol.as_str(), "http" | "https") {
+            let topic_policy = self.topic_delivery_policy(&s.topic_arn);
+            let (shown, effective) = super::delivery_policy::subscription_policies(
+                s.attributes.get("DeliveryPolicy"),
+                topic_policy.as_ref(),
+            );
+            match shown {
+                Some(p) => attrs.insert("DeliveryPolicy".to_string(), p),
+                None => attrs.remove("DeliveryPolicy"),
+            };
+            attrs.insert("EffectiveDeliveryPolicy".to_string(), effective);
+        }
         // AWS shows the scope only alongside a policy (test_set_subscription_filter_policy_scope).
         if s.filter.is_none() {
             attrs.remove("FilterPolicyScope");

@@ -205,7 +205,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         version: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListAliasesResponse> {
         let (f, _) = self.function(ctx, name)?;
         let f = lock(&f);
         let aliases: Vec<_> = f
@@ -214,6 +214,6 @@ impl LambdaEngine {
             .filter(|a| version.is_none_or(|v| a.config.function_version == v))
             .map(|a| a.config.clone())
             .collect();
-        Ok(json!({"Aliases": aliases}))
+        Ok(ListAliasesResponse { aliases })
     }
 }

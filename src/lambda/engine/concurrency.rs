@@ -26,7 +26,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         input: ConcurrencyInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<Concurrency> {
         let f = self.concurrency_target(ctx, name, ":$LATEST")?;
         let n = check_range(
             Some(input.reserved_concurrent_executions.ok_or_else(|| {
@@ -45,14 +45,20 @@ impl LambdaEngine {
         let mut f = lock(&f);
         f.reserved = Some(n);
         self.journal_function(&f);
-        Ok(json!({"ReservedConcurrentExecutions": n}))
+        Ok(Concurrency {
+            reserved_concurrent_executions: n,
+        })
     }
 
-    pub fn get_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
+    pub fn get_concurrency(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+    ) -> LambdaResult<GetFunctionConcurrencyResponse> {
         let f = self.concurrency_target(ctx, name, "")?;
-        Ok(match lock(&f).reserved {
-            Some(n) => json!({"ReservedConcurrentExecutions": n}),
-            None => json!({}),
+        let reserved = lock(&f).reserved;
+        Ok(GetFunctionConcurrencyResponse {
+            reserved_concurrent_executions: reserved,
         })
     }
 
@@ -64,7 +70,7 @@ impl LambdaEngine {
         Ok(())
     }
 
-    pub fn account_settings(&self, ctx: &RequestContext) -> Value {
+    pub fn account_settings(&self, ctx: &RequestContext) -> GetAccountSettingsResponse {
         let count = self
             .functions
             .iter()
@@ -78,15 +84,21 @@ impl LambdaEngine {
             .iter()
             .filter_map(|f| lock(f.value()).reserved)
             .sum();
-        json!({
-            "AccountLimit": {
-                "TotalCodeSize": 80530636800u64,
-                "CodeSizeUnzipped": 262144000,
-                "CodeSizeZipped": 52428800,
-                "ConcurrentExecutions": self.settings.account_concurrency,
-                "UnreservedConcurrentExecutions": self.settings.account_concurrency.saturating_sub(reserved),
+        GetAccountSettingsResponse {
+            account_limit: AccountLimit {
+                total_code_size: 80_530_636_800,
+                code_size_unzipped: 262_144_000,
+                code_size_zipped: 52_428_800,
+                concurrent_executions: self.settings.account_concurrency,
+                unreserved_concurrent_executions: self
+                    .settings
+                    .account_concurrency
+                    .saturating_sub(reserved),
             },
-            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": count},
-        })
+            account_usage: AccountUsage {
+                total_code_size: 0,
+                function_count: count as u64,
+            },
+        }
     }
 }

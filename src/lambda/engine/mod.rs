@@ -38,11 +38,12 @@ mod streaming;
 mod tags;
 mod urls;
 
+pub use super::model::Cors;
 pub use code_url::{CODE_PATH, DownloadError};
 use functions::check_range;
 pub(crate) use policy::{Policy, Statement, check_revision};
 pub use streaming::StreamInvoke;
-pub use urls::{Cors, UrlConfig, UrlConfigInput, UrlTarget};
+pub use urls::{UrlConfig, UrlConfigInput, UrlTarget};
 
 /// Largest synchronous invoke payload.
 pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -326,16 +327,21 @@ impl Listed for EventInvokeConfig {
     }
 }
 
-/// One page of a listing as `{field: [...], "NextMarker"?}`: `max_items` (1..=`limit`,
-/// default `default`) items after the one whose key is `marker` (or, if it is gone, after the
-/// keys that sort before it).
-fn page<T: serde::Serialize + Listed>(
-    field: &str,
-    all: &[T],
+impl Listed for FunctionUrlConfig {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+/// One page of a listing: `max_items` (1..=`limit`, default `default`) items after the one
+/// whose key is `marker` (or, if it is gone, after the keys that sort before it), and the
+/// `NextMarker` when more follow.
+fn page<T: Listed>(
+    mut all: Vec<T>,
     marker: Option<&str>,
     max_items: Option<&str>,
     (default, limit): (usize, usize),
-) -> LambdaResult<Value> {
+) -> LambdaResult<(Vec<T>, Option<String>)> {
     let max = match max_items {
         None => default,
         Some(m) => match m.parse::<usize>() {
@@ -361,14 +367,15 @@ fn page<T: serde::Serialize + Listed>(
             .or_else(|| all.iter().position(|item| item.key() > m))
             .unwrap_or(all.len()),
     };
-    let items: Vec<&T> = all.iter().skip(start).take(max).collect();
-    let mut out = json!({ field: items });
-    if start + max < all.len()
-        && let Some(last) = items.last()
-    {
-        out["NextMarker"] = json!(last.key());
-    }
-    Ok(out)
+    let more = start + max < all.len();
+    all.truncate(start.saturating_add(max));
+    let items = all.split_off(start.min(all.len()));
+    let next = if more {
+        items.last().map(|last| last.key().to_string())
+    } else {
+        None
+    };
+    Ok((items, next))
 }
 
 fn function_arn(region: &str, account: &str, name: &str) -> String {

@@ -74,8 +74,9 @@ impl LambdaEngine {
         Ok(())
     }
 
-    pub fn list_tags(&self, ctx: &RequestContext, arn: &str) -> LambdaResult<Value> {
+    pub fn list_tags(&self, ctx: &RequestContext, arn: &str) -> LambdaResult<ListTagsResponse> {
         let f = self.function_by_arn(ctx, arn)?;
-        Ok(json!({"Tags": lock(&f).tags}))
+        let tags = lock(&f).tags.clone();
+        Ok(ListTagsResponse { tags })
     }
 }

@@ -1,7 +1,7 @@
 //! SQS event source mappings: pollers that receive from the in-process SQS engine, invoke the
 //! function synchronously with the SQS event, and delete what succeeded.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -39,6 +39,8 @@ pub struct EsmConfig {
     pub last_modified: u64,
     pub account: String,
     pub region: String,
+    /// TagResource's tags (the mapping's ARN names it).
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A mapping and its pollers.
@@ -49,6 +51,11 @@ pub struct Esm {
 }
 
 impl Esm {
+    /// Whether the mapping was deleted (or the engine shut down).
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
     /// Stop the pollers (delete, shutdown).
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::Release);
@@ -132,6 +139,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         input: EsmInput,
     ) -> LambdaResult<EventSourceMappingConfiguration> {
+        super::engine::check_tags(&input.tags)?;
         let source = input
             .event_source_arn
             .clone()
@@ -226,6 +234,7 @@ impl LambdaEngine {
             last_modified: now_ms(),
             account: ctx.account.clone(),
             region: ctx.region.clone(),
+            tags: input.tags.clone(),
         };
         let esm = self.start_esm(config);
         self.journal_esm(&lock(&esm.config));
@@ -614,5 +623,6 @@ pub(crate) fn config_of(r: crate::lambda::state::EsmRecord) -> Result<EsmConfig,
         last_modified: r.last_modified,
         account: r.account,
         region: r.region,
+        tags: r.tags,
     })
 }

@@ -98,7 +98,7 @@ impl LambdaEngine {
         })?;
         Self::validate_routing(&input.routing_config)?;
         // a missing function is reported with the version the alias was to point at
-        let (arn, _) = Self::named(ctx, name, None)?;
+        let (arn, _) = Self::named_as(ctx, name, None, NameShape::Plain)?;
         let f = self
             .lookup(&arn)
             .ok_or_else(|| LambdaError::function_not_found(&format!("{arn}:{version}")))?;

@@ -11,7 +11,7 @@ impl LambdaEngine {
         name: &str,
         missing_suffix: &str,
     ) -> LambdaResult<Arc<Mutex<Function>>> {
-        let (arn, q) = Self::named(ctx, name, None)?;
+        let (arn, q) = Self::named_as(ctx, name, None, NameShape::Plain)?;
         if q.is_some() {
             return Err(LambdaError::invalid(
                 "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
@@ -71,19 +71,24 @@ impl LambdaEngine {
     }
 
     pub fn account_settings(&self, ctx: &RequestContext) -> GetAccountSettingsResponse {
-        let count = self
-            .functions
-            .iter()
-            .filter(|f| {
-                let f = lock(f.value());
-                f.account == ctx.account && f.region == ctx.region
-            })
-            .count();
-        let reserved: u32 = self
-            .functions
-            .iter()
-            .filter_map(|f| lock(f.value()).reserved)
-            .sum();
+        // AWS counts every stored package: $LATEST, each published version, each layer version
+        let (mut count, mut code_size, mut reserved) = (0u64, 0u64, 0u32);
+        for entry in self.functions.iter() {
+            let f = lock(entry.value());
+            if f.account != ctx.account || f.region != ctx.region {
+                continue;
+            }
+            count += 1;
+            code_size += f.latest.config.code_size;
+            code_size += f.versions.values().map(|v| v.config.code_size).sum::<u64>();
+            reserved += f.reserved.unwrap_or(0);
+        }
+        let prefix = format!("arn:aws:lambda:{}:{}:layer:", ctx.region, ctx.account);
+        for layer in self.layers.iter() {
+            if layer.key().starts_with(&prefix) {
+                code_size += layer.versions.values().map(|v| v.code.size).sum::<u64>();
+            }
+        }
         GetAccountSettingsResponse {
             account_limit: AccountLimit {
                 total_code_size: 80_530_636_800,
@@ -96,8 +101,8 @@ impl LambdaEngine {
                     .saturating_sub(reserved),
             },
             account_usage: AccountUsage {
-                total_code_size: 0,
-                function_count: count as u64,
+                total_code_size: code_size,
+                function_count: count,
             },
         }
     }

@@ -154,6 +154,7 @@ impl LambdaEngine {
             .clone()
             .ok_or_else(|| LambdaError::validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"))?;
         let (account, region, name, qualifier) = parse_function_name(ctx, &raw)?;
+        check_tags(&input.tags)?;
         if qualifier.is_some() {
             return Err(LambdaError::invalid(
                 "Unsupported function name: a qualifier is not allowed when creating a function",
@@ -269,7 +270,10 @@ impl LambdaEngine {
             in_progress: None,
         };
         let out = if input.publish {
-            Self::publish(&mut function, None)?.config.clone()
+            // AWS answers the new version under the unqualified ARN (Version "1")
+            let mut published = Self::publish(&mut function, None)?.config.clone();
+            published.function_arn = function.arn.clone();
+            published
         } else {
             latest.config.clone()
         };
@@ -706,7 +710,7 @@ impl LambdaEngine {
         marker: Option<&str>,
         max_items: Option<&str>,
     ) -> LambdaResult<ListVersionsByFunctionResponse> {
-        let (f, _) = self.function(ctx, name)?;
+        let (f, _) = self.qualified(ctx, name, None)?;
         let f = lock(&f);
         // $LATEST is listed by its qualified ARN, as AWS lists it
         let mut versions = vec![Self::read_version(&f, Some("$LATEST"))?.1];

@@ -209,7 +209,7 @@ impl LambdaEngine {
         qualifier: Option<String>,
         missing: &str,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        let (arn, q) = Self::named_as(ctx, name, qualifier, NameShape::Url)?;
         check_qualifier(&q)?;
         let f = self
             .lookup(&arn)
@@ -335,7 +335,7 @@ impl LambdaEngine {
         marker: Option<&str>,
         max_items: Option<&str>,
     ) -> LambdaResult<ListFunctionUrlConfigsResponse> {
-        let (arn, _) = Self::named(ctx, name, None)?;
+        let (arn, _) = Self::named_as(ctx, name, None, NameShape::Url)?;
         let f = self
             .lookup(&arn)
             .ok_or_else(|| LambdaError::not_found("Function does not exist"))?;

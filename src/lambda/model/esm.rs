@@ -1,5 +1,7 @@
 //! Event source mappings.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -14,6 +16,8 @@ pub struct EsmInput {
     pub filter_criteria: Option<serde_json::Value>,
     pub scaling_config: Option<serde_json::Value>,
     pub starting_position: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// An event source mapping, as every mapping operation answers it.

@@ -1,7 +1,7 @@
 //! SQS event source mappings: pollers that receive from the in-process SQS engine, invoke the
 //! function synchronously with the SQS event, and delete what succeeded.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,7 +14,10 @@ use tokio::sync::Notify;
 
 use super::engine::{LambdaEngine, now_ms};
 use super::error::{LambdaError, LambdaResult};
-use super::model::EsmInput;
+use super::model::{
+    EpochSeconds, EsmInput, EventSourceMappingConfiguration, ListEventSourceMappingsResponse,
+    ScalingConfig,
+};
 use super::runtime::{Outcome, lock};
 use crate::context::RequestContext;
 use crate::sns::filter::FilterPolicy;
@@ -36,6 +39,8 @@ pub struct EsmConfig {
     pub last_modified: u64,
     pub account: String,
     pub region: String,
+    /// TagResource's tags (the mapping's ARN names it).
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A mapping and its pollers.
@@ -46,33 +51,45 @@ pub struct Esm {
 }
 
 impl Esm {
+    /// Whether the mapping was deleted (or the engine shut down).
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
     /// Stop the pollers (delete, shutdown).
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::Release);
         self.changed.notify_waiters();
     }
 
-    fn json(&self, state: Option<&str>) -> Value {
+    /// The mapping as the API answers it, in `state` (else Enabled or Disabled).
+    fn answer(&self, state: Option<&str>) -> EventSourceMappingConfiguration {
         let c = lock(&self.config);
-        let mut v = json!({
-            "UUID": c.uuid,
-            "BatchSize": c.batch_size,
-            "MaximumBatchingWindowInSeconds": c.window_secs,
-            "EventSourceArn": c.event_source_arn,
-            "FunctionArn": c.function_arn,
-            "LastModified": c.last_modified as f64 / 1000.0,
-            "State": state.unwrap_or(if c.enabled { "Enabled" } else { "Disabled" }),
-            "StateTransitionReason": "USER_INITIATED",
-            "FunctionResponseTypes": if c.report_failures { json!(["ReportBatchItemFailures"]) } else { json!([]) },
-            "EventSourceMappingArn": format!("arn:aws:lambda:{}:{}:event-source-mapping:{}", c.region, c.account, c.uuid),
-        });
-        if let Some(f) = &c.filter_criteria {
-            v["FilterCriteria"] = f.clone();
+        EventSourceMappingConfiguration {
+            uuid: c.uuid.clone(),
+            batch_size: c.batch_size,
+            maximum_batching_window_in_seconds: c.window_secs,
+            event_source_arn: c.event_source_arn.clone(),
+            filter_criteria: c.filter_criteria.clone(),
+            scaling_config: c.max_concurrency.map(|m| ScalingConfig {
+                maximum_concurrency: m,
+            }),
+            function_arn: c.function_arn.clone(),
+            last_modified: EpochSeconds(c.last_modified),
+            state: state
+                .unwrap_or(if c.enabled { "Enabled" } else { "Disabled" })
+                .to_string(),
+            state_transition_reason: "USER_INITIATED".into(),
+            function_response_types: if c.report_failures {
+                vec!["ReportBatchItemFailures".into()]
+            } else {
+                vec![]
+            },
+            event_source_mapping_arn: format!(
+                "arn:aws:lambda:{}:{}:event-source-mapping:{}",
+                c.region, c.account, c.uuid
+            ),
         }
-        if let Some(m) = c.max_concurrency {
-            v["ScalingConfig"] = json!({"MaximumConcurrency": m});
-        }
-        v
     }
 }
 
@@ -121,7 +138,8 @@ impl LambdaEngine {
         &self,
         ctx: &RequestContext,
         input: EsmInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<EventSourceMappingConfiguration> {
+        super::engine::check_tags(&input.tags)?;
         let source = input
             .event_source_arn
             .clone()
@@ -216,10 +234,11 @@ impl LambdaEngine {
             last_modified: now_ms(),
             account: ctx.account.clone(),
             region: ctx.region.clone(),
+            tags: input.tags.clone(),
         };
         let esm = self.start_esm(config);
         self.journal_esm(&lock(&esm.config));
-        Ok(esm.json(Some("Creating")))
+        Ok(esm.answer(Some("Creating")))
     }
 
     /// Add a mapping and start its pollers (create, restore).
@@ -249,11 +268,17 @@ impl LambdaEngine {
             .ok_or_else(|| LambdaError::not_found("The resource you requested does not exist."))
     }
 
-    pub fn get_event_source_mapping(&self, uuid: &str) -> LambdaResult<Value> {
-        Ok(self.esm(uuid)?.json(None))
+    pub fn get_event_source_mapping(
+        &self,
+        uuid: &str,
+    ) -> LambdaResult<EventSourceMappingConfiguration> {
+        Ok(self.esm(uuid)?.answer(None))
     }
 
-    pub fn delete_event_source_mapping(&self, uuid: &str) -> LambdaResult<Value> {
+    pub fn delete_event_source_mapping(
+        &self,
+        uuid: &str,
+    ) -> LambdaResult<EventSourceMappingConfiguration> {
         let esm = self.esm(uuid)?;
         {
             let _config = lock(&esm.config);
@@ -261,7 +286,7 @@ impl LambdaEngine {
             self.journal_esm_deleted(uuid);
         }
         self.esms.remove(uuid);
-        Ok(esm.json(Some("Deleting")))
+        Ok(esm.answer(Some("Deleting")))
     }
 
     pub fn update_event_source_mapping(
@@ -269,7 +294,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         uuid: &str,
         input: EsmInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<EventSourceMappingConfiguration> {
         let esm = self.esm(uuid)?;
         let function_arn = match &input.function_name {
             Some(n) => Some(self.function_timeout(ctx, n)?.0),
@@ -322,7 +347,7 @@ impl LambdaEngine {
             }
         }
         esm.changed.notify_waiters();
-        Ok(esm.json(Some("Updating")))
+        Ok(esm.answer(Some("Updating")))
     }
 
     pub fn list_event_source_mappings(
@@ -330,12 +355,12 @@ impl LambdaEngine {
         ctx: &RequestContext,
         source: Option<&str>,
         function: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListEventSourceMappingsResponse> {
         let function_arn = match function {
             Some(f) => Some(self.function_timeout(ctx, f)?.0),
             None => None,
         };
-        let mut out: Vec<Value> = self
+        let mut event_source_mappings: Vec<EventSourceMappingConfiguration> = self
             .esms
             .iter()
             .filter(|e| {
@@ -345,10 +370,12 @@ impl LambdaEngine {
                     && source.is_none_or(|s| c.event_source_arn == s)
                     && function_arn.as_deref().is_none_or(|f| c.function_arn == f)
             })
-            .map(|e| e.json(None))
+            .map(|e| e.answer(None))
             .collect();
-        out.sort_by(|a, b| a["UUID"].as_str().cmp(&b["UUID"].as_str()));
-        Ok(json!({"EventSourceMappings": out}))
+        event_source_mappings.sort_by(|a, b| a.uuid.cmp(&b.uuid));
+        Ok(ListEventSourceMappingsResponse {
+            event_source_mappings,
+        })
     }
 }
 
@@ -596,5 +623,6 @@ pub(crate) fn config_of(r: crate::lambda::state::EsmRecord) -> Result<EsmConfig,
         last_modified: r.last_modified,
         account: r.account,
         region: r.region,
+        tags: r.tags,
     })
 }

@@ -1,8 +1,7 @@
 //! Layers: versions of zipped content unpacked once; a function's layers put their `python/`,
 //! `nodejs/node_modules`, `bin/` and `lib/` on the runtime's search paths (there is no `/opt`).
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::code;
 use super::engine::{
@@ -10,29 +9,13 @@ use super::engine::{
     no_policy, now_ms,
 };
 use super::error::{LambdaError, LambdaResult};
+pub use super::model::{AddLayerPermissionInput, PublishLayerInput};
+use super::model::{
+    AddLayerVersionPermissionResponse, GetLayerVersionPolicyResponse, GetLayerVersionResponse,
+    LayerVersionContentOutput, LayersListItem, ListLayerVersionsResponse, ListLayersResponse,
+    PublishLayerVersionResponse,
+};
 use crate::context::RequestContext;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PublishLayerInput {
-    pub content: Option<super::model::FunctionCode>,
-    pub description: Option<String>,
-    #[serde(default)]
-    pub compatible_runtimes: Vec<String>,
-    #[serde(default)]
-    pub compatible_architectures: Vec<String>,
-    pub license_info: Option<String>,
-}
-
-/// AddLayerVersionPermission's body (its RevisionId travels in the query string).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AddLayerPermissionInput {
-    pub statement_id: Option<String>,
-    pub action: Option<String>,
-    pub principal: Option<String>,
-    pub organization_id: Option<String>,
-}
 
 fn all_digits(s: &str, n: usize) -> bool {
     s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
@@ -201,25 +184,22 @@ fn version_number(version: &str) -> LambdaResult<u64> {
     }
 }
 
-fn version_json(v: &LayerVersion) -> Value {
-    let mut out = json!({
-        "Content": {
-            "Location": format!("file://{}", v.code.dir.display()),
-            "CodeSha256": v.code.sha256,
-            "CodeSize": v.code.size,
+fn version_answer(v: &LayerVersion) -> GetLayerVersionResponse {
+    GetLayerVersionResponse {
+        content: LayerVersionContentOutput {
+            location: format!("file://{}", v.code.dir.display()),
+            code_sha256: v.code.sha256.clone(),
+            code_size: v.code.size,
         },
-        "LayerArn": v.arn,
-        "LayerVersionArn": format!("{}:{}", v.arn, v.version),
-        "Description": v.description,
-        "CreatedDate": v.created,
-        "Version": v.version,
-        "CompatibleRuntimes": v.runtimes,
-        "CompatibleArchitectures": v.architectures,
-    });
-    if let Some(l) = &v.license {
-        out["LicenseInfo"] = json!(l);
+        layer_arn: v.arn.clone(),
+        layer_version_arn: format!("{}:{}", v.arn, v.version),
+        description: v.description.clone(),
+        created_date: v.created.clone(),
+        version: v.version,
+        compatible_runtimes: v.runtimes.clone(),
+        compatible_architectures: v.architectures.clone(),
+        license_info: v.license.clone(),
     }
-    out
 }
 
 impl LambdaEngine {
@@ -228,7 +208,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         input: PublishLayerInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<PublishLayerVersionResponse> {
         let arn = layer_arn(ctx, name)?;
         check_compatible(
             &strs(&input.compatible_runtimes),
@@ -264,7 +244,7 @@ impl LambdaEngine {
             license: input.license_info,
             policy: None,
         };
-        let out = version_json(&v);
+        let out = version_answer(&v);
         layer.versions.insert(version, v);
         layer.last_version = version;
         self.journal_layer(&arn, &layer);
@@ -284,12 +264,12 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         version: &str,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<GetLayerVersionResponse> {
         let arn = layer_arn(ctx, name)?;
-        Ok(version_json(&self.layer_version(&arn, version)?))
+        Ok(version_answer(&self.layer_version(&arn, version)?))
     }
 
-    pub fn get_layer_version_by_arn(&self, arn: &str) -> LambdaResult<Value> {
+    pub fn get_layer_version_by_arn(&self, arn: &str) -> LambdaResult<GetLayerVersionResponse> {
         let parts: Vec<&str> = arn.split(':').collect();
         let valid = matches!(parts.as_slice(),
             ["arn", partition, "lambda", region, account, "layer", name, version]
@@ -302,7 +282,7 @@ impl LambdaEngine {
                     && version.bytes().all(|b| b.is_ascii_digit()));
         match arn.rsplit_once(':') {
             Some((layer, version)) if valid => {
-                Ok(version_json(&self.layer_version(layer, version)?))
+                Ok(version_answer(&self.layer_version(layer, version)?))
             }
             _ => Err(LambdaError::validation(format!(
                 "1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\\\d{{1}}:\\\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+"
@@ -361,7 +341,7 @@ impl LambdaEngine {
         version: &str,
         revision_id: Option<&str>,
         input: AddLayerPermissionInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<AddLayerVersionPermissionResponse> {
         layer_arn(ctx, name)?;
         version_number(version)?;
         let sid = input.statement_id.as_deref();
@@ -430,7 +410,10 @@ impl LambdaEngine {
             };
             let text = statement.text();
             policy.add(statement)?;
-            Ok(json!({"Statement": text, "RevisionId": policy.revision}))
+            Ok(AddLayerVersionPermissionResponse {
+                statement: text,
+                revision_id: policy.revision.clone(),
+            })
         })
     }
 
@@ -439,7 +422,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         version: &str,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<GetLayerVersionPolicyResponse> {
         self.with_layer_version(ctx, name, version, false, |v| {
             match v.policy.as_ref().filter(|p| !p.is_empty()) {
                 Some(p) => Ok(p.answer()),
@@ -478,14 +461,18 @@ impl LambdaEngine {
         })
     }
 
-    pub fn list_layer_versions(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
+    pub fn list_layer_versions(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+    ) -> LambdaResult<ListLayerVersionsResponse> {
         let arn = layer_arn(ctx, name)?;
-        let versions: Vec<Value> = self
+        let layer_versions: Vec<GetLayerVersionResponse> = self
             .layers
             .get(&arn)
-            .map(|v| v.versions.values().rev().map(version_json).collect())
+            .map(|v| v.versions.values().rev().map(version_answer).collect())
             .unwrap_or_default();
-        Ok(json!({"LayerVersions": versions}))
+        Ok(ListLayerVersionsResponse { layer_versions })
     }
 
     /// Layers with their latest version compatible with `runtime` and `arch` (when given).
@@ -494,7 +481,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         runtime: Option<&str>,
         arch: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListLayersResponse> {
         check_compatible(
             runtime.as_slice(),
             "compatibleRuntime",
@@ -507,20 +494,20 @@ impl LambdaEngine {
                 && arch.is_none_or(|a| v.architectures.iter().any(|x| x == a))
         };
         let prefix = format!("arn:aws:lambda:{}:{}:layer:", ctx.region, ctx.account);
-        let mut layers: Vec<Value> = self
+        let mut layers: Vec<LayersListItem> = self
             .layers
             .iter()
             .filter(|e| e.key().starts_with(&prefix))
             .filter_map(|e| {
                 let latest = e.value().versions.values().rev().find(fits)?;
-                Some(json!({
-                    "LayerName": e.key().trim_start_matches(&prefix),
-                    "LayerArn": e.key(),
-                    "LatestMatchingVersion": version_json(latest),
-                }))
+                Some(LayersListItem {
+                    layer_name: e.key().trim_start_matches(&prefix).to_string(),
+                    layer_arn: e.key().clone(),
+                    latest_matching_version: version_answer(latest),
+                })
             })
             .collect();
-        layers.sort_by(|a, b| a["LayerName"].as_str().cmp(&b["LayerName"].as_str()));
-        Ok(json!({"Layers": layers}))
+        layers.sort_by(|a, b| a.layer_name.cmp(&b.layer_name));
+        Ok(ListLayersResponse { layers })
     }
 }

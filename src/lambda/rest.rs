@@ -157,7 +157,7 @@ async fn route(
     let segments: Vec<String> = path.trim_matches('/').split('/').map(decode).collect();
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     let m = method.as_str();
-    let ok = |v: &dyn erased::Json| Ok(json_reply(200, &v.value(), rid));
+    let ok = |v: &dyn erased::Json| Ok(reply(200, Bytes::from(v.to_json()), rid));
     match (m, seg.as_slice()) {
         ("POST", ["2015-03-31", "functions"]) => {
             let c = blocking(engine, ctx, move |e, ctx| {
@@ -471,14 +471,14 @@ async fn route(
 }
 
 mod erased {
-    /// Anything serializable, as a JSON value (lets one closure answer every operation).
+    /// Anything serializable, as JSON text (lets one closure answer every operation).
     pub trait Json {
-        fn value(&self) -> serde_json::Value;
+        fn to_json(&self) -> Vec<u8>;
     }
 
     impl<T: serde::Serialize> Json for T {
-        fn value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or_default()
+        fn to_json(&self) -> Vec<u8> {
+            serde_json::to_vec(self).unwrap_or_default()
         }
     }
 }

@@ -207,6 +207,8 @@ pub struct EsmRecord {
     pub last_modified: u64,
     pub account: String,
     pub region: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[cfg(test)]

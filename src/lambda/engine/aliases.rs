@@ -98,7 +98,7 @@ impl LambdaEngine {
         })?;
         Self::validate_routing(&input.routing_config)?;
         // a missing function is reported with the version the alias was to point at
-        let (arn, _) = Self::named(ctx, name, None)?;
+        let (arn, _) = Self::named_as(ctx, name, None, NameShape::Plain)?;
         let f = self
             .lookup(&arn)
             .ok_or_else(|| LambdaError::function_not_found(&format!("{arn}:{version}")))?;
@@ -205,7 +205,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         version: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListAliasesResponse> {
         let (f, _) = self.function(ctx, name)?;
         let f = lock(&f);
         let aliases: Vec<_> = f
@@ -214,6 +214,6 @@ impl LambdaEngine {
             .filter(|a| version.is_none_or(|v| a.config.function_version == v))
             .map(|a| a.config.clone())
             .collect();
-        Ok(json!({"Aliases": aliases}))
+        Ok(ListAliasesResponse { aliases })
     }
 }

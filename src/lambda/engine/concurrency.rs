@@ -11,7 +11,7 @@ impl LambdaEngine {
         name: &str,
         missing_suffix: &str,
     ) -> LambdaResult<Arc<Mutex<Function>>> {
-        let (arn, q) = Self::named(ctx, name, None)?;
+        let (arn, q) = Self::named_as(ctx, name, None, NameShape::Plain)?;
         if q.is_some() {
             return Err(LambdaError::invalid(
                 "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
@@ -26,7 +26,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         input: ConcurrencyInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<Concurrency> {
         let f = self.concurrency_target(ctx, name, ":$LATEST")?;
         let n = check_range(
             Some(input.reserved_concurrent_executions.ok_or_else(|| {
@@ -45,14 +45,20 @@ impl LambdaEngine {
         let mut f = lock(&f);
         f.reserved = Some(n);
         self.journal_function(&f);
-        Ok(json!({"ReservedConcurrentExecutions": n}))
+        Ok(Concurrency {
+            reserved_concurrent_executions: n,
+        })
     }
 
-    pub fn get_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<Value> {
+    pub fn get_concurrency(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+    ) -> LambdaResult<GetFunctionConcurrencyResponse> {
         let f = self.concurrency_target(ctx, name, "")?;
-        Ok(match lock(&f).reserved {
-            Some(n) => json!({"ReservedConcurrentExecutions": n}),
-            None => json!({}),
+        let reserved = lock(&f).reserved;
+        Ok(GetFunctionConcurrencyResponse {
+            reserved_concurrent_executions: reserved,
         })
     }
 
@@ -64,29 +70,40 @@ impl LambdaEngine {
         Ok(())
     }
 
-    pub fn account_settings(&self, ctx: &RequestContext) -> Value {
-        let count = self
-            .functions
-            .iter()
-            .filter(|f| {
-                let f = lock(f.value());
-                f.account == ctx.account && f.region == ctx.region
-            })
-            .count();
-        let reserved: u32 = self
-            .functions
-            .iter()
-            .filter_map(|f| lock(f.value()).reserved)
-            .sum();
-        json!({
-            "AccountLimit": {
-                "TotalCodeSize": 80530636800u64,
-                "CodeSizeUnzipped": 262144000,
-                "CodeSizeZipped": 52428800,
-                "ConcurrentExecutions": self.settings.account_concurrency,
-                "UnreservedConcurrentExecutions": self.settings.account_concurrency.saturating_sub(reserved),
+    pub fn account_settings(&self, ctx: &RequestContext) -> GetAccountSettingsResponse {
+        // AWS counts every stored package: $LATEST, each published version, each layer version
+        let (mut count, mut code_size, mut reserved) = (0u64, 0u64, 0u32);
+        for entry in self.functions.iter() {
+            let f = lock(entry.value());
+            if f.account != ctx.account || f.region != ctx.region {
+                continue;
+            }
+            count += 1;
+            code_size += f.latest.config.code_size;
+            code_size += f.versions.values().map(|v| v.config.code_size).sum::<u64>();
+            reserved += f.reserved.unwrap_or(0);
+        }
+        let prefix = format!("arn:aws:lambda:{}:{}:layer:", ctx.region, ctx.account);
+        for layer in self.layers.iter() {
+            if layer.key().starts_with(&prefix) {
+                code_size += layer.versions.values().map(|v| v.code.size).sum::<u64>();
+            }
+        }
+        GetAccountSettingsResponse {
+            account_limit: AccountLimit {
+                total_code_size: 80_530_636_800,
+                code_size_unzipped: 262_144_000,
+                code_size_zipped: 52_428_800,
+                concurrent_executions: self.settings.account_concurrency,
+                unreserved_concurrent_executions: self
+                    .settings
+                    .account_concurrency
+                    .saturating_sub(reserved),
             },
-            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": count},
-        })
+            account_usage: AccountUsage {
+                total_code_size: code_size,
+                function_count: count,
+            },
+        }
     }
 }

@@ -163,6 +163,7 @@ pub(crate) fn esm_record(c: &EsmConfig) -> EsmRecord {
         last_modified: c.last_modified,
         account: c.account.clone(),
         region: c.region.clone(),
+        tags: c.tags.clone(),
     }
 }
 

@@ -154,6 +154,7 @@ impl LambdaEngine {
             .clone()
             .ok_or_else(|| LambdaError::validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null"))?;
         let (account, region, name, qualifier) = parse_function_name(ctx, &raw)?;
+        check_tags(&input.tags)?;
         if qualifier.is_some() {
             return Err(LambdaError::invalid(
                 "Unsupported function name: a qualifier is not allowed when creating a function",
@@ -276,7 +277,10 @@ impl LambdaEngine {
             },
         };
         let out = if input.publish {
-            Self::publish(&mut function, None)?.config.clone()
+            // AWS answers the new version under the unqualified ARN (Version "1")
+            let mut published = Self::publish(&mut function, None)?.config.clone();
+            published.function_arn = function.arn.clone();
+            published
         } else {
             latest.config.clone()
         };
@@ -398,7 +402,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         qualifier: Option<String>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<GetFunctionResponse> {
         let (f, q) = self.resolve(ctx, name, qualifier, true)?;
         let mut f = lock(&f);
         Self::settle(&mut f);
@@ -406,20 +410,17 @@ impl LambdaEngine {
         let location = self
             .code_location(&ctx.host, &f.account, &v.config.function_name, &v.code)
             .unwrap_or_else(|| format!("file://{}", v.code.dir.display()));
-        let mut out = json!({
-            "Configuration": config,
-            "Code": {
-                "RepositoryType": "S3",
-                "Location": location,
+        Ok(GetFunctionResponse {
+            configuration: config,
+            code: FunctionCodeLocation {
+                repository_type: "S3".into(),
+                location,
             },
-        });
-        if !f.tags.is_empty() {
-            out["Tags"] = json!(f.tags);
-        }
-        if let Some(r) = f.reserved {
-            out["Concurrency"] = json!({"ReservedConcurrentExecutions": r});
-        }
-        Ok(out)
+            tags: (!f.tags.is_empty()).then(|| f.tags.clone()),
+            concurrency: f.reserved.map(|r| Concurrency {
+                reserved_concurrent_executions: r,
+            }),
+        })
     }
 
     pub fn get_function_configuration(
@@ -440,7 +441,7 @@ impl LambdaEngine {
         marker: Option<&str>,
         max_items: Option<&str>,
         function_version: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListFunctionsResponse> {
         let all_versions = match function_version {
             None => false,
             Some("ALL") => true,
@@ -467,7 +468,11 @@ impl LambdaEngine {
             }
         }
         all.sort_by(|a, b| a.function_arn.cmp(&b.function_arn));
-        page("Functions", &all, marker, max_items, (50, 10_000))
+        let (functions, next_marker) = page(all, marker, max_items, (50, 10_000))?;
+        Ok(ListFunctionsResponse {
+            next_marker,
+            functions,
+        })
     }
 
     pub fn delete_function(
@@ -711,12 +716,16 @@ impl LambdaEngine {
         name: &str,
         marker: Option<&str>,
         max_items: Option<&str>,
-    ) -> LambdaResult<Value> {
-        let (f, _) = self.function(ctx, name)?;
+    ) -> LambdaResult<ListVersionsByFunctionResponse> {
+        let (f, _) = self.qualified(ctx, name, None)?;
         let f = lock(&f);
         // $LATEST is listed by its qualified ARN, as AWS lists it
         let mut versions = vec![Self::read_version(&f, Some("$LATEST"))?.1];
         versions.extend(f.versions.values().map(|v| v.config.clone()));
-        page("Versions", &versions, marker, max_items, (50, 10_000))
+        let (versions, next_marker) = page(versions, marker, max_items, (50, 10_000))?;
+        Ok(ListVersionsByFunctionResponse {
+            next_marker,
+            versions,
+        })
     }
 }

@@ -564,7 +564,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
     ) -> LambdaResult<(String, u32)> {
-        let (f, q) = self.function(ctx, name)?;
+        let (f, q) = self.qualified(ctx, name, None)?;
         let f = lock(&f);
         let (v, _) = Self::version_of(&f, q.as_deref())?;
         let arn = match q {

@@ -216,19 +216,17 @@ impl LambdaEngine {
         name: &str,
         marker: Option<&str>,
         max_items: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListFunctionEventInvokeConfigsResponse> {
         let (arn, _) = Self::named(ctx, name, None)?;
         let f = self
             .lookup(&arn)
             .ok_or_else(|| LambdaError::not_found("The function doesn't exist."))?;
         let f = lock(&f);
         let configs: Vec<_> = f.invoke_configs.values().cloned().collect();
-        page(
-            "FunctionEventInvokeConfigs",
-            &configs,
-            marker,
-            max_items,
-            (50, 50),
-        )
+        let (configs, next_marker) = page(configs, marker, max_items, (50, 50))?;
+        Ok(ListFunctionEventInvokeConfigsResponse {
+            function_event_invoke_configs: configs,
+            next_marker,
+        })
     }
 }

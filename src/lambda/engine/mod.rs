@@ -41,14 +41,18 @@ mod streaming;
 mod tags;
 mod urls;
 
+pub use super::model::Cors;
 pub use code_url::{CODE_PATH, DownloadError};
 use functions::check_range;
 pub(crate) use policy::{Policy, Statement, check_revision};
 pub use streaming::StreamInvoke;
-pub use urls::{Cors, UrlConfig, UrlConfigInput, UrlTarget};
+pub(crate) use tags::check_tags;
+pub use urls::{UrlConfig, UrlConfigInput, UrlTarget};
 
 /// Largest synchronous invoke payload.
 pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// Most layers one function may reference.
+pub const MAX_LAYERS: usize = 5;
 /// Largest asynchronous invoke payload.
 pub const MAX_ASYNC_PAYLOAD: usize = 1024 * 1024;
 
@@ -278,36 +282,190 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The model shape a `FunctionName` is checked against, which depends on the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameShape {
+    /// `FunctionName` (at most 140): CreateFunction, aliases, concurrency, PublishVersion,
+    /// UpdateFunctionCode/Configuration.
+    Plain,
+    /// `NamespacedFunctionName` (at most 256; `.` in names, `$LATEST.PUBLISHED`): reads,
+    /// Invoke, DeleteFunction, policies, event invoke configs, mappings.
+    Namespaced,
+    /// `FunctionUrlFunctionName` (at most 140): the function URL config operations.
+    Url,
+}
+
+/// The ARN prefix every FunctionName pattern starts with.
+const NAME_PREFIX: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?";
+
+impl NameShape {
+    /// The pattern as AWS quotes it.
+    fn pattern(self) -> String {
+        let rest = match self {
+            NameShape::Plain => r"([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?",
+            NameShape::Namespaced => {
+                r"([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+            }
+            NameShape::Url => r"([a-zA-Z0-9-_]{1,64})(:((?!\d+$)[0-9a-zA-Z-_]+))?",
+        };
+        format!("{NAME_PREFIX}{rest}")
+    }
+
+    fn max_len(self) -> usize {
+        match self {
+            NameShape::Namespaced => 256,
+            NameShape::Plain | NameShape::Url => 140,
+        }
+    }
+
+    fn name_ok(self, name: &str) -> bool {
+        match self {
+            NameShape::Namespaced => {
+                !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            }
+            NameShape::Plain | NameShape::Url => valid_name(name),
+        }
+    }
+
+    fn qualifier_ok(self, q: &str) -> bool {
+        let plain = !q.is_empty()
+            && q.len() <= 128
+            && q.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        match self {
+            NameShape::Namespaced => plain || q == "$LATEST" || q == "$LATEST.PUBLISHED",
+            NameShape::Plain | NameShape::Url => plain || q == "$LATEST",
+        }
+    }
+}
+
+/// The model's `(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}`.
+pub(crate) fn valid_region(region: &str) -> bool {
+    let region = region.strip_prefix("eusc-").unwrap_or(region);
+    let parts: Vec<&str> = region.split('-').collect();
+    let lower = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return false;
+    };
+    let middle_ok = match middle {
+        [word] => lower(word),
+        [tag, word] => {
+            (*tag == "gov"
+                || tag
+                    .strip_prefix("iso")
+                    .is_some_and(|x| x.len() <= 1 && x.bytes().all(|b| b.is_ascii_lowercase())))
+                && lower(word)
+        }
+        _ => false,
+    };
+    first.len() == 2
+        && lower(first)
+        && middle_ok
+        && last.len() == 1
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The model's `aws[a-zA-Z-]*` (or nothing).
+fn valid_partition(p: &str) -> bool {
+    p.is_empty()
+        || p.strip_prefix("aws")
+            .is_some_and(|r| r.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+}
+
+fn valid_account(a: &str) -> bool {
+    a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// "N validation error(s) detected: a; b".
+pub(crate) fn validation_errors(errors: Vec<String>) -> LambdaResult<()> {
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(LambdaError::validation(format!(
+            "1 validation error detected: {}",
+            errors[0]
+        ))),
+        n => Err(LambdaError::validation(format!(
+            "{n} validation errors detected: {}",
+            errors.join("; ")
+        ))),
+    }
+}
+
+/// The `Qualifier` parameter's pattern (`NumericLatestPublishedOrAliasQualifier`).
+const QUALIFIER_PATTERN: &str = r"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+";
+
 /// Split a FunctionName parameter (name, `name:qualifier`, full or partial ARN) into
-/// (account, region, name, qualifier).
+/// (account, region, name, qualifier), checked against CreateFunction's `FunctionName` shape.
 pub fn parse_function_name(
     ctx: &RequestContext,
     raw: &str,
 ) -> LambdaResult<(String, String, String, Option<String>)> {
+    parse_function_name_as(ctx, raw, NameShape::Plain)
+}
+
+/// As [`parse_function_name`], checked against `shape` (its length limit first, then its
+/// pattern, as AWS lists them).
+pub fn parse_function_name_as(
+    ctx: &RequestContext,
+    raw: &str,
+    shape: NameShape,
+) -> LambdaResult<(String, String, String, Option<String>)> {
     let parts: Vec<&str> = raw.split(':').collect();
-    let bad = || {
-        LambdaError::validation(format!(
-            "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
-        ))
-    };
-    let (account, region, name, qualifier) = match parts.as_slice() {
-        ["arn", _, "lambda", region, account, "function", name] => {
-            (account.to_string(), region.to_string(), *name, None)
+    let parsed = match parts.as_slice() {
+        [
+            "arn",
+            partition,
+            "lambda",
+            region,
+            account,
+            "function",
+            name,
+        ] if valid_partition(partition) && valid_region(region) && valid_account(account) => {
+            Some((account.to_string(), region.to_string(), *name, None))
         }
-        ["arn", _, "lambda", region, account, "function", name, q] => {
-            (account.to_string(), region.to_string(), *name, Some(*q))
+        [
+            "arn",
+            partition,
+            "lambda",
+            region,
+            account,
+            "function",
+            name,
+            q,
+        ] if valid_partition(partition) && valid_region(region) && valid_account(account) => {
+            Some((account.to_string(), region.to_string(), *name, Some(*q)))
         }
-        [account, "function", name] => (account.to_string(), ctx.region.clone(), *name, None),
-        [account, "function", name, q] => {
-            (account.to_string(), ctx.region.clone(), *name, Some(*q))
+        [account, "function", name] if valid_account(account) => {
+            Some((account.to_string(), ctx.region.clone(), *name, None))
         }
-        [name] => (ctx.account.clone(), ctx.region.clone(), *name, None),
-        [name, q] => (ctx.account.clone(), ctx.region.clone(), *name, Some(*q)),
-        _ => return Err(bad()),
-    };
-    if !valid_name(name) || qualifier.is_some_and(|q| q.is_empty() || q.len() > 128) {
-        return Err(bad());
+        [account, "function", name, q] if valid_account(account) => {
+            Some((account.to_string(), ctx.region.clone(), *name, Some(*q)))
+        }
+        [name] => Some((ctx.account.clone(), ctx.region.clone(), *name, None)),
+        [name, q] => Some((ctx.account.clone(), ctx.region.clone(), *name, Some(*q))),
+        _ => None,
     }
+    .filter(|(_, _, name, q)| shape.name_ok(name) && q.is_none_or(|q| shape.qualifier_ok(q)));
+    let mut errors = Vec::new();
+    if raw.chars().count() > shape.max_len() {
+        errors.push(format!(
+            "Value '{raw}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to {}",
+            shape.max_len()
+        ));
+    }
+    if parsed.is_none() {
+        errors.push(format!(
+            "Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+            shape.pattern()
+        ));
+    }
+    validation_errors(errors)?;
+    let Some((account, region, name, qualifier)) = parsed else {
+        return Err(LambdaError::validation("1 validation error detected"));
+    };
     Ok((
         account,
         region,
@@ -333,16 +491,21 @@ impl Listed for EventInvokeConfig {
     }
 }
 
-/// One page of a listing as `{field: [...], "NextMarker"?}`: `max_items` (1..=`limit`,
-/// default `default`) items after the one whose key is `marker` (or, if it is gone, after the
-/// keys that sort before it).
-fn page<T: serde::Serialize + Listed>(
-    field: &str,
-    all: &[T],
+impl Listed for FunctionUrlConfig {
+    fn key(&self) -> &str {
+        &self.function_arn
+    }
+}
+
+/// One page of a listing: `max_items` (1..=`limit`, default `default`) items after the one
+/// whose key is `marker` (or, if it is gone, after the keys that sort before it), and the
+/// `NextMarker` when more follow.
+fn page<T: Listed>(
+    mut all: Vec<T>,
     marker: Option<&str>,
     max_items: Option<&str>,
     (default, limit): (usize, usize),
-) -> LambdaResult<Value> {
+) -> LambdaResult<(Vec<T>, Option<String>)> {
     let max = match max_items {
         None => default,
         Some(m) => match m.parse::<usize>() {
@@ -368,14 +531,15 @@ fn page<T: serde::Serialize + Listed>(
             .or_else(|| all.iter().position(|item| item.key() > m))
             .unwrap_or(all.len()),
     };
-    let items: Vec<&T> = all.iter().skip(start).take(max).collect();
-    let mut out = json!({ field: items });
-    if start + max < all.len()
-        && let Some(last) = items.last()
-    {
-        out["NextMarker"] = json!(last.key());
-    }
-    Ok(out)
+    let more = start + max < all.len();
+    all.truncate(start.saturating_add(max));
+    let items = all.split_off(start.min(all.len()));
+    let next = if more {
+        items.last().map(|last| last.key().to_string())
+    } else {
+        None
+    };
+    Ok((items, next))
 }
 
 fn function_arn(region: &str, account: &str, name: &str) -> String {
@@ -481,22 +645,33 @@ impl LambdaEngine {
         self.pools.iter().map(|p| p.live()).sum()
     }
 
-    /// The unqualified ARN and the qualifier a request names (from `FunctionName` and the
-    /// `Qualifier` parameter, which must agree), checked before the function is looked up. A
-    /// full ARN of another region is refused as AWS refuses it.
+    /// The unqualified ARN and the qualifier a request names (from `FunctionName`, checked as
+    /// a `NamespacedFunctionName`, and the `Qualifier` parameter, which must agree), checked
+    /// before the function is looked up. A full ARN of another region is refused as AWS
+    /// refuses it.
     fn named(
         ctx: &RequestContext,
         raw: &str,
         qualifier: Option<String>,
     ) -> LambdaResult<(String, Option<String>)> {
-        let (account, region, name, from_name) = parse_function_name(ctx, raw)?;
+        Self::named_as(ctx, raw, qualifier, NameShape::Namespaced)
+    }
+
+    /// As [`Self::named`], with the name checked against `shape`.
+    fn named_as(
+        ctx: &RequestContext,
+        raw: &str,
+        qualifier: Option<String>,
+        shape: NameShape,
+    ) -> LambdaResult<(String, Option<String>)> {
+        let (account, region, name, from_name) = parse_function_name_as(ctx, raw, shape)?;
         if region != ctx.region {
             return Err(LambdaError::not_found(format!(
                 "Functions from '{region}' are not reachable in this region ('{}')",
                 ctx.region
             )));
         }
-        let qualifier = Self::qualifier(from_name, qualifier)?;
+        let qualifier = Self::qualifier(from_name, qualifier, shape)?;
         Ok((function_arn(&region, &account, &name), qualifier))
     }
 
@@ -504,12 +679,18 @@ impl LambdaEngine {
         self.functions.get(arn).map(|f| f.clone())
     }
 
+    /// A function named as the operations with a plain `FunctionName` name it (aliases,
+    /// PublishVersion, the updates).
     pub(crate) fn function(
         &self,
         ctx: &RequestContext,
         raw: &str,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        self.qualified(ctx, raw, None)
+        let (arn, q) = Self::named_as(ctx, raw, None, NameShape::Plain)?;
+        match self.lookup(&arn) {
+            Some(f) => Ok((f, q)),
+            None => Err(LambdaError::function_not_found(&arn)),
+        }
     }
 
     /// A function and its qualifier, from the name (`name:qualifier`) and the `Qualifier`
@@ -542,13 +723,30 @@ impl LambdaEngine {
         }
     }
 
-    /// The qualifier from the path and the `Qualifier` parameter, which must agree.
-    fn qualifier(from_name: Option<String>, param: Option<String>) -> LambdaResult<Option<String>> {
-        // the model's length limit comes first: a ValidationException, not ResourceNotFound
-        if let Some(q) = param.as_deref().filter(|q| q.len() > 128) {
-            return Err(LambdaError::validation(format!(
-                "1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128"
-            )));
+    /// The qualifier from the path and the `Qualifier` parameter, which must agree; the
+    /// parameter is checked against the model first (a ValidationException, not a 404).
+    fn qualifier(
+        from_name: Option<String>,
+        param: Option<String>,
+        shape: NameShape,
+    ) -> LambdaResult<Option<String>> {
+        if let Some(q) = param.as_deref() {
+            let mut errors = Vec::new();
+            if q.chars().count() > 128 {
+                errors.push(format!(
+                    "Value '{q}' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128"
+                ));
+            }
+            let pattern_ok = q == "$LATEST"
+                || q == "$LATEST.PUBLISHED"
+                || q.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'$'));
+            if shape == NameShape::Namespaced && !q.is_empty() && !pattern_ok {
+                errors.push(format!(
+                    "Value '{q}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: {QUALIFIER_PATTERN}"
+                ));
+            }
+            validation_errors(errors)?;
         }
         match (from_name, param) {
             (Some(a), Some(b)) if a != b => Err(LambdaError::invalid(
@@ -577,6 +775,11 @@ impl LambdaEngine {
                     ))
                 })?;
             parsed.push((arn, layer_arn, version));
+        }
+        if parsed.len() > MAX_LAYERS {
+            return Err(LambdaError::invalid(format!(
+                "Cannot reference more than {MAX_LAYERS} layers."
+            )));
         }
         if parsed
             .iter()

@@ -90,15 +90,18 @@ impl Policy {
         Ok(())
     }
 
-    /// `{"Policy": <the document as a string>, "RevisionId"}`, as GetPolicy answers.
-    pub fn answer(&self) -> Value {
+    /// The policy document as a string, and its revision, as GetPolicy answers.
+    pub fn answer(&self) -> GetPolicyResponse {
         let doc = PolicyDocument {
             version: "2012-10-17",
             id: "default",
             statement: &self.statements,
         };
         let doc = serde_json::to_string(&doc).unwrap_or_default();
-        json!({"Policy": doc, "RevisionId": self.revision})
+        GetPolicyResponse {
+            policy: doc,
+            revision_id: self.revision.clone(),
+        }
     }
 }
 
@@ -167,7 +170,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
         input: AddPermissionInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<AddPermissionResponse> {
         let sid = input.statement_id.clone().ok_or_else(|| {
             LambdaError::validation("1 validation error detected: Value null at 'statementId' failed to satisfy constraint: Member must not be null")
         })?;
@@ -234,7 +237,9 @@ impl LambdaEngine {
             resource,
             condition: (!condition.is_empty()).then_some(Value::Object(condition)),
         };
-        let out = json!({"Statement": statement.text()});
+        let out = AddPermissionResponse {
+            statement: statement.text(),
+        };
         policy.add(statement)?;
         self.journal_function(&f);
         Ok(out)
@@ -270,7 +275,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         qualifier: Option<String>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<GetPolicyResponse> {
         let (f, q) = self.qualified(ctx, name, qualifier)?;
         let f = lock(&f);
         let missing = || LambdaError::not_found("The resource you requested does not exist.");

@@ -11,24 +11,6 @@ pub(crate) const UNQUALIFIED: &str = "$LATEST";
 /// Largest ListFunctionUrlConfigs page.
 const MAX_LIST: usize = 50;
 
-/// A function URL's CORS settings, as the API takes and answers them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct Cors {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_credentials: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_headers: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_methods: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_origins: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expose_headers: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<i64>,
-}
-
 /// One function URL (also its durable form, inside the `lambda.function` record).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,12 +175,6 @@ fn check_input(input: &UrlConfigInput, create: bool) -> LambdaResult<()> {
     )))
 }
 
-impl Listed for Value {
-    fn key(&self) -> &str {
-        self["FunctionArn"].as_str().unwrap_or("")
-    }
-}
-
 impl LambdaEngine {
     /// The URL base fogbank answers to for `url_id` in `region`.
     pub fn function_url(&self, url_id: &str, region: &str) -> String {
@@ -211,21 +187,17 @@ impl LambdaEngine {
         format!("http://{url_id}.lambda-url.{region}.localhost:{port}/")
     }
 
-    fn url_json(&self, c: &UrlConfig, region: &str, with_modified: bool) -> Value {
-        let mut v = json!({
-            "FunctionUrl": self.function_url(&c.url_id, region),
-            "FunctionArn": c.function_arn,
-            "AuthType": c.auth_type,
-            "CreationTime": c.creation_time,
-        });
-        if let Some(cors) = &c.cors {
-            v["Cors"] = json!(cors);
+    /// A URL config as the API answers it (Create's answer has no `LastModifiedTime`).
+    fn url_answer(&self, c: &UrlConfig, region: &str, with_modified: bool) -> FunctionUrlConfig {
+        FunctionUrlConfig {
+            function_url: self.function_url(&c.url_id, region),
+            function_arn: c.function_arn.clone(),
+            auth_type: c.auth_type.clone(),
+            cors: c.cors.clone(),
+            creation_time: c.creation_time.clone(),
+            last_modified_time: with_modified.then(|| c.last_modified_time.clone()),
+            invoke_mode: c.invoke_mode.clone(),
         }
-        if with_modified {
-            v["LastModifiedTime"] = json!(c.last_modified_time);
-        }
-        v["InvokeMode"] = json!(c.invoke_mode);
-        v
     }
 
     /// The function and qualifier a URL config call names (validated as AWS does, before the
@@ -237,7 +209,7 @@ impl LambdaEngine {
         qualifier: Option<String>,
         missing: &str,
     ) -> LambdaResult<(Arc<Mutex<Function>>, Option<String>)> {
-        let (arn, q) = Self::named(ctx, name, qualifier)?;
+        let (arn, q) = Self::named_as(ctx, name, qualifier, NameShape::Url)?;
         check_qualifier(&q)?;
         let f = self
             .lookup(&arn)
@@ -251,7 +223,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
         input: UrlConfigInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<FunctionUrlConfig> {
         check_input(&input, true)?;
         let (f, q) = self.url_function(ctx, name, qualifier, "Function does not exist")?;
         let mut f = lock(&f);
@@ -280,7 +252,7 @@ impl LambdaEngine {
             creation_time: now.clone(),
             last_modified_time: now,
         };
-        let out = self.url_json(&config, &f.region, false);
+        let out = self.url_answer(&config, &f.region, false);
         f.urls.insert(key, config);
         self.journal_function(&f);
         Ok(out)
@@ -291,7 +263,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
         qualifier: Option<String>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<FunctionUrlConfig> {
         let missing = "The resource you requested does not exist.";
         let (f, q) = self.url_function(ctx, name, qualifier, missing)?;
         let f = lock(&f);
@@ -300,7 +272,7 @@ impl LambdaEngine {
             .urls
             .get(&key)
             .ok_or_else(|| LambdaError::not_found(missing))?;
-        Ok(self.url_json(c, &f.region, true))
+        Ok(self.url_answer(c, &f.region, true))
     }
 
     pub fn update_function_url_config(
@@ -309,7 +281,7 @@ impl LambdaEngine {
         name: &str,
         qualifier: Option<String>,
         input: UrlConfigInput,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<FunctionUrlConfig> {
         check_input(&input, false)?;
         let (f, q) = self.url_function(ctx, name, qualifier, "Function does not exist")?;
         let mut f = lock(&f);
@@ -334,7 +306,7 @@ impl LambdaEngine {
             c.invoke_mode = m;
         }
         c.last_modified_time = url_time();
-        let out = self.url_json(c, &region, true);
+        let out = self.url_answer(c, &region, true);
         self.journal_function(&f);
         Ok(out)
     }
@@ -362,24 +334,22 @@ impl LambdaEngine {
         name: &str,
         marker: Option<&str>,
         max_items: Option<&str>,
-    ) -> LambdaResult<Value> {
-        let (arn, _) = Self::named(ctx, name, None)?;
+    ) -> LambdaResult<ListFunctionUrlConfigsResponse> {
+        let (arn, _) = Self::named_as(ctx, name, None, NameShape::Url)?;
         let f = self
             .lookup(&arn)
             .ok_or_else(|| LambdaError::not_found("Function does not exist"))?;
         let f = lock(&f);
-        let all: Vec<Value> = f
+        let all: Vec<FunctionUrlConfig> = f
             .urls
             .values()
-            .map(|c| self.url_json(c, &f.region, true))
+            .map(|c| self.url_answer(c, &f.region, true))
             .collect();
-        page(
-            "FunctionUrlConfigs",
-            &all,
-            marker,
-            max_items,
-            (MAX_LIST, MAX_LIST),
-        )
+        let (configs, next_marker) = page(all, marker, max_items, (MAX_LIST, MAX_LIST))?;
+        Ok(ListFunctionUrlConfigsResponse {
+            function_url_configs: configs,
+            next_marker,
+        })
     }
 
     /// Invoke the function behind a URL synchronously with `payload` (the 2.0 event) as the

@@ -180,7 +180,7 @@ fn build(sqs: &SqsEngine, l: &LambdaEngine) {
             },
         )
         .unwrap();
-    assert_eq!(esm["BatchSize"], 5);
+    assert_eq!(esm.batch_size, 5);
 }
 
 fn kinds(records: &[Record]) -> Vec<&str> {
@@ -282,25 +282,23 @@ async fn a_store_round_trip_keeps_everything_and_the_code_runs() {
     assert_eq!(cfg.layers.len(), 1);
     assert!(b.get_function(&c, "gone", None).is_err());
     assert_eq!(b.get_alias(&c, "f", "live").unwrap().function_version, "1");
-    assert!(
-        b.get_policy(&c, "f", None).unwrap()["Policy"]
-            .as_str()
-            .unwrap()
-            .contains("s1")
-    );
+    assert!(b.get_policy(&c, "f", None).unwrap().policy.contains("s1"));
     assert_eq!(
-        b.get_concurrency(&c, "f").unwrap()["ReservedConcurrentExecutions"],
-        5
+        b.get_concurrency(&c, "f")
+            .unwrap()
+            .reserved_concurrent_executions,
+        Some(5)
     );
     let eic = b.get_event_invoke_config(&c, "f", None).unwrap();
     assert_eq!(eic.maximum_retry_attempts, Some(1));
     assert_eq!(
         b.list_tags(&c, "arn:aws:lambda:us-east-1:000000000000:function:f")
-            .unwrap()["Tags"]["t"],
+            .unwrap()
+            .tags["t"],
         "1"
     );
     let layers = b.list_layer_versions(&c, "lib").unwrap();
-    assert_eq!(layers["LayerVersions"].as_array().unwrap().len(), 2);
+    assert_eq!(layers.layer_versions.len(), 2);
     assert!(b.get_layer_version_policy(&c, "lib", "2").is_ok());
     let v = b
         .publish_layer_version(
@@ -315,13 +313,10 @@ async fn a_store_round_trip_keeps_everything_and_the_code_runs() {
             },
         )
         .unwrap();
-    assert_eq!(
-        v["Version"], 4,
-        "layer versions keep counting after deletes"
-    );
+    assert_eq!(v.version, 4, "layer versions keep counting after deletes");
     let esms = b.list_event_source_mappings(&c, None, None).unwrap();
-    assert_eq!(esms["EventSourceMappings"][0]["State"], "Disabled");
-    assert_eq!(esms["EventSourceMappings"][0]["BatchSize"], 5);
+    assert_eq!(esms.event_source_mappings[0].state, "Disabled");
+    assert_eq!(esms.event_source_mappings[0].batch_size, 5);
     let after = (
         call(&b, "f").await,
         call(&b, "f:1").await,

@@ -1,4 +1,4 @@
-//! Lambda request and response shapes (REST-JSON, PascalCase field names).
+//! Functions: create, update, read, list, publish.
 
 use std::collections::BTreeMap;
 
@@ -152,142 +152,46 @@ pub struct FunctionConfiguration {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AliasInput {
-    pub name: Option<String>,
-    pub function_version: Option<String>,
-    pub description: Option<String>,
-    pub routing_config: Option<RoutingConfig>,
-    pub revision_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-pub struct RoutingConfig {
-    #[serde(rename = "AdditionalVersionWeights", default)]
-    pub additional_version_weights: BTreeMap<String, f64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct AliasConfiguration {
-    pub alias_arn: String,
-    pub name: String,
-    pub function_version: String,
-    pub description: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub routing_config: Option<RoutingConfig>,
-    pub revision_id: String,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct PublishVersionInput {
     pub code_sha256: Option<String>,
     pub description: Option<String>,
     pub revision_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// GetFunction's `Code`: where the deployment package can be downloaded.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AddPermissionInput {
-    pub statement_id: Option<String>,
-    pub action: Option<String>,
-    pub principal: Option<String>,
-    pub source_arn: Option<String>,
-    pub source_account: Option<String>,
-    pub event_source_token: Option<String>,
-    #[serde(rename = "PrincipalOrgID")]
-    pub principal_org_id: Option<String>,
-    pub function_url_auth_type: Option<String>,
-    pub revision_id: Option<String>,
+pub struct FunctionCodeLocation {
+    pub repository_type: String,
+    pub location: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// GetFunction's answer.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ConcurrencyInput {
-    pub reserved_concurrent_executions: Option<i64>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EventInvokeConfigInput {
-    pub maximum_retry_attempts: Option<i64>,
-    pub maximum_event_age_in_seconds: Option<i64>,
-    pub destination_config: Option<DestinationConfigInput>,
-}
-
-/// `DestinationConfig` as sent: an absent side and `{}` are told apart (AWS's messages do).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DestinationConfigInput {
-    pub on_success: Option<Destination>,
-    pub on_failure: Option<Destination>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct DestinationConfig {
-    #[serde(default)]
-    pub on_success: Destination,
-    #[serde(default)]
-    pub on_failure: Destination,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct Destination {
+pub struct GetFunctionResponse {
+    pub configuration: FunctionConfiguration,
+    pub code: FunctionCodeLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub destination: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct EventInvokeConfig {
-    pub function_arn: String,
-    pub last_modified: EpochSeconds,
+    pub tags: Option<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub maximum_retry_attempts: Option<u32>,
+    pub concurrency: Option<super::Concurrency>,
+}
+
+/// ListFunctions' answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListFunctionsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub maximum_event_age_in_seconds: Option<u32>,
-    pub destination_config: DestinationConfig,
+    pub next_marker: Option<String>,
+    pub functions: Vec<FunctionConfiguration>,
 }
 
-/// Epoch milliseconds, serialized as fractional epoch seconds (as Lambda does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EpochSeconds(pub u64);
-
-impl Serialize for EpochSeconds {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(self.0 as f64 / 1000.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for EpochSeconds {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let secs = f64::deserialize(d)?;
-        if !secs.is_finite() || secs < 0.0 {
-            return Err(serde::de::Error::custom("not an epoch time"));
-        }
-        Ok(EpochSeconds((secs * 1000.0).round() as u64))
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
+/// ListVersionsByFunction's answer.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct TagsInput {
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EsmInput {
-    pub event_source_arn: Option<String>,
-    pub function_name: Option<String>,
-    pub enabled: Option<bool>,
-    pub batch_size: Option<i64>,
-    pub maximum_batching_window_in_seconds: Option<i64>,
-    pub function_response_types: Option<Vec<String>>,
-    pub filter_criteria: Option<serde_json::Value>,
-    pub scaling_config: Option<serde_json::Value>,
-    pub starting_position: Option<String>,
+pub struct ListVersionsByFunctionResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub versions: Vec<FunctionConfiguration>,
 }

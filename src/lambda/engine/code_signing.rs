@@ -117,6 +117,24 @@ pub struct FunctionCodeSigningOutput {
     pub function_name: String,
 }
 
+/// ListCodeSigningConfigs' answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListCodeSigningConfigsOutput {
+    pub code_signing_configs: Vec<CodeSigningConfigView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+/// ListFunctionsByCodeSigningConfig's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionsByCodeSigningConfigOutput {
+    pub function_arns: Vec<FunctionArnItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
 /// ListFunctionsByCodeSigningConfig's items: unqualified function ARNs.
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
@@ -328,7 +346,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         marker: Option<&str>,
         max_items: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListCodeSigningConfigsOutput> {
         let prefix = format!("arn:aws:lambda:{}:{}:", ctx.region, ctx.account);
         let mut all: Vec<CodeSigningConfigView> = self
             .code_signing
@@ -337,7 +355,11 @@ impl LambdaEngine {
             .map(|c| c.value().into())
             .collect();
         all.sort_by(|a, b| a.code_signing_config_id.cmp(&b.code_signing_config_id));
-        page("CodeSigningConfigs", &all, marker, max_items, (50, 10_000))
+        let (code_signing_configs, next_marker) = page(all, marker, max_items, (50, 10_000))?;
+        Ok(ListCodeSigningConfigsOutput {
+            code_signing_configs,
+            next_marker,
+        })
     }
 
     pub fn list_functions_by_code_signing_config(
@@ -345,7 +367,7 @@ impl LambdaEngine {
         arn: &str,
         marker: Option<&str>,
         max_items: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<FunctionsByCodeSigningConfigOutput> {
         checked_arn(arn)?;
         if !self.code_signing.contains_key(arn) {
             return Err(not_found(arn));
@@ -360,7 +382,11 @@ impl LambdaEngine {
             })
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
-        page("FunctionArns", &all, marker, max_items, (50, 10_000))
+        let (function_arns, next_marker) = page(all, marker, max_items, (50, 10_000))?;
+        Ok(FunctionsByCodeSigningConfigOutput {
+            function_arns,
+            next_marker,
+        })
     }
 
     /// The unqualified function a function-level configuration call names (a qualifier is

@@ -29,6 +29,15 @@ pub struct ProvisionedOutput {
     pub last_modified: String,
 }
 
+/// ListProvisionedConcurrencyConfigs' answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListProvisionedOutput {
+    pub provisioned_concurrency_configs: Vec<ProvisionedOutput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
 impl Listed for ProvisionedOutput {
     fn key(&self) -> &str {
         self.function_arn.as_deref().unwrap_or("")
@@ -235,19 +244,18 @@ impl LambdaEngine {
         name: &str,
         marker: Option<&str>,
         max_items: Option<&str>,
-    ) -> LambdaResult<Value> {
+    ) -> LambdaResult<ListProvisionedOutput> {
         let f = self.unqualified_target(ctx, name)?;
         let f = lock(&f);
         let all: Vec<ProvisionedOutput> = f
             .live_provisioned()
             .map(|(q, r)| ready(Some(format!("{}:{q}", f.arn)), r))
             .collect();
-        page(
-            "ProvisionedConcurrencyConfigs",
-            &all,
-            marker,
-            max_items,
-            (50, 50),
-        )
+        let (provisioned_concurrency_configs, next_marker) =
+            page(all, marker, max_items, (50, 50))?;
+        Ok(ListProvisionedOutput {
+            provisioned_concurrency_configs,
+            next_marker,
+        })
     }
 }

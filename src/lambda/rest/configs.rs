@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::body::Bytes;
 use axum::response::Response;
 
-use super::{input, json_reply, reply};
+use super::{input, reply};
 use crate::context::RequestContext;
 use crate::lambda::engine::LambdaEngine;
 use crate::lambda::error::LambdaResult;
@@ -24,7 +24,7 @@ pub(super) fn route(
     let marker = q.get("Marker").map(String::as_str);
     let max_items = q.get("MaxItems").map(String::as_str);
     let qualifier = q.get("Qualifier").cloned();
-    let ok = |status: u16, v: &dyn erased::Json| json_reply(status, &v.value(), rid);
+    let ok = |status: u16, v: &dyn erased::Json| reply(status, Bytes::from(v.to_json()), rid);
     let done = || reply(204, Bytes::new(), rid);
     let answer = match (m, seg) {
         ("POST", ["2020-04-22", "code-signing-configs"]) => (|| {

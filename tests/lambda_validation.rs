@@ -543,3 +543,62 @@ async fn event_source_mappings_take_tags() {
         404,
     );
 }
+
+#[tokio::test]
+async fn layer_listings_show_only_the_list_item_members() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let (arn, _) = publish_layer(&lambda, "listed").await;
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            let res = http.get(path).send().await.expect("request");
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let members = |v: &serde_json::Value| {
+        let mut keys: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    };
+    // recorded (list_layer_versions_predelete): no Content, no LayerArn
+    let expected = [
+        "CompatibleArchitectures",
+        "CompatibleRuntimes",
+        "CreatedDate",
+        "Description",
+        "LayerVersionArn",
+        "Version",
+    ];
+    let versions = get(format!(
+        "{}/2018-10-31/layers/listed/versions",
+        server.endpoint()
+    ))
+    .await;
+    assert_eq!(members(&versions["LayerVersions"][0]), expected);
+    assert_eq!(
+        versions["LayerVersions"][0]["LayerVersionArn"],
+        arn.as_str()
+    );
+    let layers = get(format!("{}/2018-10-31/layers", server.endpoint())).await;
+    assert_eq!(
+        members(&layers["Layers"][0]),
+        ["LatestMatchingVersion", "LayerArn", "LayerName"]
+    );
+    assert_eq!(
+        members(&layers["Layers"][0]["LatestMatchingVersion"]),
+        expected
+    );
+    // GetLayerVersion keeps Content and LayerArn
+    let one = get(format!(
+        "{}/2018-10-31/layers/listed/versions/1",
+        server.endpoint()
+    ))
+    .await;
+    assert!(one.get("Content").is_some() && one.get("LayerArn").is_some());
+}

@@ -602,3 +602,26 @@ async fn layer_listings_show_only_the_list_item_members() {
     .await;
     assert!(one.get("Content").is_some() && one.get("LayerArn").is_some());
 }
+
+#[tokio::test]
+async fn layer_version_numbers_keep_counting_after_deletes() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    publish_layer(&lambda, "counted").await;
+    publish_layer(&lambda, "counted").await;
+    for v in [1, 2] {
+        lambda
+            .delete_layer_version()
+            .layer_name("counted")
+            .version_number(v)
+            .send()
+            .await
+            .expect("delete version");
+    }
+    // recorded (test_layer_lifecycle publish_result_3): the next version is 3, not 1
+    let (arn, _) = publish_layer(&lambda, "counted").await;
+    assert_eq!(
+        arn,
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:counted:3")
+    );
+}

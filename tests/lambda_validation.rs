@@ -158,7 +158,24 @@ async fn names_and_qualifiers_are_checked_against_the_current_patterns() {
             "1 validation error detected: Value 'bad name' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
         )
     );
-    // a name over the model's length limit breaks two constraints
+    // an ARN's region must look like a region
+    let bad_region = format!("arn:aws:lambda:nowhere:{ACCOUNT}:function:f");
+    let msg = refused(
+        lambda
+            .get_function()
+            .function_name(&bad_region)
+            .send()
+            .await,
+        "ValidationException",
+        400,
+    );
+    assert_eq!(
+        msg,
+        format!(
+            "1 validation error detected: Value '{bad_region}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
+        )
+    );
+    // a name over the model's length limit
     let long = "a".repeat(257);
     let msg = refused(
         lambda.get_function().function_name(&long).send().await,

@@ -642,3 +642,19 @@ async fn layer_version_numbers_keep_counting_after_deletes() {
         format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:counted:3")
     );
 }
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn invoke_async_answers_status_202() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    create(&lambda, "legacy").send().await.expect("create");
+    let out = lambda
+        .invoke_async()
+        .function_name("legacy")
+        .invoke_args(aws_sdk_lambda::primitives::ByteStream::from_static(b"{}"))
+        .send()
+        .await
+        .expect("invoke async");
+    assert_eq!(out.status(), 202);
+}

@@ -158,7 +158,24 @@ async fn names_and_qualifiers_are_checked_against_the_current_patterns() {
             "1 validation error detected: Value 'bad name' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
         )
     );
-    // a name over the model's length limit breaks two constraints
+    // an ARN's region must look like a region
+    let bad_region = format!("arn:aws:lambda:nowhere:{ACCOUNT}:function:f");
+    let msg = refused(
+        lambda
+            .get_function()
+            .function_name(&bad_region)
+            .send()
+            .await,
+        "ValidationException",
+        400,
+    );
+    assert_eq!(
+        msg,
+        format!(
+            "1 validation error detected: Value '{bad_region}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
+        )
+    );
+    // a name over the model's length limit
     let long = "a".repeat(257);
     let msg = refused(
         lambda.get_function().function_name(&long).send().await,
@@ -542,4 +559,102 @@ async fn event_source_mappings_take_tags() {
         "ResourceNotFoundException",
         404,
     );
+}
+
+#[tokio::test]
+async fn layer_listings_show_only_the_list_item_members() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let (arn, _) = publish_layer(&lambda, "listed").await;
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            let res = http.get(path).send().await.expect("request");
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let members = |v: &serde_json::Value| {
+        let mut keys: Vec<String> = v
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    };
+    // recorded (list_layer_versions_predelete): no Content, no LayerArn
+    let expected = [
+        "CompatibleArchitectures",
+        "CompatibleRuntimes",
+        "CreatedDate",
+        "Description",
+        "LayerVersionArn",
+        "Version",
+    ];
+    let versions = get(format!(
+        "{}/2018-10-31/layers/listed/versions",
+        server.endpoint()
+    ))
+    .await;
+    assert_eq!(members(&versions["LayerVersions"][0]), expected);
+    assert_eq!(
+        versions["LayerVersions"][0]["LayerVersionArn"],
+        arn.as_str()
+    );
+    let layers = get(format!("{}/2018-10-31/layers", server.endpoint())).await;
+    assert_eq!(
+        members(&layers["Layers"][0]),
+        ["LatestMatchingVersion", "LayerArn", "LayerName"]
+    );
+    assert_eq!(
+        members(&layers["Layers"][0]["LatestMatchingVersion"]),
+        expected
+    );
+    // GetLayerVersion keeps Content and LayerArn
+    let one = get(format!(
+        "{}/2018-10-31/layers/listed/versions/1",
+        server.endpoint()
+    ))
+    .await;
+    assert!(one.get("Content").is_some() && one.get("LayerArn").is_some());
+}
+
+#[tokio::test]
+async fn layer_version_numbers_keep_counting_after_deletes() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    publish_layer(&lambda, "counted").await;
+    publish_layer(&lambda, "counted").await;
+    for v in [1, 2] {
+        lambda
+            .delete_layer_version()
+            .layer_name("counted")
+            .version_number(v)
+            .send()
+            .await
+            .expect("delete version");
+    }
+    // recorded (test_layer_lifecycle publish_result_3): the next version is 3, not 1
+    let (arn, _) = publish_layer(&lambda, "counted").await;
+    assert_eq!(
+        arn,
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:counted:3")
+    );
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn invoke_async_answers_status_202() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    create(&lambda, "legacy").send().await.expect("create");
+    let out = lambda
+        .invoke_async()
+        .function_name("legacy")
+        .invoke_args(aws_sdk_lambda::primitives::ByteStream::from_static(b"{}"))
+        .send()
+        .await
+        .expect("invoke async");
+    assert_eq!(out.status(), 202);
 }

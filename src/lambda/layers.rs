@@ -12,8 +12,8 @@ use super::error::{LambdaError, LambdaResult};
 pub use super::model::{AddLayerPermissionInput, PublishLayerInput};
 use super::model::{
     AddLayerVersionPermissionResponse, GetLayerVersionPolicyResponse, GetLayerVersionResponse,
-    LayerVersionContentOutput, LayersListItem, ListLayerVersionsResponse, ListLayersResponse,
-    PublishLayerVersionResponse,
+    LayerVersionContentOutput, LayerVersionsListItem, LayersListItem, ListLayerVersionsResponse,
+    ListLayersResponse, PublishLayerVersionResponse,
 };
 use crate::context::RequestContext;
 
@@ -199,6 +199,19 @@ fn version_answer(v: &LayerVersion) -> GetLayerVersionResponse {
         compatible_runtimes: v.runtimes.clone(),
         compatible_architectures: v.architectures.clone(),
         license_info: v.license.clone(),
+    }
+}
+
+/// A layer version as the listings show it.
+fn list_item(v: &LayerVersion) -> LayerVersionsListItem {
+    LayerVersionsListItem {
+        layer_version_arn: format!("{}:{}", v.arn, v.version),
+        version: v.version,
+        description: v.description.clone(),
+        created_date: v.created.clone(),
+        compatible_runtimes: v.runtimes.clone(),
+        license_info: v.license.clone(),
+        compatible_architectures: v.architectures.clone(),
     }
 }
 
@@ -467,10 +480,10 @@ impl LambdaEngine {
         name: &str,
     ) -> LambdaResult<ListLayerVersionsResponse> {
         let arn = layer_arn(ctx, name)?;
-        let layer_versions: Vec<GetLayerVersionResponse> = self
+        let layer_versions: Vec<LayerVersionsListItem> = self
             .layers
             .get(&arn)
-            .map(|v| v.versions.values().rev().map(version_answer).collect())
+            .map(|v| v.versions.values().rev().map(list_item).collect())
             .unwrap_or_default();
         Ok(ListLayerVersionsResponse { layer_versions })
     }
@@ -503,7 +516,7 @@ impl LambdaEngine {
                 Some(LayersListItem {
                     layer_name: e.key().trim_start_matches(&prefix).to_string(),
                     layer_arn: e.key().clone(),
-                    latest_matching_version: version_answer(latest),
+                    latest_matching_version: list_item(latest),
                 })
             })
             .collect();

@@ -279,7 +279,11 @@ async fn route(
                     },
                 )
                 .await?;
-            Ok(json_reply(202, &serde_json::json!({"Status": 202}), rid))
+            Ok(json_reply(
+                202,
+                &super::model::InvokeAsyncResponse { status: 202 },
+                rid,
+            ))
         }
         ("POST", ["2021-10-31", "functions", name, "url"]) => Ok(json_reply(
             201,

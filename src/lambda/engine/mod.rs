@@ -414,6 +414,9 @@ pub fn parse_function_name_as(
     shape: NameShape,
 ) -> LambdaResult<(String, String, String, Option<String>)> {
     let parts: Vec<&str> = raw.split(':').collect();
+    // the caller's own region is taken as it is (fogbank answers any region a client names)
+    let region_ok = |r: &str| r == ctx.region || valid_region(r);
+    let account_ok = |a: &str| a == ctx.account || valid_account(a);
     let parsed = match parts.as_slice() {
         [
             "arn",
@@ -423,7 +426,7 @@ pub fn parse_function_name_as(
             account,
             "function",
             name,
-        ] if valid_partition(partition) && valid_region(region) && valid_account(account) => {
+        ] if valid_partition(partition) && region_ok(region) && account_ok(account) => {
             Some((account.to_string(), region.to_string(), *name, None))
         }
         [
@@ -435,13 +438,13 @@ pub fn parse_function_name_as(
             "function",
             name,
             q,
-        ] if valid_partition(partition) && valid_region(region) && valid_account(account) => {
+        ] if valid_partition(partition) && region_ok(region) && account_ok(account) => {
             Some((account.to_string(), region.to_string(), *name, Some(*q)))
         }
-        [account, "function", name] if valid_account(account) => {
+        [account, "function", name] if account_ok(account) => {
             Some((account.to_string(), ctx.region.clone(), *name, None))
         }
-        [account, "function", name, q] if valid_account(account) => {
+        [account, "function", name, q] if account_ok(account) => {
             Some((account.to_string(), ctx.region.clone(), *name, Some(*q)))
         }
         [name] => Some((ctx.account.clone(), ctx.region.clone(), *name, None)),

@@ -94,7 +94,7 @@ impl LambdaEngine {
             let uuid_ok = matches!(groups.as_slice(), [a, b, c, d, e]
                 if hex(a, 8) && hex(b, 4) && hex(c, 4) && hex(d, 4) && hex(e, 12));
             if !partition.starts_with("aws")
-                || !valid_region(region)
+                || (*region != ctx.region && !valid_region(region))
                 || account.len() != 12
                 || !account.bytes().all(|b| b.is_ascii_digit())
                 || !uuid_ok

@@ -195,3 +195,10 @@ pub struct ListVersionsByFunctionResponse {
     pub next_marker: Option<String>,
     pub versions: Vec<FunctionConfiguration>,
 }
+
+/// InvokeAsync's (deprecated) answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InvokeAsyncResponse {
+    pub status: u16,
+}

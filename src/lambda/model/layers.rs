@@ -34,7 +34,7 @@ pub struct LayerVersionContentOutput {
 }
 
 /// A layer version, as PublishLayerVersion, GetLayerVersion and GetLayerVersionByArn answer
-/// it (and, with the same members, as ListLayerVersions and ListLayers list it).
+/// it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetLayerVersionResponse {
@@ -53,11 +53,26 @@ pub struct GetLayerVersionResponse {
 /// PublishLayerVersion answers as GetLayerVersion does.
 pub type PublishLayerVersionResponse = GetLayerVersionResponse;
 
+/// A layer version as ListLayerVersions and ListLayers list it: without `Content` and
+/// `LayerArn` (AWS lists only these members).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerVersionsListItem {
+    pub layer_version_arn: String,
+    pub version: u64,
+    pub description: String,
+    pub created_date: String,
+    pub compatible_runtimes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+    pub compatible_architectures: Vec<String>,
+}
+
 /// ListLayerVersions' answer, newest version first.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListLayerVersionsResponse {
-    pub layer_versions: Vec<GetLayerVersionResponse>,
+    pub layer_versions: Vec<LayerVersionsListItem>,
 }
 
 /// One layer of ListLayers, with its newest version that fits the filters.
@@ -66,7 +81,7 @@ pub struct ListLayerVersionsResponse {
 pub struct LayersListItem {
     pub layer_name: String,
     pub layer_arn: String,
-    pub latest_matching_version: GetLayerVersionResponse,
+    pub latest_matching_version: LayerVersionsListItem,
 }
 
 /// ListLayers' answer, by layer name.

@@ -1,5 +1,6 @@
 //! Export, check and restore of the Lambda state, and a round trip through a real store.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -176,11 +177,18 @@ fn build(sqs: &SqsEngine, l: &LambdaEngine) {
                 function_name: Some("f".into()),
                 batch_size: Some(5),
                 enabled: Some(false),
+                tags: BTreeMap::from([("team".to_string(), "a".to_string())]),
                 ..Default::default()
             },
         )
         .unwrap();
     assert_eq!(esm.batch_size, 5);
+    l.tag_resource(
+        &c,
+        &esm.event_source_mapping_arn,
+        BTreeMap::from([("env".to_string(), "dev".to_string())]),
+    )
+    .unwrap();
 }
 
 fn kinds(records: &[Record]) -> Vec<&str> {
@@ -317,6 +325,18 @@ async fn a_store_round_trip_keeps_everything_and_the_code_runs() {
     let esms = b.list_event_source_mappings(&c, None, None).unwrap();
     assert_eq!(esms.event_source_mappings[0].state, "Disabled");
     assert_eq!(esms.event_source_mappings[0].batch_size, 5);
+    let esm_tags = b
+        .list_tags(&c, &esms.event_source_mappings[0].event_source_mapping_arn)
+        .unwrap()
+        .tags;
+    assert_eq!(
+        esm_tags,
+        BTreeMap::from([
+            ("env".to_string(), "dev".to_string()),
+            ("team".to_string(), "a".to_string()),
+        ]),
+        "a mapping's tags are stored"
+    );
     let after = (
         call(&b, "f").await,
         call(&b, "f:1").await,

@@ -577,3 +577,66 @@ async fn create_function_takes_a_code_signing_config() {
         )
     );
 }
+
+#[tokio::test]
+async fn code_signing_configs_take_tags() {
+    let server = common::start().await;
+    let lambda = common::lambda(&server).await;
+    let arn = lambda
+        .create_code_signing_config()
+        .allowed_publishers(publishers())
+        .tags("team", "a")
+        .send()
+        .await
+        .expect("create config")
+        .code_signing_config
+        .expect("config")
+        .code_signing_config_arn;
+    let tags =
+        |out: aws_sdk_lambda::operation::list_tags::ListTagsOutput| out.tags.unwrap_or_default();
+    let listed = lambda
+        .list_tags()
+        .resource(&arn)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(tags(listed).get("team").map(String::as_str), Some("a"));
+    lambda
+        .tag_resource()
+        .resource(&arn)
+        .tags("env", "dev")
+        .send()
+        .await
+        .expect("tag");
+    lambda
+        .untag_resource()
+        .resource(&arn)
+        .tag_keys("team")
+        .send()
+        .await
+        .expect("untag");
+    let now = tags(
+        lambda
+            .list_tags()
+            .resource(&arn)
+            .send()
+            .await
+            .expect("list"),
+    );
+    assert_eq!(now.len(), 1);
+    assert_eq!(now.get("env").map(String::as_str), Some("dev"));
+    let gone = arn.replace(&arn[arn.len() - 17..], "0123456789abcdef0");
+    let e = lambda
+        .list_tags()
+        .resource(&gone)
+        .send()
+        .await
+        .expect_err("unknown config");
+    assert_eq!(
+        code_of(&e),
+        (
+            "ResourceNotFoundException".into(),
+            "The resource you requested does not exist.".into()
+        )
+    );
+}

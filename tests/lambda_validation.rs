@@ -175,7 +175,8 @@ async fn names_and_qualifiers_are_checked_against_the_current_patterns() {
             "1 validation error detected: Value '{bad_region}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
         )
     );
-    // a name over the model's length limit
+    // a name over the model's length limit (also over the 64 characters a name may have,
+    // which AWS reports as the pattern: recorded for GetFunction with 65 characters)
     let long = "a".repeat(257);
     let msg = refused(
         lambda.get_function().function_name(&long).send().await,
@@ -185,7 +186,19 @@ async fn names_and_qualifiers_are_checked_against_the_current_patterns() {
     assert_eq!(
         msg,
         format!(
-            "1 validation error detected: Value '{long}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 256"
+            "2 validation errors detected: Value '{long}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 256; Value '{long}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
+        )
+    );
+    let name65 = "a".repeat(65);
+    let msg = refused(
+        lambda.get_function().function_name(&name65).send().await,
+        "ValidationException",
+        400,
+    );
+    assert_eq!(
+        msg,
+        format!(
+            "1 validation error detected: Value '{name65}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: {NAMESPACED}"
         )
     );
     // $LATEST.PUBLISHED is a qualifier the model knows; f has none published

@@ -182,7 +182,7 @@ fn arn_well_formed(arn: &str) -> bool {
         })
 }
 
-fn checked_arn(arn: &str) -> LambdaResult<()> {
+pub(super) fn checked_arn(arn: &str) -> LambdaResult<()> {
     if arn_well_formed(arn) {
         Ok(())
     } else {
@@ -269,6 +269,7 @@ impl LambdaEngine {
         checked_publishers(&publishers)?;
         let policies = checked_policies(input.code_signing_policies.as_ref())?.unwrap_or_default();
         checked_description(input.description.as_deref())?;
+        super::tags::check_tags(&input.tags)?;
         let id = new_id();
         let arn = format!(
             "arn:aws:lambda:{}:{}:code-signing-config:{id}",
@@ -470,7 +471,7 @@ impl LambdaEngine {
         Ok(())
     }
 
-    fn journal_code_signing(&self, c: &CodeSigningConfig) {
+    pub(super) fn journal_code_signing(&self, c: &CodeSigningConfig) {
         if let Some(j) = self.journal() {
             j.put(KIND, &c.code_signing_config_arn, c);
         }

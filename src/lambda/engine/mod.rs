@@ -320,8 +320,11 @@ impl NameShape {
 
     fn name_ok(self, name: &str) -> bool {
         match self {
+            // AWS refuses a name over 64 characters with the pattern error here too
+            // (recorded: GetFunction with 65 characters), though the pattern has no bound.
             NameShape::Namespaced => {
                 !name.is_empty()
+                    && name.len() <= 64
                     && name
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))

@@ -1,4 +1,4 @@
-//! Tags of functions and event source mappings, and AWS's tag quotas.
+//! Tags of functions, event source mappings and code signing configs, and AWS's tag quotas.
 
 use super::*;
 
@@ -64,6 +64,8 @@ pub(crate) fn check_tags(tags: &BTreeMap<String, String>) -> LambdaResult<()> {
 enum Taggable {
     Function(Arc<Mutex<Function>>),
     Mapping(Arc<Esm>),
+    /// A code signing configuration, by ARN.
+    CodeSigning(String),
 }
 
 impl LambdaEngine {
@@ -117,6 +119,18 @@ impl LambdaEngine {
                 Err(missing())
             };
         }
+        if parts.get(5) == Some(&"code-signing-config") {
+            super::code_signing::checked_arn(arn).map_err(|_| pattern())?;
+            let mine = parts.get(3) == Some(&ctx.region.as_str())
+                && parts.get(4) == Some(&ctx.account.as_str());
+            return if mine && self.code_signing.contains_key(arn) {
+                Ok(Taggable::CodeSigning(arn.to_string()))
+            } else {
+                Err(LambdaError::not_found(
+                    "The resource you requested does not exist.",
+                ))
+            };
+        }
         let (key, qualifier) = Self::named(ctx, arn, None).map_err(|e| match e.status {
             400 => pattern(),
             _ => e,
@@ -155,6 +169,17 @@ impl LambdaEngine {
                 if !esm.is_stopped() {
                     self.journal_esm(&c);
                 }
+            }
+            Taggable::CodeSigning(arn) => {
+                let Some(mut c) = self.code_signing.get_mut(&arn) else {
+                    return Err(LambdaError::not_found(
+                        "The resource you requested does not exist.",
+                    ));
+                };
+                let mut tags = c.tags.clone();
+                change(&mut tags)?;
+                c.tags = tags;
+                self.journal_code_signing(&c);
             }
         }
         Ok(())
@@ -208,6 +233,11 @@ impl LambdaEngine {
         let tags = match self.taggable(ctx, arn)? {
             Taggable::Function(f) => lock(&f).tags.clone(),
             Taggable::Mapping(esm) => lock(&esm.config).tags.clone(),
+            Taggable::CodeSigning(arn) => self
+                .code_signing
+                .get(&arn)
+                .map(|c| c.tags.clone())
+                .unwrap_or_default(),
         };
         Ok(ListTagsResponse { tags })
     }

@@ -581,3 +581,113 @@ impl Drop for S3Engine {
         self.blobs.remove();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::s3::events::ObjectEvent;
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<ObjectEvent>>);
+
+    impl ObjectEvents for Recorder {
+        fn object_event(&self, event: ObjectEvent) {
+            if let Ok(mut g) = self.0.lock() {
+                g.push(event);
+            }
+        }
+    }
+
+    fn obj(etag: &str, size: u64) -> NewObject {
+        NewObject {
+            size,
+            etag: format!("\"{etag}\""),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn events_report_creates_deletes_and_markers() {
+        let e = S3Engine::new();
+        let rec = Arc::new(Recorder::default());
+        e.set_events(rec.clone());
+        let b = e
+            .create_bucket("111111111111", "eu-west-1", "ev", Some("eu-west-1"))
+            .unwrap();
+        e.put_object(&b, "k", obj("aa", 3), EventKind::Put).unwrap();
+        e.delete_object(&b, "k", None).unwrap();
+        e.set_versioning(&b, true).unwrap();
+        e.put_object(&b, "k", obj("bb", 4), EventKind::Copy)
+            .unwrap();
+        e.delete_object(&b, "k", None).unwrap();
+        let got = rec.0.lock().unwrap().clone();
+        let kinds: Vec<EventKind> = got.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                EventKind::Put,
+                EventKind::Delete,
+                EventKind::Copy,
+                EventKind::DeleteMarkerCreated
+            ]
+        );
+        assert_eq!(got[0].etag, "aa");
+        assert_eq!(got[0].version_id, None);
+        assert_eq!(
+            (got[0].account.as_str(), got[0].region.as_str()),
+            ("111111111111", "eu-west-1")
+        );
+        assert!(got[2].version_id.is_some());
+        assert!(got[0].sequencer < got[1].sequencer);
+    }
+
+    #[test]
+    fn suspended_versioning_replaces_the_null_version() {
+        let e = S3Engine::new();
+        let b = e.create_bucket("1", "us-east-1", "sv", None).unwrap();
+        e.put_object(&b, "k", obj("a", 1), EventKind::Put).unwrap();
+        e.set_versioning(&b, true).unwrap();
+        let v1 = e.put_object(&b, "k", obj("b", 1), EventKind::Put).unwrap();
+        e.set_versioning(&b, false).unwrap();
+        assert_eq!(e.versioning(&b).unwrap(), Versioning::Suspended);
+        e.put_object(&b, "k", obj("c", 1), EventKind::Put).unwrap();
+        e.put_object(&b, "k", obj("d", 1), EventKind::Put).unwrap();
+        let s = b.lock().unwrap();
+        let ids: Vec<&str> = s.objects["k"]
+            .iter()
+            .map(|v| v.version_id.as_str())
+            .collect();
+        assert_eq!(ids, vec![v1.version_id.as_str(), "null"]);
+        assert_eq!(s.objects["k"][1].etag, "\"d\"");
+    }
+
+    #[test]
+    fn location_constraint_rules() {
+        let e = S3Engine::new();
+        let code = |r: Result<Arc<Bucket>>| r.err().map(|f| f.code);
+        assert_eq!(
+            code(e.create_bucket("1", "eu-west-1", "a1b", None)),
+            Some("IllegalLocationConstraintException")
+        );
+        assert_eq!(
+            code(e.create_bucket("1", "eu-west-1", "a1b", Some("us-west-2"))),
+            Some("IllegalLocationConstraintException")
+        );
+        assert_eq!(
+            code(e.create_bucket("1", "us-east-1", "a1b", Some("us-east-1"))),
+            Some("InvalidLocationConstraint")
+        );
+        assert_eq!(
+            code(e.create_bucket("1", "us-east-1", "a1b", Some("moon-1"))),
+            Some("InvalidLocationConstraint")
+        );
+        let b = e
+            .create_bucket("1", "us-east-1", "a1b", Some("ap-south-1"))
+            .unwrap();
+        assert_eq!(b.region, "ap-south-1");
+        assert_eq!(
+            code(e.create_bucket("2", "us-east-1", "a1b", Some("ap-south-1"))),
+            Some("BucketAlreadyExists")
+        );
+    }
+}

@@ -149,7 +149,10 @@ impl std::fmt::Debug for S3Front {
     }
 }
 
-const AUTH_QUERY: [&str; 7] = [
+const AUTH_QUERY: [&str; 10] = [
+    "AWSAccessKeyId",
+    "Signature",
+    "Expires",
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",
@@ -180,6 +183,13 @@ fn presign_expired(query: &str, now: std::time::SystemTime) -> bool {
             "X-Amz-Expires" => expires = v.parse::<u64>().ok(),
             _ => {}
         }
+    }
+    // SigV2 (`AWSAccessKeyId`, `Signature`, `Expires` in epoch seconds), as boto3 presigns.
+    if let Some(t) = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "Expires")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+    {
+        return std::time::UNIX_EPOCH + std::time::Duration::from_secs(t) < now;
     }
     let (Some(date), Some(expires)) = (date, expires) else {
         return false;
@@ -228,7 +238,9 @@ impl S3Front {
         let mut body = body;
         if !self.strict {
             let query = parts.uri.query().unwrap_or("").to_string();
-            if query.contains("X-Amz-Signature=") {
+            if query.contains("X-Amz-Signature=")
+                || (query.contains("Signature=") && query.contains("AWSAccessKeyId="))
+            {
                 if presign_expired(&query, std::time::SystemTime::now()) {
                     return error_xml(
                         StatusCode::FORBIDDEN,

@@ -688,6 +688,26 @@ async fn presigned_urls_and_virtual_hosted_addressing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    assert!(r.text().await.unwrap().contains("<Code>NoSuchKey</Code>"));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("<Code>NoSuchKey</Code>"), "{text}");
+    assert!(
+        text.contains("<Message>The specified key does not exist.</Message>"),
+        "{text}"
+    );
+    assert!(text.contains("<RequestId>"), "{text}");
+    // An error s3s raises itself gets AWS's message too.
+    let r = http
+        .put(format!("{}/Bad_Bucket", server.endpoint()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains(
+            "<Code>InvalidBucketName</Code><Message>The specified bucket is not valid.</Message>"
+        ),
+        "{text}"
+    );
     server.shutdown().await;
 }

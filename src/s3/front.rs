@@ -358,8 +358,69 @@ impl S3Front {
         if let Ok(v) = HeaderValue::from_str(rid) {
             res.headers_mut().insert("x-amz-request-id", v);
         }
+        if res.status().as_u16() >= 400 && res.status() != StatusCode::NOT_MODIFIED {
+            res = polish_error(res, rid).await;
+        }
         res
     }
+}
+
+/// AWS's wording for errors s3s raises without a message.
+fn default_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "InvalidBucketName" => "The specified bucket is not valid.",
+        "InvalidURI" => "Couldn't parse the specified URI.",
+        "KeyTooLongError" => "Your key is too long",
+        "MalformedXML" => {
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        }
+        "MethodNotAllowed" => "The specified method is not allowed against this resource.",
+        "NotImplemented" => "A header you provided implies functionality that is not implemented",
+        "AccessDenied" => "Access Denied",
+        "InvalidRange" => "The requested range is not satisfiable",
+        "MissingContentLength" => "You must provide the Content-Length HTTP header.",
+        "IncompleteBody" => {
+            "You did not provide the number of bytes specified by the Content-Length HTTP header"
+        }
+        "SignatureDoesNotMatch" => {
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method."
+        }
+        _ => return None,
+    })
+}
+
+/// Give an XML error body the `Message` AWS would have written and the `RequestId`.
+async fn polish_error(res: Response, rid: &str) -> Response {
+    let xml = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/xml"));
+    if !xml {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let mut text = text.to_string();
+    if !text.contains("<Message>")
+        && let (Some(a), Some(b)) = (text.find("<Code>"), text.find("</Code>"))
+        && a + 6 <= b
+        && let Some(m) = default_message(&text[a + 6..b])
+    {
+        text.insert_str(b + 7, &format!("<Message>{m}</Message>"));
+    }
+    if !text.contains("<RequestId>")
+        && let Some(i) = text.rfind("</Error>")
+    {
+        text.insert_str(i, &format!("<RequestId>{rid}</RequestId>"));
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(text))
 }
 
 /// What a query component keeps unencoded (RFC 3986 unreserved).

@@ -630,6 +630,17 @@ async fn presigned_urls_and_virtual_hosted_addressing() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Stored without a checksum: S3 keeps a CRC64NVME, which the SDK validates on read.
+    let o = c
+        .get_object()
+        .bucket("pre")
+        .key("up")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert!(o.checksum_crc64_nvme().is_some());
+    assert_eq!(body(o).await, b"via presigned put");
     let get = c
         .get_object()
         .bucket("pre")

@@ -597,12 +597,10 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
         return super::lambda_url::serve(&state, parts, body, route, &rid).await;
     }
     let lambda_path = super::refusal::is_lambda_path(parts.uri.path());
-    {
-        let scope = scope_of(&parts.headers, parts.uri.query().unwrap_or(""));
-        if crate::s3::is_s3(&parts, scope.service.as_deref(), lambda_path) {
-            let ctx = context(&state, &parts.headers, &scope);
-            return state.s3_front.serve(ctx, parts, body, &rid).await;
-        }
+    let scope = scope_of(&parts.headers, parts.uri.query().unwrap_or(""));
+    if crate::s3::is_s3(&parts, scope.service.as_deref(), lambda_path) {
+        let ctx = context(&state, &parts.headers, &scope);
+        return state.s3_front.serve(ctx, parts, body, &rid).await;
     }
     if lambda_path {
         return lambda(&state, parts, body, &rid).await;
@@ -625,7 +623,6 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
     };
     let query_string = parts.uri.query().unwrap_or("");
-    let scope = scope_of(&parts.headers, query_string);
     let ctx = context(&state, &parts.headers, &scope);
     if let Err(f) = check_auth(&state, &parts, &body) {
         let shape = if json_protocol {

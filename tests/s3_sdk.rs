@@ -416,6 +416,12 @@ async fn versioning_delete_markers_and_version_listing() {
         .unwrap();
     assert_eq!(d.delete_marker(), Some(true));
     let r = c.get_object().bucket("ver").key("k").send().await;
+    let marker_header = r.as_ref().err().and_then(|e| {
+        e.raw_response()
+            .and_then(|r| r.headers().get("x-amz-delete-marker"))
+            .map(str::to_string)
+    });
+    assert_eq!(marker_header.as_deref(), Some("true"));
     assert_eq!(code(r), (Some("NoSuchKey".into()), Some(404)));
     let old = c
         .get_object()

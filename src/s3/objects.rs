@@ -402,6 +402,11 @@ fn delete_marker_error(current: bool) -> s3s::S3Error {
         )
     };
     let mut h = axum::http::HeaderMap::new();
+    // s3s replaces the error's headers with these: keep the body's type.
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/xml"),
+    );
     h.insert(
         "x-amz-delete-marker",
         axum::http::HeaderValue::from_static("true"),

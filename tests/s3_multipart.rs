@@ -356,3 +356,69 @@ async fn multi_mib_body_streams_through_files() {
     server.shutdown().await;
     assert!(!dir.exists(), "the blob dir is removed at shutdown");
 }
+
+#[tokio::test]
+async fn multipart_with_a_checksum_algorithm_keeps_a_composite_checksum() {
+    use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
+    let server = common::start().await;
+    let c = s3(&server).await;
+    c.create_bucket().bucket("mpc").send().await.unwrap();
+    let up = c
+        .create_multipart_upload()
+        .bucket("mpc")
+        .key("k")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    let p = c
+        .upload_part()
+        .bucket("mpc")
+        .key("k")
+        .upload_id(id)
+        .part_number(1)
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .body(ByteStream::from_static(b"hello world"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p.checksum_crc32(), Some("DUoRhQ=="));
+    let done = c
+        .complete_multipart_upload()
+        .bucket("mpc")
+        .key("k")
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(p.e_tag().unwrap())
+                        .checksum_crc32("DUoRhQ==")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("complete");
+    let composite = done
+        .checksum_crc32()
+        .expect("composite checksum")
+        .to_string();
+    assert!(composite.ends_with("-1"), "{composite}");
+    let h = c
+        .head_object()
+        .bucket("mpc")
+        .key("k")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.checksum_crc32(), Some(composite.as_str()));
+    assert_eq!(h.e_tag().map(|e| e.ends_with("-1\"")), Some(true));
+    let got = c.get_object().bucket("mpc").key("k").send().await.unwrap();
+    assert_eq!(body(got).await, b"hello world");
+    server.shutdown().await;
+}

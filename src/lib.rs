@@ -15,6 +15,8 @@
 //! - [`sns`]: topics, subscriptions, filter policies, publish with in-process delivery to SQS.
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.
+//! - [`s3`]: S3 on the same port through s3s: buckets, versioned objects, multipart; bodies
+//!   streamed to files in a temp dir; object events for notifications.
 //! - [`startup`]: `--config fogbank.toml`, resources created before the server accepts requests.
 //! - [`store`]: durable state (`--data-dir`): SQLite in WAL mode behind a group-commit
 //!   writer, and snapshot files (`/_fogbank/state`, `--load-state`).
@@ -29,6 +31,7 @@ pub mod context;
 pub mod lambda;
 pub mod protocol;
 pub mod residency;
+pub mod s3;
 pub mod server;
 pub mod sns;
 pub mod sqs;

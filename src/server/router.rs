@@ -3,6 +3,8 @@
 //! - `X-Amz-Target: AmazonSQS.<Action>` -> SQS over AWS JSON 1.0;
 //! - a function URL (`<url-id>.lambda-url.<region>.*` hosts, `/_fogbank/lambda-url/<url-id>/`)
 //!   -> `server::lambda_url`;
+//! - S3 (`crate::s3::is_s3`: SigV4 scope `s3`, a bucket host, or an unsigned request with no
+//!   other protocol's markers) -> `crate::s3::S3Front`, body streamed;
 //! - a path starting `/20xx-xx-xx/` -> Lambda REST;
 //! - otherwise the query protocol: `Action` from the form body or query string, SQS or SNS told
 //!   apart by `Version` or the SigV4 credential scope's service.
@@ -45,6 +47,10 @@ pub struct AppState {
     pub sns: Arc<SnsEngine>,
     /// The Lambda engine (functions, environments, event source mappings).
     pub lambda: Arc<LambdaEngine>,
+    /// The S3 engine (buckets, objects; bodies in a temp dir).
+    pub s3: Arc<crate::s3::S3Engine>,
+    /// S3's protocol front (s3s), dispatched to from [`aws`].
+    s3_front: crate::s3::S3Front,
     /// The data dir, when state is durable.
     pub(super) store: Option<crate::store::Store>,
 }
@@ -71,11 +77,20 @@ impl AppState {
         let lambda = LambdaEngine::new(config.lambda.clone(), sqs.clone());
         lambda.set_sns(&sns);
         sns.set_lambda_invoker(lambda.clone());
+        let s3 = crate::s3::S3Engine::new();
+        let s3_front = crate::s3::S3Front::new(
+            s3.clone(),
+            &config.default_account,
+            &config.default_region,
+            config.strict_auth.clone(),
+        );
         Arc::new(AppState {
             config,
             sqs,
             sns,
             lambda,
+            s3,
+            s3_front,
             store,
         })
     }
@@ -217,6 +232,7 @@ pub(crate) async fn serve(
     // Every request is answered: write what is pending and let the data dir go.
     let closing = state.clone();
     let _ = tokio::task::spawn_blocking(move || closing.close_store()).await;
+    state.s3.shutdown();
     served
 }
 
@@ -245,6 +261,7 @@ fn fogbank_health(state: &AppState) -> Response {
             "sqs": "running",
             "sns": "running",
             "lambda": "running",
+            "s3": "running",
         },
         "sqs": {"waiting_receives": state.sqs.waiting_receives()},
     }))
@@ -316,10 +333,10 @@ async fn reset(
         .map(|(_, v)| v.into_owned());
     let all = service.is_none();
     let wants = |s: &str| all || service.as_deref() == Some(s);
-    if !all && !["sqs", "sns", "lambda"].contains(&service.as_deref().unwrap_or("")) {
+    if !all && !["sqs", "sns", "lambda", "s3"].contains(&service.as_deref().unwrap_or("")) {
         return (
             StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "service must be sqs, sns or lambda"})),
+            axum::Json(json!({"error": "service must be sqs, sns, lambda or s3"})),
         )
             .into_response();
     }
@@ -335,6 +352,10 @@ async fn reset(
     if wants("sqs") {
         state.sqs.reset();
         done.push("sqs");
+    }
+    if wants("s3") {
+        state.s3.reset();
+        done.push("s3");
     }
     tracing::info!(services = ?done, "state reset");
     axum::Json(json!({"reset": done})).into_response()
@@ -505,6 +526,7 @@ async fn localstack_health() -> Response {
             "sqs": "running",
             "sns": "running",
             "lambda": "running",
+            "s3": "running",
         },
         "edition": "community",
         "version": format!("fogbank-{VERSION}"),
@@ -574,7 +596,13 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     {
         return super::lambda_url::serve(&state, parts, body, route, &rid).await;
     }
-    if super::refusal::is_lambda_path(parts.uri.path()) {
+    let lambda_path = super::refusal::is_lambda_path(parts.uri.path());
+    let scope = scope_of(&parts.headers, parts.uri.query().unwrap_or(""));
+    if crate::s3::is_s3(&parts, scope.service.as_deref(), lambda_path) {
+        let ctx = context(&state, &parts.headers, &scope);
+        return state.s3_front.serve(ctx, parts, body, &rid).await;
+    }
+    if lambda_path {
         return lambda(&state, parts, body, &rid).await;
     }
     let target = header_str(&parts.headers, "x-amz-target").map(str::to_string);
@@ -595,7 +623,6 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
     };
     let query_string = parts.uri.query().unwrap_or("");
-    let scope = scope_of(&parts.headers, query_string);
     let ctx = context(&state, &parts.headers, &scope);
     if let Err(f) = check_auth(&state, &parts, &body) {
         let shape = if json_protocol {

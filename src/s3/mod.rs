@@ -1,0 +1,26 @@
+//! S3 on fogbank's port (first slice: buckets, objects, multipart, streamed bodies).
+//!
+//! - [`front`]: which requests are S3, and serving them through s3s (REST-XML codec, SigV4 in
+//!   strict mode) with fogbank's default "any credentials" policy.
+//! - [`backend`] (+ `objects`, `listing`, `uploads`): `impl s3s::S3` over the engine.
+//! - [`engine`] (+ `list`, `multipart`): buckets, versions, uploads; no HTTP.
+//! - [`blob`]: bodies as files in a per-server temp dir, hashed while they stream
+//!   ([`checksum`]); [`chunked`]: `aws-chunked` bodies decoded as they stream.
+//! - [`events`]: object created/removed events for notifications (delivered by a later slice).
+
+mod backend;
+pub mod blob;
+pub mod checksum;
+pub mod chunked;
+pub mod engine;
+pub mod events;
+pub mod front;
+mod list;
+mod listing;
+pub mod multipart;
+mod objects;
+mod uploads;
+
+pub use engine::S3Engine;
+pub use events::{EventKind, ObjectEvent, ObjectEvents};
+pub use front::{S3Front, is_s3};

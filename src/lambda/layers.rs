@@ -233,10 +233,17 @@ impl LambdaEngine {
         let content = input
             .content
             .ok_or_else(|| LambdaError::validation("1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null"))?;
-        let zip = content.zip_file.ok_or_else(|| {
-            LambdaError::invalid("Please provide a source for the layer content (ZipFile).")
-        })?;
-        let bytes = code::decode_zip(&zip)?;
+        let bytes = match (&content.zip_file, &content.s3_bucket, &content.s3_key) {
+            (Some(zip), _, _) => code::decode_zip(zip)?,
+            (None, Some(bucket), Some(key)) => {
+                self.s3_package(bucket, key, content.s3_object_version.as_deref())?
+            }
+            _ => {
+                return Err(LambdaError::invalid(
+                    "Please provide a source for the layer content (ZipFile, or S3Bucket and S3Key).",
+                ));
+            }
+        };
         let code = code::unpack_zip(&self.code_root(), &bytes, code::MAX_UNZIPPED)?;
         self.keep_zip(&code, &bytes)?;
         let mut book = self.hold_blobs();

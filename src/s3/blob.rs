@@ -64,6 +64,16 @@ pub struct Content {
 }
 
 impl Content {
+    /// The whole body, read from its files (for small bodies a caller needs at once, such as
+    /// a Lambda deployment package).
+    pub fn read_all(&self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
+        for blob in &self.parts {
+            out.extend_from_slice(&std::fs::read(&blob.path)?);
+        }
+        Ok(out)
+    }
+
     pub fn len(&self) -> u64 {
         self.parts.iter().map(|b| b.len).sum()
     }

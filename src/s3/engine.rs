@@ -414,6 +414,31 @@ impl S3Engine {
         }
     }
 
+    /// The bytes of an object (its current version, or the one asked for), refused when it is
+    /// over `max` bytes: Lambda reads deployment packages with it.
+    pub fn read_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        max: u64,
+    ) -> Result<Vec<u8>> {
+        let b = self.bucket(bucket)?;
+        let v = self.get_version(&b, key, version_id)?;
+        if v.delete_marker {
+            return Err(Fault::no_such_key());
+        }
+        if v.size > max {
+            return Err(Fault::new(
+                "EntityTooLarge",
+                format!("Your proposed upload exceeds the maximum allowed size of {max} bytes"),
+            ));
+        }
+        v.content
+            .read_all()
+            .map_err(|e| Fault::new("InternalError", e.to_string()))
+    }
+
     /// DeleteObject.
     pub fn delete_object(
         &self,

@@ -78,6 +78,7 @@ impl AppState {
         lambda.set_sns(&sns);
         sns.set_lambda_invoker(lambda.clone());
         let s3 = crate::s3::S3Engine::new();
+        lambda.set_s3(&s3);
         let s3_front = crate::s3::S3Front::new(
             s3.clone(),
             &config.default_account,

@@ -197,8 +197,11 @@ impl LambdaEngine {
         let c = input.code.clone().unwrap_or_default();
         let code = self.load_code(
             c.zip_file.as_deref(),
-            c.s3_bucket.as_deref(),
-            c.s3_key.as_deref(),
+            (
+                c.s3_bucket.as_deref(),
+                c.s3_key.as_deref(),
+                c.s3_object_version.as_deref(),
+            ),
             c.image_uri.as_deref(),
             &layer_dirs,
         )?;
@@ -579,8 +582,11 @@ impl LambdaEngine {
         let layer_dirs = lock(&f).latest.layer_dirs.clone();
         let code = self.load_code(
             input.zip_file.as_deref(),
-            input.s3_bucket.as_deref(),
-            input.s3_key.as_deref(),
+            (
+                input.s3_bucket.as_deref(),
+                input.s3_key.as_deref(),
+                input.s3_object_version.as_deref(),
+            ),
             input.image_uri.as_deref(),
             &layer_dirs,
         )?;

@@ -236,6 +236,8 @@ pub struct LambdaEngine {
     pub(crate) settings: LambdaSettings,
     pub(crate) sqs: Arc<SqsEngine>,
     sns: OnceLock<Weak<SnsEngine>>,
+    /// Where `Code.S3Bucket`/`S3Key` packages are read from.
+    s3: OnceLock<Weak<crate::s3::S3Engine>>,
     endpoint: OnceLock<String>,
     pub(crate) functions: DashMap<String, Arc<Mutex<Function>>>,
     pools: DashMap<String, Arc<Pool>>,
@@ -559,6 +561,7 @@ impl LambdaEngine {
             settings,
             sqs,
             sns: OnceLock::new(),
+            s3: OnceLock::new(),
             endpoint: OnceLock::new(),
             functions: DashMap::new(),
             pools: DashMap::new(),
@@ -596,6 +599,31 @@ impl LambdaEngine {
     /// Let destinations and dead-letter targets publish to SNS topics.
     pub fn set_sns(&self, sns: &Arc<SnsEngine>) {
         let _ = self.sns.set(Arc::downgrade(sns));
+    }
+
+    /// Let functions and layers take their code from fogbank's S3 buckets.
+    pub fn set_s3(&self, s3: &Arc<crate::s3::S3Engine>) {
+        let _ = self.s3.set(Arc::downgrade(s3));
+    }
+
+    /// A deployment package from one of fogbank's buckets, as AWS reads it (its errors worded
+    /// as AWS words a failed GetObject).
+    pub(crate) fn s3_package(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+    ) -> LambdaResult<Vec<u8>> {
+        let s3 = self.s3.get().and_then(Weak::upgrade).ok_or_else(|| {
+            LambdaError::invalid("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist")
+        })?;
+        s3.read_object(bucket, key, version, code::MAX_UNZIPPED)
+            .map_err(|f| {
+                LambdaError::invalid(format!(
+                    "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
+                    f.code, f.message
+                ))
+            })
     }
 
     pub(crate) fn arc(&self) -> Option<Arc<LambdaEngine>> {
@@ -825,8 +853,7 @@ impl LambdaEngine {
     fn load_code(
         &self,
         zip: Option<&str>,
-        bucket: Option<&str>,
-        key: Option<&str>,
+        (bucket, key, version): (Option<&str>, Option<&str>, Option<&str>),
         image: Option<&str>,
         layer_dirs: &[PathBuf],
     ) -> LambdaResult<Code> {
@@ -843,9 +870,12 @@ impl LambdaEngine {
                 Ok(code)
             }
             (None, Some(HOT_RELOAD_BUCKET), Some(dir)) => code::hot_reload(dir),
-            (None, Some(b), Some(_)) => Err(LambdaError::invalid(format!(
-                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket {b} does not exist (fogbank has no S3; use ZipFile, or S3Bucket \"{HOT_RELOAD_BUCKET}\" with an absolute directory as S3Key)"
-            ))),
+            (None, Some(b), Some(k)) => {
+                let zip = self.s3_package(b, k, version)?;
+                let code = code::unpack_function(&self.code_root(), &zip, layer_dirs)?;
+                self.keep_zip(&code, &zip)?;
+                Ok(code)
+            }
             _ => Err(LambdaError::invalid(
                 "Please provide a source for function code.",
             )),

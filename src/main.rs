@@ -471,7 +471,7 @@ async fn serve(
         String::new()
     };
     tracing::info!(
-        "fogbank {} listening on http://{addr}{https} (services: sqs, sns, lambda; account {}, region {})",
+        "fogbank {} listening on http://{addr}{https} (services: sqs, sns, lambda, s3; account {}, region {})",
         env!("CARGO_PKG_VERSION"),
         config.default_account,
         config.default_region

@@ -99,6 +99,16 @@ pub fn is_s3(parts: &Parts, scope_service: Option<&str>, lambda_path: bool) -> b
     if form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "Action") {
         return false;
     }
+    // The query protocols use GET and POST only: another method (a presigned PUT that a
+    // client sent with a form content type, as Python's urllib does) is S3's.
+    let path = parts.uri.path();
+    if !matches!(parts.method, Method::GET | Method::POST)
+        && !lambda_path
+        && path != "/"
+        && !path.starts_with("/_")
+    {
+        return true;
+    }
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -122,7 +132,6 @@ pub fn is_s3(parts: &Parts, scope_service: Option<&str>, lambda_path: bool) -> b
     {
         return true;
     }
-    let path = parts.uri.path();
     if path == "/" || path.starts_with("/_") || lambda_path {
         return false;
     }

@@ -391,6 +391,73 @@ impl S3 for Backend {
         Ok(S3Response::new(DeleteBucketCorsOutput {}))
     }
 
+    async fn put_bucket_notification_configuration(
+        &self,
+        req: S3Request<PutBucketNotificationConfigurationInput>,
+    ) -> S3Result<S3Response<PutBucketNotificationConfigurationOutput>> {
+        let b = self.bucket(&req.input.bucket)?;
+        let config = req.input.notification_configuration;
+        let queues: Vec<String> = config
+            .queue_configurations
+            .iter()
+            .flatten()
+            .map(|q| q.queue_arn.clone())
+            .collect();
+        let all: Vec<String> = queues
+            .iter()
+            .cloned()
+            .chain(
+                config
+                    .topic_configurations
+                    .iter()
+                    .flatten()
+                    .map(|t| t.topic_arn.clone()),
+            )
+            .chain(
+                config
+                    .lambda_function_configurations
+                    .iter()
+                    .flatten()
+                    .map(|l| l.lambda_function_arn.clone()),
+            )
+            .collect();
+        let events = self.engine.events();
+        if req.input.skip_destination_validation != Some(true)
+            && let Some(ev) = &events
+            && !ev.missing_destinations(&all).is_empty()
+        {
+            return Err(err(
+                S3ErrorCode::InvalidArgument,
+                "Unable to validate the following destination configurations",
+            ));
+        }
+        self.engine
+            .with_state(&b, |s| s.notification = (!all.is_empty()).then_some(config))
+            .map_err(fault)?;
+        if let Some(ev) = events {
+            ev.configured(&b.name, &queues);
+        }
+        Ok(S3Response::new(PutBucketNotificationConfigurationOutput {}))
+    }
+
+    async fn get_bucket_notification_configuration(
+        &self,
+        req: S3Request<GetBucketNotificationConfigurationInput>,
+    ) -> S3Result<S3Response<GetBucketNotificationConfigurationOutput>> {
+        let b = self.bucket(&req.input.bucket)?;
+        let c = self
+            .engine
+            .with_state(&b, |s| s.notification.clone())
+            .map_err(fault)?
+            .unwrap_or_default();
+        Ok(S3Response::new(GetBucketNotificationConfigurationOutput {
+            event_bridge_configuration: c.event_bridge_configuration,
+            lambda_function_configurations: c.lambda_function_configurations,
+            queue_configurations: c.queue_configurations,
+            topic_configurations: c.topic_configurations,
+        }))
+    }
+
     async fn put_bucket_lifecycle_configuration(
         &self,
         req: S3Request<PutBucketLifecycleConfigurationInput>,

@@ -118,6 +118,7 @@ pub(super) struct BucketState {
     pub tags: Option<Vec<(String, String)>>,
     pub policy: Option<String>,
     pub cors: Option<s3s::dto::CORSConfiguration>,
+    pub notification: Option<s3s::dto::NotificationConfiguration>,
     pub lifecycle: Option<s3s::dto::BucketLifecycleConfiguration>,
     pub uploads: BTreeMap<String, Upload>,
     pub deleted: bool,
@@ -193,6 +194,19 @@ impl S3Engine {
         if let Ok(mut g) = self.events.write() {
             *g = Some(events);
         }
+    }
+
+    /// The installed receiver of object events, if any.
+    pub(super) fn events(&self) -> Option<Arc<dyn ObjectEvents>> {
+        self.events.read().ok().and_then(|g| g.clone())
+    }
+
+    /// A bucket's notification configuration (for the notifier).
+    pub fn notification_of(&self, bucket: &str) -> Option<s3s::dto::NotificationConfiguration> {
+        let b = self.bucket(bucket).ok()?;
+        self.with_state(&b, |s| s.notification.clone())
+            .ok()
+            .flatten()
     }
 
     pub(super) fn emit(&self, bucket: &Bucket, kind: EventKind, v: &Version) {

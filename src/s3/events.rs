@@ -55,4 +55,13 @@ pub struct ObjectEvent {
 /// Receives object events.
 pub trait ObjectEvents: Send + Sync {
     fn object_event(&self, event: ObjectEvent);
+
+    /// The destination ARNs of a notification configuration that do not exist (S3 refuses
+    /// the configuration naming them).
+    fn missing_destinations(&self, _arns: &[String]) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// A configuration was stored: S3 sends its `s3:TestEvent` to the SQS destinations.
+    fn configured(&self, _bucket: &str, _queue_arns: &[String]) {}
 }

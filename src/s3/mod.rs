@@ -18,6 +18,7 @@ pub mod front;
 mod list;
 mod listing;
 pub mod multipart;
+pub mod notify;
 mod objects;
 mod uploads;
 

@@ -79,6 +79,12 @@ impl AppState {
         sns.set_lambda_invoker(lambda.clone());
         let s3 = crate::s3::S3Engine::new();
         lambda.set_s3(&s3);
+        s3.set_events(Arc::new(crate::s3::notify::Notifier {
+            s3: Arc::downgrade(&s3),
+            sqs: sqs.clone(),
+            sns: Arc::downgrade(&sns),
+            lambda: Arc::downgrade(&lambda),
+        }));
         let s3_front = crate::s3::S3Front::new(
             s3.clone(),
             &config.default_account,

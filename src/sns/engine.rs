@@ -285,6 +285,11 @@ impl SnsEngine {
         }
     }
 
+    /// Whether a topic exists (S3 checks its notification destinations).
+    pub fn topic_exists(&self, arn: &str) -> bool {
+        self.topics.contains_key(arn)
+    }
+
     fn topic(&self, arn: &str) -> SnsResult<Arc<Mutex<Topic>>> {
         self.topics
             .get(arn)

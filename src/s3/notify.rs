@@ -59,11 +59,7 @@ fn record_key(key: &str) -> String {
 }
 
 fn now_iso() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    crate::sns::engine::iso8601(ms)
+    crate::sns::engine::iso8601(crate::lambda::engine::now_ms())
 }
 
 /// AWS's S3 event record (one record per message, as S3 sends them).

@@ -390,23 +390,6 @@ impl LambdaEngine {
         })
     }
 
-    /// The unqualified function a function-level configuration call names (a qualifier is
-    /// refused as AWS refuses it).
-    pub(super) fn unqualified_target(
-        &self,
-        ctx: &RequestContext,
-        name: &str,
-    ) -> LambdaResult<Arc<Mutex<Function>>> {
-        let (arn, q) = Self::named(ctx, name, None)?;
-        if q.is_some() {
-            return Err(LambdaError::invalid(
-                "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.",
-            ));
-        }
-        self.lookup(&arn)
-            .ok_or_else(|| LambdaError::function_not_found(&arn))
-    }
-
     /// Check the configuration a CreateFunction or PutFunctionCodeSigningConfig names.
     pub(super) fn code_signing_exists(&self, arn: &str) -> LambdaResult<()> {
         checked_arn(arn)?;
@@ -435,7 +418,7 @@ impl LambdaEngine {
             )
         })?;
         self.code_signing_exists(&arn)?;
-        let f = self.unqualified_target(ctx, name)?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let mut f = lock(&f);
         f.extras.code_signing_config_arn = Some(arn.clone());
         self.journal_function(&f);
@@ -450,7 +433,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
     ) -> LambdaResult<FunctionCodeSigningOutput> {
-        let f = self.unqualified_target(ctx, name)?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let f = lock(&f);
         Ok(FunctionCodeSigningOutput {
             code_signing_config_arn: f.extras.code_signing_config_arn.clone().unwrap_or_default(),
@@ -463,7 +446,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
     ) -> LambdaResult<()> {
-        let f = self.unqualified_target(ctx, name)?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let mut f = lock(&f);
         if f.extras.code_signing_config_arn.take().is_some() {
             self.journal_function(&f);

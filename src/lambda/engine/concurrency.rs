@@ -3,9 +3,10 @@
 use super::*;
 
 impl LambdaEngine {
-    /// The unqualified function a concurrency call names; a missing one is reported with
+    /// The unqualified function a function-level call names (concurrency, code signing,
+    /// provisioned concurrency listings, recursion); a missing one is reported with
     /// `missing_suffix` after its ARN (PutFunctionConcurrency names `$LATEST`).
-    pub(super) fn concurrency_target(
+    pub(super) fn unqualified_target(
         &self,
         ctx: &RequestContext,
         name: &str,
@@ -27,7 +28,7 @@ impl LambdaEngine {
         name: &str,
         input: ConcurrencyInput,
     ) -> LambdaResult<Concurrency> {
-        let f = self.concurrency_target(ctx, name, ":$LATEST")?;
+        let f = self.unqualified_target(ctx, name, ":$LATEST")?;
         let n = check_range(
             Some(input.reserved_concurrent_executions.ok_or_else(|| {
                 LambdaError::validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
@@ -55,7 +56,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
     ) -> LambdaResult<GetFunctionConcurrencyResponse> {
-        let f = self.concurrency_target(ctx, name, "")?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let reserved = lock(&f).reserved;
         Ok(GetFunctionConcurrencyResponse {
             reserved_concurrent_executions: reserved,
@@ -63,7 +64,7 @@ impl LambdaEngine {
     }
 
     pub fn delete_concurrency(&self, ctx: &RequestContext, name: &str) -> LambdaResult<()> {
-        let f = self.concurrency_target(ctx, name, "")?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let mut f = lock(&f);
         f.reserved = None;
         self.journal_function(&f);

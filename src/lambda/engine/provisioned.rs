@@ -245,7 +245,7 @@ impl LambdaEngine {
         marker: Option<&str>,
         max_items: Option<&str>,
     ) -> LambdaResult<ListProvisionedOutput> {
-        let f = self.unqualified_target(ctx, name)?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let f = lock(&f);
         let all: Vec<ProvisionedOutput> = f
             .live_provisioned()

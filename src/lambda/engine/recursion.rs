@@ -28,7 +28,7 @@ impl LambdaEngine {
                 "1 validation error detected: Value '{value}' at 'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Allow, Terminate]"
             )));
         }
-        let f = self.unqualified_target(ctx, name)?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let mut f = lock(&f);
         f.extras.recursive_loop = (value != "Terminate").then(|| value.clone());
         self.journal_function(&f);
@@ -42,7 +42,7 @@ impl LambdaEngine {
         ctx: &RequestContext,
         name: &str,
     ) -> LambdaResult<RecursionConfig> {
-        let f = self.unqualified_target(ctx, name)?;
+        let f = self.unqualified_target(ctx, name, "")?;
         let f = lock(&f);
         Ok(RecursionConfig {
             recursive_loop: Some(

@@ -515,3 +515,101 @@ async fn health_endpoints_answer_in_both_shapes() {
     assert!(v["edition"].is_string());
     assert!(v["version"].is_string());
 }
+
+/// A query request with `Accept: application/json` gets AWS's query-JSON answer: the XML
+/// document's `<Action>Response`/`<Action>Result`/`ResponseMetadata` nesting as JSON objects,
+/// and errors as `{"Error": {Type, Code, Message}, "RequestId"}`, `application/json`.
+#[tokio::test]
+async fn query_requests_accepting_json_get_json_answers() {
+    let server = common::start().await;
+    let url = create(&server, "qj", &[]).await;
+    let accept = [("accept", "application/json")];
+    let send = form(&[
+        ("Action", "SendMessage"),
+        ("QueueUrl", &url),
+        ("MessageBody", "hello"),
+    ]);
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{}/", server.endpoint()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(send)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let v: serde_json::Value = res.json().await.expect("json");
+    let result = &v["SendMessageResponse"]["SendMessageResult"];
+    assert_eq!(
+        result["MD5OfMessageBody"],
+        "5d41402abc4b2a76b9719d911017c592"
+    );
+    assert!(result["MessageId"].as_str().is_some_and(|s| s.len() == 36));
+    assert!(
+        v["SendMessageResponse"]["ResponseMetadata"]["RequestId"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+
+    // On a queue URL, by GET, as old clients do it.
+    let path = url.trim_start_matches(&server.endpoint());
+    let res = client
+        .get(format!(
+            "{}{path}?Action=ReceiveMessage&Version=2012-11-05",
+            server.endpoint()
+        ))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("request");
+    let v: serde_json::Value = res.json().await.expect("json");
+    let messages = &v["ReceiveMessageResponse"]["ReceiveMessageResult"]["Messages"];
+    assert_eq!(messages[0]["Body"], "hello", "{v}");
+
+    // A void action has no Result member.
+    let r = post_raw(
+        &server,
+        path,
+        form(&[("Action", "PurgeQueue")]).into_bytes(),
+        &accept,
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert!(v["PurgeQueueResponse"].get("PurgeQueueResult").is_none(), "{v}");
+    assert!(v["PurgeQueueResponse"]["ResponseMetadata"]["RequestId"].is_string());
+
+    // Errors: the legacy code and the query wording, as JSON.
+    let r = post_raw(
+        &server,
+        "/",
+        form(&[("Action", "GetQueueUrl"), ("QueueName", "missing")]).into_bytes(),
+        &accept,
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v["Error"]["Code"], "AWS.SimpleQueueService.NonExistentQueue");
+    assert_eq!(v["Error"]["Type"], "Sender");
+    assert_eq!(
+        v["Error"]["Message"],
+        "The specified queue does not exist for this wsdl version."
+    );
+    assert!(v["RequestId"].is_string());
+
+    // Without the header (or with `*/*`), XML as before.
+    let r = post_raw(
+        &server,
+        "/",
+        form(&[("Action", "ListQueues")]).into_bytes(),
+        &[("accept", "*/*")],
+    )
+    .await;
+    assert!(r.body.contains("<ListQueuesResponse"), "{}", r.body);
+}

@@ -699,6 +699,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     });
     // A queue URL's path: `/<account>/<name>` or `/queue/<region>/<account>/<name>`.
     let queue_path = path.trim_matches('/').contains('/');
+    let query_protocol = Protocol::query_for_accept(header_str(&parts.headers, "accept"));
     let Some(action) = action.filter(|a| !a.is_empty()) else {
         if parts.method == Method::GET && path == "/" {
             return fogbank_health(&state);
@@ -714,7 +715,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             SqsErrorCode::MissingAction,
             "The request must contain the parameter Action.",
         );
-        return to_response(sqs_codec::error_reply(Protocol::Query, &err, &rid), &rid);
+        return to_response(sqs_codec::error_reply(query_protocol, &err, &rid), &rid);
     };
     let service = match version.as_deref() {
         Some(sqs_codec::VERSION) => "sqs",
@@ -736,7 +737,7 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
                     format!("The action {action} is not valid for this endpoint."),
                 );
                 return respond(
-                    sqs_codec::error_reply(Protocol::Query, &err, &rid),
+                    sqs_codec::error_reply(query_protocol, &err, &rid),
                     &rid,
                     "sqs",
                     &action,
@@ -747,11 +748,15 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             if queue_path && !pairs.iter().any(|(k, _)| k == "QueueUrl") {
                 pairs.push(("QueueUrl".to_string(), format!("http://{}{path}", ctx.host)));
             }
+            let params = match query_protocol {
+                Protocol::QueryJson => Params::QueryJson(pairs),
+                _ => Params::Query(pairs),
+            };
             let reply = sqs_codec::handle_traced(
                 &state.sqs,
                 &ctx,
                 &action,
-                Params::Query(pairs),
+                params,
                 &rid,
                 header_str(&parts.headers, "x-amzn-trace-id"),
             )

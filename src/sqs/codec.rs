@@ -63,6 +63,28 @@ pub const RULES: QueryRules = QueryRules {
 pub enum Protocol {
     Json,
     Query,
+    /// The query protocol asked for JSON (`Accept: application/json`): AWS's query services
+    /// then answer `{"<Action>Response": {"<Action>Result": {..}, "ResponseMetadata": {..}}}`
+    /// and errors as `{"Error": {"Type", "Code", "Message"}, "RequestId"}`.
+    QueryJson,
+}
+
+impl Protocol {
+    /// The query protocol's answer format for a request with these `Accept` header values.
+    pub fn query_for_accept(accept: Option<&str>) -> Protocol {
+        let json = accept.is_some_and(|a| {
+            a.split(',').any(|t| {
+                t.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            })
+        });
+        if json {
+            Protocol::QueryJson
+        } else {
+            Protocol::Query
+        }
+    }
 }
 
 /// A decoded-enough request: the action and its raw parameters.
@@ -71,6 +93,8 @@ pub enum Params {
     Json(Bytes),
     /// Form pairs, without `Action` and `Version`.
     Query(Vec<(String, String)>),
+    /// Form pairs of a request that asked for a JSON answer.
+    QueryJson(Vec<(String, String)>),
 }
 
 impl Params {
@@ -78,6 +102,7 @@ impl Params {
         match self {
             Params::Json(_) => Protocol::Json,
             Params::Query(_) => Protocol::Query,
+            Params::QueryJson(_) => Protocol::QueryJson,
         }
     }
 }
@@ -97,7 +122,7 @@ fn decode<T: DeserializeOwned>(action: &str, params: &Params) -> SqsResult<T> {
                 )
             })
         }
-        Params::Query(pairs) => {
+        Params::Query(pairs) | Params::QueryJson(pairs) => {
             let mut pairs = pairs.clone();
             if action == "CreateQueue" {
                 // CreateQueue's tags are the lower-case `tags` member in JSON.
@@ -277,6 +302,20 @@ impl Rendered {
                     .close(&response);
                 Reply::xml(200, w.finish())
             }
+            Protocol::QueryJson => {
+                let mut response = serde_json::Map::new();
+                if !self.0.is_void() {
+                    let result = serde_json::from_slice::<serde_json::Value>(&self.0.json())
+                        .unwrap_or_else(|_| serde_json::json!({}));
+                    response.insert(format!("{action}Result"), result);
+                }
+                response.insert(
+                    "ResponseMetadata".to_string(),
+                    serde_json::json!({ "RequestId": request_id }),
+                );
+                let body = serde_json::json!({ format!("{action}Response"): response });
+                query_json(Reply::json(200, body.to_string().into_bytes()))
+            }
         }
     }
 }
@@ -362,7 +401,7 @@ async fn dispatch(
                 SqsErrorCode::UnknownOperation,
                 format!("The action {other} is not valid for this endpoint."),
             ),
-            Protocol::Query => SqsError::new(
+            Protocol::Query | Protocol::QueryJson => SqsError::new(
                 SqsErrorCode::InvalidAction,
                 format!("The action {other} is not valid for this endpoint."),
             ),
@@ -409,7 +448,24 @@ pub fn error_reply(protocol: Protocol, e: &SqsError, request_id: &str) -> Reply 
                 .close("ErrorResponse");
             Reply::xml(status, w.finish())
         }
+        Protocol::QueryJson => {
+            let body = serde_json::json!({
+                "Error": {
+                    "Type": fault,
+                    "Code": e.code.legacy_code(),
+                    "Message": query_message(e),
+                },
+                "RequestId": request_id,
+            });
+            query_json(Reply::json(status, body.to_string().into_bytes()))
+        }
     }
+}
+
+/// A query-protocol JSON answer is plain `application/json`, not AWS JSON 1.0.
+fn query_json(mut reply: Reply) -> Reply {
+    reply.content_type = "application/json";
+    reply
 }
 
 /// The query protocol words a missing queue as the old WSDL-era API did (AWS's recorded

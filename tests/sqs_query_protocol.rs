@@ -582,7 +582,10 @@ async fn query_requests_accepting_json_get_json_answers() {
     )
     .await;
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
-    assert!(v["PurgeQueueResponse"].get("PurgeQueueResult").is_none(), "{v}");
+    assert!(
+        v["PurgeQueueResponse"].get("PurgeQueueResult").is_none(),
+        "{v}"
+    );
     assert!(v["PurgeQueueResponse"]["ResponseMetadata"]["RequestId"].is_string());
 
     // Errors: the legacy code and the query wording, as JSON.
@@ -595,7 +598,10 @@ async fn query_requests_accepting_json_get_json_answers() {
     .await;
     assert_eq!(r.status, 400, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
-    assert_eq!(v["Error"]["Code"], "AWS.SimpleQueueService.NonExistentQueue");
+    assert_eq!(
+        v["Error"]["Code"],
+        "AWS.SimpleQueueService.NonExistentQueue"
+    );
     assert_eq!(v["Error"]["Type"], "Sender");
     assert_eq!(
         v["Error"]["Message"],

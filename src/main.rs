@@ -445,16 +445,26 @@ async fn serve(
         })?;
     let addr = listener.local_addr()?;
     // Handler processes left by an earlier fogbank that was killed (SIGKILL) before it could
-    // stop them: they carry its marker.
-    tokio::task::spawn_blocking(|| {
-        let killed = fogbank::lambda::contain::sweep_dead_owners();
-        if killed > 0 {
-            tracing::info!(
-                killed,
-                "killed handler processes left by a fogbank that is gone"
-            );
-        }
-    });
+    // stop them: they carry its marker. The sweep reads every process's environment (tens of
+    // ms of CPU on a busy desktop), so it runs at the lowest priority on a thread of its own:
+    // housekeeping never slows the first cold start of a fresh server.
+    let _ = std::thread::Builder::new()
+        .name("fogbank-sweep".into())
+        .spawn(|| {
+            // SAFETY: gettid and setpriority on this thread only; failure leaves the priority.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                let tid = libc::gettid();
+                libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+            }
+            let killed = fogbank::lambda::contain::sweep_dead_owners();
+            if killed > 0 {
+                tracing::info!(
+                    killed,
+                    "killed handler processes left by a fogbank that is gone"
+                );
+            }
+        });
     let state = fogbank::server::AppState::open(config.clone()).map_err(std::io::Error::other)?;
     if let Some((path, startup)) = &startup {
         // Health turns ready only after everything declared exists: nothing is served before.

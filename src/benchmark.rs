@@ -25,6 +25,7 @@ use child::{start_child, start_child_with};
 mod fresh;
 mod java;
 mod lambda;
+mod s3;
 
 /// Options of `fogbank bench`.
 #[derive(clap::Args, Debug, Clone)]
@@ -254,6 +255,14 @@ async fn closed_loop(
             Ok::<_, io::Error>(samples)
         }));
     }
+    gather(handles, start).await
+}
+
+/// One run from its workers' latency samples, timed from `start` to the last worker's end.
+async fn gather(
+    handles: Vec<tokio::task::JoinHandle<io::Result<Vec<u64>>>>,
+    start: Instant,
+) -> io::Result<Run> {
     let mut run = Run::default();
     for h in handles {
         let s = h.await.map_err(io_err)??;
@@ -674,6 +683,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     let lambda_figures = lambda::measure(server.addr).await?;
     let fresh_figures = fresh::measure().await?;
     let java_figures = java::measure(server.addr).await?;
+    let s3_figures = s3::measure(server.addr, noop, n, duration, ROUNDS).await?;
     let mut ceiling1 = closed_loop(noop, 1, duration, "SendMessage", send_body.clone()).await?;
     server.shutdown().await;
     for d in durable_servers {
@@ -908,6 +918,7 @@ pub async fn run(args: BenchArgs) -> io::Result<()> {
     }
     fresh::print(&fresh_figures);
     java::print(&java_figures);
+    s3::print(&s3_figures);
     durable::print_pipeline(&durable_rates, durable_lost);
     if let Some(f) = &durable_figures {
         println!(

@@ -49,6 +49,10 @@ pub struct AppState {
     pub lambda: Arc<LambdaEngine>,
     /// The S3 engine (buckets, objects; bodies in a temp dir).
     pub s3: Arc<crate::s3::S3Engine>,
+    /// The IAM engine (global).
+    pub iam: Arc<crate::iam::IamEngine>,
+    /// The STS engine (issued credentials; consulted for `ASIA...` access keys).
+    pub sts: Arc<crate::sts::StsEngine>,
     /// S3's protocol front (s3s), dispatched to from [`aws`].
     s3_front: crate::s3::S3Front,
     /// The data dir, when state is durable.
@@ -91,12 +95,16 @@ impl AppState {
             &config.default_region,
             config.strict_auth.clone(),
         );
+        let iam = crate::iam::IamEngine::new(config.clock.clone());
+        let sts = crate::sts::StsEngine::new(config.clock.clone(), iam.clone());
         Arc::new(AppState {
             config,
             sqs,
             sns,
             lambda,
             s3,
+            iam,
+            sts,
             s3_front,
             store,
         })
@@ -340,10 +348,12 @@ async fn reset(
         .map(|(_, v)| v.into_owned());
     let all = service.is_none();
     let wants = |s: &str| all || service.as_deref() == Some(s);
-    if !all && !["sqs", "sns", "lambda", "s3"].contains(&service.as_deref().unwrap_or("")) {
+    if !all
+        && !["sqs", "sns", "lambda", "s3", "iam", "sts"].contains(&service.as_deref().unwrap_or(""))
+    {
         return (
             StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "service must be sqs, sns, lambda or s3"})),
+            axum::Json(json!({"error": "service must be sqs, sns, lambda, s3, iam or sts"})),
         )
             .into_response();
     }
@@ -363,6 +373,14 @@ async fn reset(
     if wants("s3") {
         state.s3.reset();
         done.push("s3");
+    }
+    if wants("iam") {
+        state.iam.reset();
+        done.push("iam");
+    }
+    if wants("sts") {
+        state.sts.reset();
+        done.push("sts");
     }
     tracing::info!(services = ?done, "state reset");
     axum::Json(json!({"reset": done})).into_response()
@@ -572,6 +590,22 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
         .filter(|h| !h.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| format!("localhost:{}", state.config.listen.port()));
+    // Temporary credentials STS issued act in their role's account, as their session.
+    if let Some(key) = scope.access_key.as_deref()
+        && key.starts_with("ASIA")
+        && let Some(issued) = state.sts.lookup(key)
+    {
+        return RequestContext {
+            account: issued.account.clone(),
+            region: scope
+                .region
+                .clone()
+                .unwrap_or_else(|| state.config.default_region.clone()),
+            region_given: scope.region.is_some(),
+            host,
+            principal: Some(issued.principal.clone()),
+        };
+    }
     let account = scope
         .access_key
         .as_deref()
@@ -587,6 +621,7 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
         region,
         region_given: scope.region.is_some(),
         host,
+        principal: None,
     }
 }
 
@@ -719,11 +754,17 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let service = match version.as_deref() {
         Some(sqs_codec::VERSION) => "sqs",
         Some("2010-03-31") => "sns",
+        Some(crate::sts::codec::VERSION) => "sts",
+        Some(crate::iam::codec::VERSION) => "iam",
         _ => match scope.service.as_deref() {
             Some("sns") => "sns",
             Some("sqs") => "sqs",
+            Some("sts") => "sts",
+            Some("iam") => "iam",
             _ if sqs_codec::ACTIONS.contains(&action.as_str()) => "sqs",
             _ if sns_codec::ACTIONS.contains(&action.as_str()) => "sns",
+            _ if crate::sts::codec::ACTIONS.contains(&action.as_str()) => "sts",
+            _ if crate::iam::codec::ACTIONS.contains(&action.as_str()) => "iam",
             _ => "unknown",
         },
     };
@@ -762,6 +803,23 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             let trace = header_str(&parts.headers, "x-amzn-trace-id");
             let reply = sns_codec::handle_traced(&state.sns, &ctx, &action, pairs, &rid, trace);
             respond(reply, &rid, "sns", &action)
+        }
+        "sts" => {
+            let json = header_str(&parts.headers, "accept").is_some_and(|a| a.contains("json"));
+            let reply = crate::sts::codec::handle(
+                &state.sts,
+                &ctx,
+                &state.config.default_account,
+                &action,
+                &pairs,
+                json,
+                &rid,
+            );
+            respond(reply, &rid, "sts", &action)
+        }
+        "iam" => {
+            let reply = crate::iam::codec::handle(&state.iam, &ctx, &action, &pairs, &rid);
+            respond(reply, &rid, "iam", &action)
         }
         _ => {
             let err = SqsError::new(

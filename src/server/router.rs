@@ -876,8 +876,76 @@ fn check_auth(
     {
         return Ok(());
     }
-    super::sigv4::verify(parts, body, creds, std::time::SystemTime::now())
+    // AssumeRoleWithWebIdentity is called unsigned (the token is the credential), as on AWS.
+    if !parts.headers.contains_key(header::AUTHORIZATION)
+        && !parts
+            .uri
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature="))
+        && is_unsigned_sts(parts, body)
+    {
+        return Ok(());
+    }
+    let now = std::time::SystemTime::now();
+    if let Some(key) = scope_of(&parts.headers, parts.uri.query().unwrap_or(""))
+        .access_key
+        .filter(|k| k.starts_with("ASIA"))
+        && let Some(issued) = state.sts.lookup(&key)
+    {
+        let now_ms = state.config.clock.now_millis();
+        return verify_issued(parts, body, &issued, now, now_ms)
+            .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message));
+    }
+    super::sigv4::verify(parts, body, creds, now)
         .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message))
+}
+
+/// Whether the request is STS's AssumeRoleWithWebIdentity (the one STS action AWS serves
+/// unsigned).
+fn is_unsigned_sts(parts: &axum::http::request::Parts, body: &[u8]) -> bool {
+    let query = parts.uri.query().unwrap_or("").as_bytes();
+    [query, body].iter().any(|b| {
+        query::parse_form(b).is_some_and(|pairs| {
+            pairs
+                .iter()
+                .any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity")
+        })
+    })
+}
+
+/// Strict mode for temporary credentials STS issued: the session token must be the one issued
+/// with the key, the credentials unexpired, and the signature made with their secret.
+fn verify_issued(
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    issued: &crate::sts::engine::Issued,
+    now: std::time::SystemTime,
+    now_ms: crate::clock::Millis,
+) -> Result<(), super::sigv4::AuthFailure> {
+    let token = header_str(&parts.headers, "x-amz-security-token")
+        .map(str::to_string)
+        .or_else(|| {
+            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "X-Amz-Security-Token")
+                .map(|(_, v)| v.into_owned())
+        });
+    if token.as_deref() != Some(issued.session_token.as_str()) {
+        return Err(super::sigv4::AuthFailure {
+            code: "InvalidClientTokenId",
+            message: "The security token included in the request is invalid.".to_string(),
+        });
+    }
+    if now_ms >= issued.expires_ms {
+        return Err(super::sigv4::AuthFailure {
+            code: "ExpiredToken",
+            message: "The security token included in the request is expired".to_string(),
+        });
+    }
+    let one = std::collections::HashMap::from([(
+        issued.access_key_id.clone(),
+        issued.secret_access_key.clone(),
+    )]);
+    super::sigv4::verify(parts, body, &one, now)
 }
 
 /// Render a reply, logging one line for a failed request: service, action, error code.

@@ -277,6 +277,8 @@ fn fogbank_health(state: &AppState) -> Response {
             "sns": "running",
             "lambda": "running",
             "s3": "running",
+            "iam": "running",
+            "sts": "running",
         },
         "sqs": {"waiting_receives": state.sqs.waiting_receives()},
     }))
@@ -552,6 +554,8 @@ async fn localstack_health() -> Response {
             "sns": "running",
             "lambda": "running",
             "s3": "running",
+            "iam": "running",
+            "sts": "running",
         },
         "edition": "community",
         "version": format!("fogbank-{VERSION}"),

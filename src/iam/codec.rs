@@ -4,7 +4,7 @@
 use super::engine::IamEngine;
 use super::error::{IamError, IamErrorCode, IamResult};
 use super::model::*;
-use super::render;
+use super::render::{self, RoleIn};
 use crate::context::RequestContext;
 use crate::protocol::Reply;
 use crate::protocol::node::{self, Node, Obj};
@@ -221,16 +221,29 @@ fn dispatch(
                     tags: p.tags()?,
                 },
             )?;
-            Some(Obj::new().node("Role", render::role(&r, false)).build())
+            Some(
+                Obj::new()
+                    .node("Role", render::role(&r, RoleIn::Create))
+                    .build(),
+            )
         }
         "GetRole" => {
             let r = e.get_role(acct, role_name()?)?;
-            Some(Obj::new().node("Role", render::role(&r, true)).build())
+            Some(
+                Obj::new()
+                    .node("Role", render::role(&r, RoleIn::Get))
+                    .build(),
+            )
         }
         "DeleteRole" => done(e.delete_role(acct, role_name()?)?),
         "ListRoles" => {
             let page = e.list_roles(acct, p.get("PathPrefix"), &p.paging()?)?;
-            let roles = Node::List(page.items.iter().map(|r| render::role(r, false)).collect());
+            let roles = Node::List(
+                page.items
+                    .iter()
+                    .map(|r| render::role(r, RoleIn::List))
+                    .collect(),
+            );
             Some(render::paged(
                 Obj::new().node("Roles", roles),
                 page.marker.as_deref(),
@@ -253,7 +266,11 @@ fn dispatch(
                 role_name()?,
                 p.req("Description", "description")?,
             )?;
-            Some(Obj::new().node("Role", render::role(&r, false)).build())
+            Some(
+                Obj::new()
+                    .node("Role", render::role(&r, RoleIn::Create))
+                    .build(),
+            )
         }
         "UpdateAssumeRolePolicy" => done(e.update_assume_role_policy(
             acct,
@@ -401,11 +418,19 @@ fn dispatch(
                     tags: p.tags()?,
                 },
             )?;
-            Some(Obj::new().node("Policy", render::policy(&v)).build())
+            Some(
+                Obj::new()
+                    .node("Policy", render::policy(&v, Some(false)))
+                    .build(),
+            )
         }
         "GetPolicy" => {
             let v = e.get_policy(acct, policy_arn()?)?;
-            Some(Obj::new().node("Policy", render::policy(&v)).build())
+            Some(
+                Obj::new()
+                    .node("Policy", render::policy(&v, Some(true)))
+                    .build(),
+            )
         }
         "DeletePolicy" => done(e.delete_policy(acct, policy_arn()?)?),
         "ListPolicies" => {
@@ -416,7 +441,7 @@ fn dispatch(
                 page: p.paging()?,
             };
             let page = e.list_policies(acct, &req)?;
-            let policies = Node::List(page.items.iter().map(render::policy).collect());
+            let policies = Node::List(page.items.iter().map(|v| render::policy(v, None)).collect());
             Some(render::paged(
                 Obj::new().node("Policies", policies),
                 page.marker.as_deref(),

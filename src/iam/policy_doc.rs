@@ -103,6 +103,25 @@ fn principal(v: &Value) -> bool {
     }
 }
 
+/// Whether every action of a trust policy statement is one of STS's role actions.
+fn trust_actions(v: Option<&Value>) -> bool {
+    let ok = |a: &str| {
+        let a = a.to_ascii_lowercase();
+        a == "*"
+            || a == "sts:*"
+            || a.starts_with("sts:assumerole")
+            || matches!(
+                a.as_str(),
+                "sts:tagsession" | "sts:setsourceidentity" | "sts:setcontext"
+            )
+    };
+    match v {
+        Some(Value::String(s)) => ok(s),
+        Some(Value::Array(items)) => items.iter().all(|i| i.as_str().is_some_and(ok)),
+        _ => true,
+    }
+}
+
 fn statement(s: &Value, kind: Kind) -> IamResult<()> {
     let Value::Object(m) = s else {
         return Err(syntax());
@@ -159,6 +178,11 @@ fn statement(s: &Value, kind: Kind) -> IamResult<()> {
                 .find(|f| m.contains_key(*f))
             {
                 return Err(IamError::malformed(format!("Has prohibited field {field}")));
+            }
+            if !trust_actions(m.get("Action").or(m.get("NotAction"))) {
+                return Err(IamError::malformed(
+                    "AssumeRole policy may only specify STS AssumeRole actions.",
+                ));
             }
             match principals {
                 [Some(p), None] | [None, Some(p)] if principal(p) => Ok(()),

@@ -35,8 +35,19 @@ fn boundary(arn: Option<&str>) -> Option<Node> {
     })
 }
 
-/// A `Role`; `full` adds what GetRole answers beyond the listings (tags, RoleLastUsed).
-pub fn role(r: &RoleRecord, full: bool) -> Node {
+/// Which answer a `Role` is in: AWS shows different members in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleIn {
+    /// CreateRole, UpdateRoleDescription: no MaxSessionDuration, tags when there are any.
+    Create,
+    /// ListRoles, instance profiles: MaxSessionDuration, no tags.
+    List,
+    /// GetRole: MaxSessionDuration, RoleLastUsed and tags.
+    Get,
+}
+
+/// A `Role` as `answer` shows it.
+pub fn role(r: &RoleRecord, answer: RoleIn) -> Node {
     let mut o = Obj::new()
         .s("Path", &r.path)
         .s("RoleName", &r.name)
@@ -47,19 +58,19 @@ pub fn role(r: &RoleRecord, full: bool) -> Node {
             "AssumeRolePolicyDocument",
             &encode_doc(&r.assume_role_policy),
         )
-        .opt("Description", r.description.as_deref())
-        .int("MaxSessionDuration", i64::from(r.max_session_duration))
-        .node_opt(
-            "PermissionsBoundary",
-            boundary(r.permissions_boundary.as_deref()),
-        );
-    if full || !r.tags.is_empty() {
-        if !r.tags.is_empty() {
-            o = o.node("Tags", tags(&r.tags));
-        }
-        if full {
-            o = o.node("RoleLastUsed", Obj::new().build());
-        }
+        .opt("Description", r.description.as_deref());
+    if answer != RoleIn::Create {
+        o = o.int("MaxSessionDuration", i64::from(r.max_session_duration));
+    }
+    o = o.node_opt(
+        "PermissionsBoundary",
+        boundary(r.permissions_boundary.as_deref()),
+    );
+    if answer != RoleIn::List && !r.tags.is_empty() {
+        o = o.node("Tags", tags(&r.tags));
+    }
+    if answer == RoleIn::Get {
+        o = o.node("RoleLastUsed", Obj::new().build());
     }
     o.build()
 }
@@ -81,7 +92,9 @@ pub fn user(u: &UserRecord) -> Node {
     o.build()
 }
 
-pub fn policy(v: &PolicyView) -> Node {
+/// A `Policy`; GetPolicy (`get`) always lists its tags, the listings never, CreatePolicy
+/// when there are any.
+pub fn policy(v: &PolicyView, get: Option<bool>) -> Node {
     let p = &v.policy;
     let mut o = Obj::new()
         .s("PolicyName", &p.name)
@@ -95,8 +108,10 @@ pub fn policy(v: &PolicyView) -> Node {
         .opt("Description", p.description.as_deref())
         .time("CreateDate", p.created_ms)
         .time("UpdateDate", p.updated_ms);
-    if !p.tags.is_empty() {
-        o = o.node("Tags", tags(&p.tags));
+    match get {
+        Some(true) => o = o.node("Tags", tags(&p.tags)),
+        Some(false) if !p.tags.is_empty() => o = o.node("Tags", tags(&p.tags)),
+        _ => {}
     }
     o.build()
 }
@@ -121,7 +136,7 @@ pub fn instance_profile(p: &InstanceProfileRecord, roles: &[RoleRecord]) -> Node
         .time("CreateDate", p.created_ms)
         .node(
             "Roles",
-            Node::List(roles.iter().map(|r| role(r, false)).collect()),
+            Node::List(roles.iter().map(|r| role(r, RoleIn::List)).collect()),
         );
     if !p.tags.is_empty() {
         o = o.node("Tags", tags(&p.tags));

@@ -82,6 +82,9 @@ def test_terraform_role_then_lambda_sequence(endpoint, iam):
     assert created["Arn"] == f"arn:aws:iam::000000000000:role/service/{name}"
     assert created["RoleId"].startswith("AROA") and len(created["RoleId"]) == 21
     assert created["AssumeRolePolicyDocument"] == TRUST
+    # As AWS answers CreateRole: no MaxSessionDuration (GetRole and ListRoles show it).
+    assert "MaxSessionDuration" not in created and "RoleLastUsed" not in created
+    assert created["Tags"] == [{"Key": "env", "Value": "test"}]
     role = iam.get_role(RoleName=name)["Role"]
     assert role["RoleName"] == name
     assert role["Description"] == "made by terraform"
@@ -182,8 +185,13 @@ def test_managed_policy_versions(iam):
     assert (code, message) == ("DeleteConflict", "Cannot delete the default version of a policy.")
     iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
     assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v1"
-    code, _, status = error_of(iam.get_policy_version, PolicyArn=arn, VersionId="v9")
+    code, message, status = error_of(iam.get_policy_version, PolicyArn=arn, VersionId="v9")
     assert (code, status) == ("NoSuchEntity", 404)
+    assert message == f"Policy {arn} version v9 does not exist or is not attachable."
+    ghost = "arn:aws:iam::000000000000:policy/TestNonExistingPolicy"
+    code, message, _ = error_of(iam.get_policy_version, PolicyArn=ghost, VersionId="v1")
+    assert message == f"Policy {ghost} version v1 does not exist or is not attachable."
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Tags"] == []
 
     role, user = uniq("attach-role"), uniq("attach-user")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))
@@ -283,6 +291,15 @@ def test_malformed_trust_policies(iam):
         iam.create_role, RoleName=uniq("bad-trust"), AssumeRolePolicyDocument=json.dumps(no_principal)
     )
     assert (code, message) == ("MalformedPolicyDocument", "Missing required field Principal")
+    s3_trust = {"Version": "2012-10-17", "Statement": [dict(TRUST["Statement"][0], Action="s3:GetObject")]}
+    code, message, _ = error_of(
+        iam.create_role, RoleName=uniq("bad-trust"), AssumeRolePolicyDocument=json.dumps(s3_trust)
+    )
+    assert (code, message) == ("MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions.")
+    role = uniq("trust-update")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))
+    code, message, status = error_of(iam.update_assume_role_policy, RoleName=role, PolicyDocument="{")
+    assert (code, message, status) == ("MalformedPolicyDocument", "This policy contains invalid Json", 400)
 
 
 def test_unknown_entities_and_duplicates(iam):
@@ -304,6 +321,17 @@ def test_unknown_entities_and_duplicates(iam):
         f"Policy {missing} does not exist or is not attachable.",
         404,
     )
+    code, message, status = error_of(iam.attach_role_policy, RoleName=role, PolicyArn="longpolicynamebutnoarn")
+    assert (code, message, status) == ("ValidationError", "ARN longpolicynamebutnoarn is not valid.", 400)
+    code, message, status = error_of(
+        iam.tag_role, RoleName=role, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}]
+    )
+    assert (code, status) == ("InvalidInput", 400)
+    assert message == "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+    code, message, _ = error_of(
+        iam.tag_role, RoleName=role, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    )
+    assert message == "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"
     code, message, status = error_of(iam.get_instance_profile, InstanceProfileName="ghost")
     assert (code, message, status) == ("NoSuchEntity", "Instance Profile ghost cannot be found.", 404)
     code, message, status = error_of(

@@ -182,32 +182,55 @@ pub(crate) fn check_path(path: Option<&str>) -> IamResult<String> {
     Ok(p.to_string())
 }
 
-/// Tags: at most 50, keys 1-128 characters and unique, values at most 256.
+/// Tags: at most 50, keys 1-128 characters (letters, digits, spaces, `_.:/=+-@`) and unique
+/// without regard to case, values at most 256.
 pub(crate) fn check_tags(tags: &[Tag]) -> IamResult<()> {
+    let rule = |member: String, rule: &str| {
+        IamError::new(
+            crate::iam::error::IamErrorCode::ValidationError,
+            format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must {rule}"
+            ),
+        )
+    };
     if tags.len() > 50 {
-        return Err(IamError::constraint(
-            "tags",
-            None,
+        return Err(rule(
+            "tags".to_string(),
             "have length less than or equal to 50",
         ));
     }
-    for t in tags {
-        if t.key.is_empty() || t.key.chars().count() > 128 {
-            return Err(IamError::constraint(
-                "tags.member.key",
-                Some(&t.key),
+    for (i, t) in tags.iter().enumerate() {
+        let n = i + 1;
+        if t.key.is_empty() {
+            return Err(rule(
+                format!("tags.{n}.member.key"),
+                "have length greater than or equal to 1",
+            ));
+        }
+        if t.key.chars().count() > 128 {
+            return Err(rule(
+                format!("tags.{n}.member.key"),
                 "have length less than or equal to 128",
             ));
         }
+        if !t
+            .key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+        {
+            return Err(rule(
+                format!("tags.{n}.member.key"),
+                "satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+            ));
+        }
         if t.value.chars().count() > 256 {
-            return Err(IamError::constraint(
-                "tags.member.value",
-                Some(&t.value),
+            return Err(rule(
+                format!("tags.{n}.member.value"),
                 "have length less than or equal to 256",
             ));
         }
     }
-    let mut keys: Vec<String> = tags.iter().map(|t| t.key.to_ascii_lowercase()).collect();
+    let mut keys: Vec<String> = tags.iter().map(|t| t.key.to_lowercase()).collect();
     keys.sort();
     keys.dedup();
     if keys.len() != tags.len() {
@@ -220,6 +243,7 @@ pub(crate) fn check_tags(tags: &[Tag]) -> IamResult<()> {
 
 /// Merge `add` into `tags` (a key already there gets the new value).
 pub(crate) fn merge_tags(tags: &mut Vec<Tag>, add: Vec<Tag>) -> IamResult<()> {
+    check_tags(&add)?;
     let mut merged = tags.clone();
     for t in add {
         match merged

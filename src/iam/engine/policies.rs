@@ -13,7 +13,25 @@ fn not_found(arn: &str) -> IamError {
 }
 
 fn not_valid(arn: &str) -> IamError {
-    IamError::invalid_input(format!("ARN {arn} is not valid."))
+    IamError::new(
+        IamErrorCode::ValidationError,
+        format!("ARN {arn} is not valid."),
+    )
+}
+
+fn no_version(arn: &str, version: &str) -> IamError {
+    IamError::no_such(format!(
+        "Policy {arn} version {version} does not exist or is not attachable."
+    ))
+}
+
+/// A missing policy, as the version operations word it.
+fn versioned(e: IamError, arn: &str, version: &str) -> IamError {
+    if e.code == IamErrorCode::NoSuchEntity {
+        no_version(arn, version)
+    } else {
+        e
+    }
 }
 
 /// The customer managed policy `arn` of `account`.
@@ -143,13 +161,7 @@ impl IamEngine {
         arn: &str,
         f: impl FnOnce(&mut PolicyRecord) -> IamResult<(T, bool)>,
     ) -> IamResult<T> {
-        if managed::is_aws_arn(arn) {
-            return Err(IamError::new(
-                IamErrorCode::InvalidInput,
-                format!("ARN {arn} is not valid."),
-            ));
-        }
-        if split_arn(arn, "policy/").is_none() {
+        if managed::is_aws_arn(arn) || split_arn(arn, "policy/").is_none() {
             return Err(not_valid(arn));
         }
         let mut accounts = self.lock();
@@ -164,6 +176,26 @@ impl IamEngine {
                 .insert(policy.name.to_ascii_lowercase(), policy);
         }
         Ok(out)
+    }
+
+    /// `with_policy`, a missing policy worded as a missing version.
+    fn with_policy_version<T>(
+        &self,
+        account: &str,
+        arn: &str,
+        version: &str,
+        f: impl FnOnce(&mut PolicyRecord) -> IamResult<(T, bool)>,
+    ) -> IamResult<T> {
+        let mut found = false;
+        let out = self.with_policy(account, arn, |p| {
+            found = true;
+            f(p)
+        });
+        if found {
+            out
+        } else {
+            out.map_err(|e| versioned(e, arn, version))
+        }
     }
 
     pub fn get_policy(&self, account: &str, arn: &str) -> IamResult<PolicyView> {
@@ -289,16 +321,15 @@ impl IamEngine {
         arn: &str,
         version: &str,
     ) -> IamResult<(VersionRecord, bool)> {
-        let p = self.get_policy(account, arn)?.policy;
+        let p = self
+            .get_policy(account, arn)
+            .map_err(|e| versioned(e, arn, version))?
+            .policy;
         p.versions
             .iter()
             .find(|v| v.id == version)
             .map(|v| (v.clone(), v.id == p.default_version))
-            .ok_or_else(|| {
-                IamError::no_such(format!(
-                    "Policy {arn} version {version} does not exist or is not attachable."
-                ))
-            })
+            .ok_or_else(|| no_version(arn, version))
     }
 
     /// Every version, newest first, each with whether it is the default.
@@ -316,7 +347,7 @@ impl IamEngine {
     }
 
     pub fn delete_policy_version(&self, account: &str, arn: &str, version: &str) -> IamResult<()> {
-        self.with_policy(account, arn, |p| {
+        self.with_policy_version(account, arn, version, |p| {
             if p.default_version == version {
                 return Err(IamError::conflict(
                     "Cannot delete the default version of a policy.",
@@ -340,7 +371,7 @@ impl IamEngine {
         version: &str,
     ) -> IamResult<()> {
         let now = self.now();
-        self.with_policy(account, arn, |p| {
+        self.with_policy_version(account, arn, version, |p| {
             if !p.versions.iter().any(|v| v.id == version) {
                 return Err(IamError::no_such(format!(
                     "Policy {arn} version {version} does not exist or is not attachable."

@@ -419,6 +419,21 @@ async fn issued_credentials_and_roles_survive_a_restart() {
         .await
         .expect("assume");
     let creds = out.credentials().expect("credentials").clone();
+    let (status, _) = iam(
+        &server,
+        "555555555555",
+        &[("Action", "CreateUser"), ("UserName", "keeper")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = iam(
+        &server,
+        "555555555555",
+        &[("Action", "CreateAccessKey"), ("UserName", "keeper")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let user_key = between(&body, "AccessKeyId").to_string();
     server.shutdown().await;
 
     let server = start_durable(&dir.0, &clock).await;
@@ -437,5 +452,130 @@ async fn issued_credentials_and_roles_survive_a_restart() {
     .await;
     assert_eq!(status, 200);
     assert!(body.contains("AWSLambdaBasicExecutionRole"), "{body}");
+    let me = sts(&server, &user_key)
+        .await
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("identity");
+    assert_eq!(me.arn(), Some("arn:aws:iam::555555555555:user/keeper"));
     server.shutdown().await;
+}
+
+/// An IAM query request signed with `key`/`secret` (strict mode).
+async fn iam_signed(
+    server: &RunningServer,
+    key: &str,
+    secret: &str,
+    params: &[(&str, &str)],
+) -> (u16, String) {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_sigv4::sign::v4;
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("Version", "2010-05-08");
+    for (k, v) in params {
+        form.append_pair(k, v);
+    }
+    let body = form.finish();
+    let host = server.addr.to_string();
+    let identity = Credentials::new(key, secret, None, None, "test").into();
+    let signing = v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("iam")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("params")
+        .into();
+    let url = format!("http://{host}/");
+    let headers = [
+        ("host", host.as_str()),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let req = SignableRequest::new(
+        "POST",
+        url.clone(),
+        headers.iter().copied(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .expect("signable");
+    let (instructions, _) = sign(req, &signing).expect("sign").into_parts();
+    let (hs, _) = instructions.into_parts();
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    for h in hs {
+        req = req.header(h.name(), h.value());
+    }
+    let res = req.send().await.expect("iam request");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn iam_user_access_keys_sign_as_the_user_in_strict_mode() {
+    let mut cfg = Config::ephemeral();
+    cfg.strict_auth = Some(Arc::new(HashMap::from([(
+        "123456789012".to_string(),
+        "admin-secret".to_string(),
+    )])));
+    let server = server::spawn(cfg).await.expect("server starts");
+    let admin = ("123456789012", "admin-secret");
+    let (status, body) = iam_signed(
+        &server,
+        admin.0,
+        admin.1,
+        &[("Action", "CreateUser"), ("UserName", "ci-bot")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let user_id = between(&body, "UserId").to_string();
+    let (status, body) = iam_signed(
+        &server,
+        admin.0,
+        admin.1,
+        &[("Action", "CreateAccessKey"), ("UserName", "ci-bot")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let key = between(&body, "AccessKeyId").to_string();
+    let secret = between(&body, "SecretAccessKey").to_string();
+    assert!(key.starts_with("AKIA") && key.len() == 20, "{key}");
+
+    let me = aws_sdk_sts::Client::new(&config(&server, &key, &secret, None).await)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("signed with the user's key");
+    assert_eq!(me.account(), Some("123456789012"));
+    assert_eq!(me.arn(), Some("arn:aws:iam::123456789012:user/ci-bot"));
+    assert_eq!(me.user_id(), Some(user_id.as_str()));
+    let e = aws_sdk_sts::Client::new(&config(&server, &key, "not-the-secret", None).await)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("wrong secret");
+    assert_eq!(e.code(), Some("SignatureDoesNotMatch"));
+    // A deactivated key is refused.
+    let (status, _) = iam_signed(
+        &server,
+        admin.0,
+        admin.1,
+        &[
+            ("Action", "UpdateAccessKey"),
+            ("UserName", "ci-bot"),
+            ("AccessKeyId", &key),
+            ("Status", "Inactive"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let e = aws_sdk_sts::Client::new(&config(&server, &key, &secret, None).await)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect_err("inactive key");
+    assert_eq!(e.code(), Some("InvalidClientTokenId"));
 }

@@ -19,11 +19,13 @@ pub const ACTIONS: &[&str] = &[
     "AddRoleToInstanceProfile",
     "AttachRolePolicy",
     "AttachUserPolicy",
+    "CreateAccessKey",
     "CreateInstanceProfile",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
     "CreateUser",
+    "DeleteAccessKey",
     "DeleteInstanceProfile",
     "DeletePolicy",
     "DeletePolicyVersion",
@@ -33,6 +35,7 @@ pub const ACTIONS: &[&str] = &[
     "DeleteUserPolicy",
     "DetachRolePolicy",
     "DetachUserPolicy",
+    "GetAccessKeyLastUsed",
     "GetInstanceProfile",
     "GetPolicy",
     "GetPolicyVersion",
@@ -40,6 +43,7 @@ pub const ACTIONS: &[&str] = &[
     "GetRolePolicy",
     "GetUser",
     "GetUserPolicy",
+    "ListAccessKeys",
     "ListAttachedRolePolicies",
     "ListAttachedUserPolicies",
     "ListEntitiesForPolicy",
@@ -64,6 +68,7 @@ pub const ACTIONS: &[&str] = &[
     "UntagPolicy",
     "UntagRole",
     "UntagUser",
+    "UpdateAccessKey",
     "UpdateAssumeRolePolicy",
     "UpdateRole",
     "UpdateRoleDescription",
@@ -190,6 +195,36 @@ fn tag_list(tags: &[Tag]) -> Node {
 
 fn names(items: &[String]) -> Node {
     Node::List(items.iter().map(|n| Node::Text(n.clone())).collect())
+}
+
+/// The caller's user name, when an IAM user's access key signed the request.
+fn caller_user(ctx: &RequestContext) -> Option<&str> {
+    let arn = ctx.principal.as_ref()?.arn.as_str();
+    let (_, rest) = super::engine::split_arn_any(arn)?;
+    rest.strip_prefix("user/")?.rsplit('/').next()
+}
+
+/// `UserName`, else the calling user (AWS's default for the access key calls).
+fn user_or_caller<'a>(p: &Params<'a>, ctx: &'a RequestContext) -> IamResult<&'a str> {
+    p.get("UserName")
+        .or_else(|| caller_user(ctx))
+        .ok_or_else(|| {
+            IamError::new(
+                IamErrorCode::ValidationError,
+                "Must specify userName when calling with non-User credentials",
+            )
+        })
+}
+
+fn key_metadata(user: &str, k: &AccessKeyRecord, secret: bool) -> Node {
+    let mut o = Obj::new()
+        .s("UserName", user)
+        .s("AccessKeyId", &k.id)
+        .s("Status", &k.status);
+    if secret {
+        o = o.s("SecretAccessKey", &k.secret);
+    }
+    o.time("CreateDate", k.created_ms).build()
 }
 
 fn dispatch(
@@ -334,7 +369,56 @@ fn dispatch(
             )?;
             Some(Obj::new().node("User", render::user(&u)).build())
         }
-        "GetUser" => match p.get("UserName") {
+        // Access keys
+        "CreateAccessKey" => {
+            let user = user_or_caller(p, ctx)?;
+            let k = e.create_access_key(acct, user)?;
+            let name = e.get_user(acct, user)?.name;
+            Some(
+                Obj::new()
+                    .node("AccessKey", key_metadata(&name, &k, true))
+                    .build(),
+            )
+        }
+        "ListAccessKeys" => {
+            let user = user_or_caller(p, ctx)?;
+            let keys = e.list_access_keys(acct, user)?;
+            let name = e.get_user(acct, user)?.name;
+            let list = Node::List(keys.iter().map(|k| key_metadata(&name, k, false)).collect());
+            Some(render::paged(
+                Obj::new().node("AccessKeyMetadata", list),
+                None,
+            ))
+        }
+        "UpdateAccessKey" => {
+            let user = user_or_caller(p, ctx)?;
+            done(e.update_access_key(
+                acct,
+                user,
+                p.req("AccessKeyId", "accessKeyId")?,
+                p.req("Status", "status")?,
+            )?)
+        }
+        "DeleteAccessKey" => {
+            let user = user_or_caller(p, ctx)?;
+            done(e.delete_access_key(acct, user, p.req("AccessKeyId", "accessKeyId")?)?)
+        }
+        "GetAccessKeyLastUsed" => {
+            let user = e.access_key_user(acct, p.req("AccessKeyId", "accessKeyId")?)?;
+            Some(
+                Obj::new()
+                    .s("UserName", &user)
+                    .node(
+                        "AccessKeyLastUsed",
+                        Obj::new()
+                            .s("ServiceName", "N/A")
+                            .s("Region", "N/A")
+                            .build(),
+                    )
+                    .build(),
+            )
+        }
+        "GetUser" => match p.get("UserName").or_else(|| caller_user(ctx)) {
             Some(name) => {
                 let u = e.get_user(acct, name)?;
                 Some(Obj::new().node("User", render::user(&u)).build())

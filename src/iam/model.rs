@@ -69,6 +69,20 @@ pub struct UserRecord {
     pub inline: BTreeMap<String, String>,
     #[serde(default)]
     pub attached: Vec<String>,
+    /// At most two.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKeyRecord>,
+}
+
+/// A user's access key (`AKIA...`): requests signed with it act as the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKeyRecord {
+    pub id: String,
+    pub secret: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub created_ms: Millis,
 }
 
 /// One version of a managed policy.

@@ -594,20 +594,29 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
         .filter(|h| !h.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| format!("localhost:{}", state.config.listen.port()));
-    // Temporary credentials STS issued act in their role's account, as their session.
-    if let Some(key) = scope.access_key.as_deref()
-        && key.starts_with("ASIA")
-        && let Some(issued) = state.sts.lookup(key)
-    {
+    // Temporary credentials STS issued act in their role's account, as their session; an IAM
+    // user's access key as the user.
+    let known = match scope.access_key.as_deref() {
+        Some(key) if key.starts_with("ASIA") => state
+            .sts
+            .lookup(key)
+            .map(|i| (i.account.clone(), i.principal.clone())),
+        Some(key) if key.starts_with("AKIA") => state
+            .iam
+            .access_key(key)
+            .map(|o| (o.account.clone(), o.principal.clone())),
+        _ => None,
+    };
+    if let Some((account, principal)) = known {
         return RequestContext {
-            account: issued.account.clone(),
+            account,
             region: scope
                 .region
                 .clone()
                 .unwrap_or_else(|| state.config.default_region.clone()),
             region_given: scope.region.is_some(),
             host,
-            principal: Some(issued.principal.clone()),
+            principal: Some(principal),
         };
     }
     let account = scope
@@ -898,6 +907,21 @@ fn check_auth(
     {
         let now_ms = state.config.clock.now_millis();
         return verify_issued(parts, body, &issued, now, now_ms)
+            .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message));
+    }
+    if let Some(key) = scope_of(&parts.headers, parts.uri.query().unwrap_or(""))
+        .access_key
+        .filter(|k| k.starts_with("AKIA") && !creds.contains_key(k))
+        && let Some(owner) = state.iam.access_key(&key)
+    {
+        if !owner.active {
+            return Err(super::sigv4::AuthFailure {
+                code: "InvalidClientTokenId",
+                message: "The security token included in the request is invalid.".to_string(),
+            });
+        }
+        let one = std::collections::HashMap::from([(key, owner.secret.clone())]);
+        return super::sigv4::verify(parts, body, &one, now)
             .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message));
     }
     super::sigv4::verify(parts, body, creds, now)

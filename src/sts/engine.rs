@@ -124,7 +124,8 @@ impl std::fmt::Debug for StsEngine {
     }
 }
 
-fn random_string(len: usize, alphabet: &[u8]) -> String {
+/// `len` characters drawn from `alphabet` (random).
+pub(crate) fn random_string(len: usize, alphabet: &[u8]) -> String {
     let mut out = String::with_capacity(len);
     while out.len() < len {
         for b in uuid::Uuid::new_v4().as_bytes() {
@@ -136,8 +137,9 @@ fn random_string(len: usize, alphabet: &[u8]) -> String {
     out
 }
 
-const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub(crate) const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+pub(crate) const SECRET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// A role id for a role IAM does not know, stable for its ARN.
 fn derived_role_id(arn: &str) -> String {
@@ -392,7 +394,11 @@ impl StsEngine {
         ctx: &RequestContext,
         duration: Option<i64>,
     ) -> StsResult<Issued> {
-        if ctx.principal.is_some() {
+        if ctx
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.arn.starts_with("arn:aws:sts::"))
+        {
             return Err(StsError::new(
                 "AccessDenied",
                 403,
@@ -408,7 +414,7 @@ impl StsEngine {
         Ok(self.issue(&ctx.account, principal, seconds))
     }
 
-    /// Who is calling: an assumed role's session, else the account's root.
+    /// Who is calling: an assumed role's session or an IAM user, else the account's root.
     pub fn caller(&self, ctx: &RequestContext) -> GetCallerIdentityResponse {
         match &ctx.principal {
             Some(p) => GetCallerIdentityResponse {

@@ -490,3 +490,34 @@ def test_aws_cli_sts_and_iam(endpoint):
     code, out, err = aws_cli(endpoint, "iam", "get-role", "--role-name", "nope")
     assert code != 0
     assert "NoSuchEntity" in err
+
+
+def test_user_access_keys_act_as_the_user(endpoint, iam):
+    user = uniq("keyed")
+    created = iam.create_user(UserName=user)["User"]
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    assert key["AccessKeyId"].startswith("AKIA") and len(key["SecretAccessKey"]) == 40
+    assert key["Status"] == "Active" and key["UserName"] == user
+    as_user = client(endpoint, "sts", key["AccessKeyId"], key["SecretAccessKey"])
+    me = as_user.get_caller_identity()
+    assert me == {**me, "Account": "000000000000", "Arn": created["Arn"], "UserId": created["UserId"]}
+    user_iam = client(endpoint, "iam", key["AccessKeyId"], key["SecretAccessKey"])
+    assert user_iam.get_user()["User"]["UserName"] == user
+    listed = user_iam.list_access_keys()["AccessKeyMetadata"]
+    assert [k["AccessKeyId"] for k in listed] == [key["AccessKeyId"]]
+    assert "SecretAccessKey" not in listed[0]
+    assert iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["UserName"] == user
+    iam.create_access_key(UserName=user)
+    code, message, status = error_of(iam.create_access_key, UserName=user)
+    assert (code, message, status) == ("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", 409)
+    code, message, _ = error_of(iam.delete_user, UserName=user)
+    assert (code, message) == ("DeleteConflict", "Cannot delete entity, must delete access keys first.")
+    code, message, status = error_of(iam.delete_access_key, UserName=user, AccessKeyId="AKIANOTAKEY000000000")
+    assert (code, message, status) == ("NoSuchEntity", "The Access Key with id AKIANOTAKEY000000000 cannot be found.", 404)
+    code, message, _ = error_of(iam.create_access_key)
+    assert (code, message) == ("ValidationError", "Must specify userName when calling with non-User credentials")
+    for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=user, AccessKeyId=k["AccessKeyId"])
+    iam.delete_user(UserName=user)
+    # The deleted key no longer names the user: plain credentials of the default account.
+    assert as_user.get_caller_identity()["Arn"] == "arn:aws:iam::000000000000:root"

@@ -106,7 +106,9 @@ impl Durable for IamEngine {
 
     fn restore(&self, state: ServiceState) -> Result<(), String> {
         let accounts = decode_all(&state)?;
-        *self.lock() = accounts;
+        let mut guard = self.lock();
+        *guard = accounts;
+        self.rebuild_keys(&guard);
         Ok(())
     }
 

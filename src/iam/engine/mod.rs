@@ -7,6 +7,7 @@
 //! and listings come in that (case-insensitive) name order.
 
 mod durable;
+mod keys;
 mod policies;
 mod profiles;
 mod roles;
@@ -29,10 +30,14 @@ pub(crate) struct Account {
     pub profiles: BTreeMap<String, InstanceProfileRecord>,
 }
 
+pub use keys::KeyOwner;
+
 /// The IAM engine.
 pub struct IamEngine {
     clock: Arc<dyn Clock>,
     accounts: Mutex<HashMap<String, Account>>,
+    /// Users' access keys by id, for the router (kept in step with the users' records).
+    keys: dashmap::DashMap<String, Arc<KeyOwner>>,
     journal: OnceLock<Journal>,
 }
 
@@ -47,6 +52,7 @@ impl IamEngine {
         Arc::new(IamEngine {
             clock,
             accounts: Mutex::new(HashMap::new()),
+            keys: dashmap::DashMap::new(),
             journal: OnceLock::new(),
         })
     }
@@ -82,6 +88,7 @@ impl IamEngine {
             j.clear_service("iam");
         }
         accounts.clear();
+        self.keys.clear();
     }
 
     /// A role by ARN (`arn:aws:iam::<account>:role/<path><name>`), for STS.

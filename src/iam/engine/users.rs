@@ -33,13 +33,14 @@ impl IamEngine {
             tags: req.tags,
             inline: Default::default(),
             attached: Vec::new(),
+            access_keys: Vec::new(),
         };
         self.put(USER, &user.arn, &user);
         acct.users.insert(key, user.clone());
         Ok(user)
     }
 
-    fn with_user<T>(
+    pub(super) fn with_user<T>(
         &self,
         account: &str,
         name: &str,
@@ -76,6 +77,11 @@ impl IamEngine {
         if !user.inline.is_empty() {
             return Err(IamError::conflict(
                 "Cannot delete entity, must delete policies first.",
+            ));
+        }
+        if !user.access_keys.is_empty() {
+            return Err(IamError::conflict(
+                "Cannot delete entity, must delete access keys first.",
             ));
         }
         if let Some(user) = acct.users.remove(&key) {

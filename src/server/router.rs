@@ -596,17 +596,10 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
         .unwrap_or_else(|| format!("localhost:{}", state.config.listen.port()));
     // Temporary credentials STS issued act in their role's account, as their session; an IAM
     // user's access key as the user.
-    let known = match scope.access_key.as_deref() {
-        Some(key) if key.starts_with("ASIA") => state
-            .sts
-            .lookup(key)
-            .map(|i| (i.account.clone(), i.principal.clone())),
-        Some(key) if key.starts_with("AKIA") => state
-            .iam
-            .access_key(key)
-            .map(|o| (o.account.clone(), o.principal.clone())),
-        _ => None,
-    };
+    let known = scope
+        .access_key
+        .as_deref()
+        .and_then(|k| super::credentials::known_key(state, k));
     if let Some((account, principal)) = known {
         return RequestContext {
             account,
@@ -889,91 +882,8 @@ fn check_auth(
     {
         return Ok(());
     }
-    // AssumeRoleWithWebIdentity is called unsigned (the token is the credential), as on AWS.
-    if !parts.headers.contains_key(header::AUTHORIZATION)
-        && !parts
-            .uri
-            .query()
-            .is_some_and(|q| q.contains("X-Amz-Signature="))
-        && is_unsigned_sts(parts, body)
-    {
-        return Ok(());
-    }
-    let now = std::time::SystemTime::now();
-    if let Some(key) = scope_of(&parts.headers, parts.uri.query().unwrap_or(""))
-        .access_key
-        .filter(|k| k.starts_with("ASIA"))
-        && let Some(issued) = state.sts.lookup(&key)
-    {
-        let now_ms = state.config.clock.now_millis();
-        return verify_issued(parts, body, &issued, now, now_ms)
-            .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message));
-    }
-    if let Some(key) = scope_of(&parts.headers, parts.uri.query().unwrap_or(""))
-        .access_key
-        .filter(|k| k.starts_with("AKIA") && !creds.contains_key(k))
-        && let Some(owner) = state.iam.access_key(&key)
-    {
-        if !owner.active {
-            return Err(super::sigv4::AuthFailure {
-                code: "InvalidClientTokenId",
-                message: "The security token included in the request is invalid.".to_string(),
-            });
-        }
-        let one = std::collections::HashMap::from([(key, owner.secret.clone())]);
-        return super::sigv4::verify(parts, body, &one, now)
-            .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message));
-    }
-    super::sigv4::verify(parts, body, creds, now)
+    super::credentials::verify(state, parts, body, creds)
         .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message))
-}
-
-/// Whether the request is STS's AssumeRoleWithWebIdentity (the one STS action AWS serves
-/// unsigned).
-fn is_unsigned_sts(parts: &axum::http::request::Parts, body: &[u8]) -> bool {
-    let query = parts.uri.query().unwrap_or("").as_bytes();
-    [query, body].iter().any(|b| {
-        query::parse_form(b).is_some_and(|pairs| {
-            pairs
-                .iter()
-                .any(|(k, v)| k == "Action" && v == "AssumeRoleWithWebIdentity")
-        })
-    })
-}
-
-/// Strict mode for temporary credentials STS issued: the session token must be the one issued
-/// with the key, the credentials unexpired, and the signature made with their secret.
-fn verify_issued(
-    parts: &axum::http::request::Parts,
-    body: &[u8],
-    issued: &crate::sts::engine::Issued,
-    now: std::time::SystemTime,
-    now_ms: crate::clock::Millis,
-) -> Result<(), super::sigv4::AuthFailure> {
-    let token = header_str(&parts.headers, "x-amz-security-token")
-        .map(str::to_string)
-        .or_else(|| {
-            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-                .find(|(k, _)| k == "X-Amz-Security-Token")
-                .map(|(_, v)| v.into_owned())
-        });
-    if token.as_deref() != Some(issued.session_token.as_str()) {
-        return Err(super::sigv4::AuthFailure {
-            code: "InvalidClientTokenId",
-            message: "The security token included in the request is invalid.".to_string(),
-        });
-    }
-    if now_ms >= issued.expires_ms {
-        return Err(super::sigv4::AuthFailure {
-            code: "ExpiredToken",
-            message: "The security token included in the request is expired".to_string(),
-        });
-    }
-    let one = std::collections::HashMap::from([(
-        issued.access_key_id.clone(),
-        issued.secret_access_key.clone(),
-    )]);
-    super::sigv4::verify(parts, body, &one, now)
 }
 
 /// Render a reply, logging one line for a failed request: service, action, error code.

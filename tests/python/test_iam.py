@@ -474,6 +474,8 @@ def aws_cli(endpoint, *args):
 
 
 def test_aws_cli_sts_and_iam(endpoint):
+    if not os.path.exists(os.path.join(os.path.dirname(sys.executable), "aws")):
+        pytest.skip("the AWS CLI (awscli in requirements.txt) is not installed beside python")
     code, out, err = aws_cli(endpoint, "sts", "get-caller-identity")
     assert code == 0, err
     assert json.loads(out)["Arn"] == "arn:aws:iam::123456789012:root"

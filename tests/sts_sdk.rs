@@ -579,3 +579,84 @@ async fn iam_user_access_keys_sign_as_the_user_in_strict_mode() {
         .expect_err("inactive key");
     assert_eq!(e.code(), Some("InvalidClientTokenId"));
 }
+
+#[tokio::test]
+async fn role_chaining_is_held_to_an_hour_and_federation_tokens_name_the_user() {
+    let server = common::start().await;
+    let first = sts(&server, "test")
+        .await
+        .assume_role()
+        .role_arn("arn:aws:iam::666666666666:role/first")
+        .role_session_name("one")
+        .send()
+        .await
+        .expect("assume");
+    let chained = aws_sdk_sts::Client::new(
+        &as_issued(&server, first.credentials().expect("credentials")).await,
+    );
+    let e = chained
+        .assume_role()
+        .role_arn("arn:aws:iam::777777777777:role/second")
+        .role_session_name("two")
+        .duration_seconds(7200)
+        .send()
+        .await
+        .expect_err("chained beyond an hour");
+    assert_eq!(e.code(), Some("ValidationError"));
+    assert_eq!(
+        e.message(),
+        Some(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+        )
+    );
+    let second = chained
+        .assume_role()
+        .role_arn("arn:aws:iam::777777777777:role/second")
+        .role_session_name("two")
+        .send()
+        .await
+        .expect("chained");
+    assert_eq!(
+        second.assumed_role_user().expect("user").arn(),
+        "arn:aws:sts::777777777777:assumed-role/second/two"
+    );
+    let e = chained
+        .get_federation_token()
+        .name("fed")
+        .send()
+        .await
+        .expect_err("session credentials");
+    assert_eq!(e.code(), Some("AccessDenied"));
+
+    let fed = sts(&server, "123456789012")
+        .await
+        .get_federation_token()
+        .name("bob")
+        .send()
+        .await
+        .expect("federation token");
+    let user = fed.federated_user().expect("user");
+    assert_eq!(user.arn(), "arn:aws:sts::123456789012:federated-user/bob");
+    assert_eq!(user.federated_user_id(), "123456789012:bob");
+    assert_eq!(fed.session_token_utilization(), Some(0));
+    assert_eq!(
+        fed.session_token_size(),
+        Some(
+            fed.credentials()
+                .expect("credentials")
+                .session_token()
+                .len() as i32
+        )
+    );
+    let me = aws_sdk_sts::Client::new(
+        &as_issued(&server, fed.credentials().expect("credentials")).await,
+    )
+    .get_caller_identity()
+    .send()
+    .await
+    .expect("identity");
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::123456789012:federated-user/bob")
+    );
+}

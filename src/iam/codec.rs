@@ -167,16 +167,29 @@ impl<'a> Params<'a> {
     }
 }
 
-/// Run one IAM action and render the reply.
+/// Run one IAM action and render the reply (JSON when `json`: a client that sent
+/// `Accept: application/json`).
 pub fn handle(
     engine: &IamEngine,
     ctx: &RequestContext,
     action: &str,
     pairs: &[(String, String)],
+    json: bool,
     rid: &str,
 ) -> Reply {
+    let json_reply = |status: u16, body: Vec<u8>| Reply {
+        status,
+        content_type: "application/json",
+        headers: Vec::new(),
+        body,
+    };
     match dispatch(engine, ctx, action, &Params(pairs)) {
+        Ok(result) if json => json_reply(200, node::json_response(action, result.as_ref(), rid)),
         Ok(result) => Reply::xml(200, node::xml_response(XMLNS, action, result.as_ref(), rid)),
+        Err(e) if json => json_reply(
+            e.code.status(),
+            node::json_error(e.code.code(), &e.message, e.code.status() < 500, rid),
+        ),
         Err(e) => error_reply(&e, rid),
     }
 }

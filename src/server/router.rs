@@ -824,7 +824,8 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             respond(reply, &rid, "sts", &action)
         }
         "iam" => {
-            let reply = crate::iam::codec::handle(&state.iam, &ctx, &action, &pairs, &rid);
+            let json = header_str(&parts.headers, "accept").is_some_and(|a| a.contains("json"));
+            let reply = crate::iam::codec::handle(&state.iam, &ctx, &action, &pairs, json, &rid);
             respond(reply, &rid, "iam", &action)
         }
         _ => {

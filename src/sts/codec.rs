@@ -18,6 +18,7 @@ pub const ACTIONS: &[&str] = &[
     "AssumeRoleWithWebIdentity",
     "GetAccessKeyInfo",
     "GetCallerIdentity",
+    "GetFederationToken",
     "GetSessionToken",
 ];
 
@@ -56,6 +57,14 @@ fn credentials(c: &Issued) -> Node {
         .build()
 }
 
+/// `PackedPolicySize` (deprecated) and `SessionTokenUtilization`: the share (percent) of the
+/// session token's quota the session policy takes; `SessionTokenSize`: the token's bytes.
+fn token_use(o: Obj, percent: i64, c: &Issued) -> Obj {
+    o.int("PackedPolicySize", percent)
+        .int("SessionTokenUtilization", percent)
+        .int("SessionTokenSize", c.session_token.len() as i64)
+}
+
 fn assumed(out: &AssumeRoleResponse) -> Obj {
     Obj::new()
         .node("Credentials", credentials(&out.credentials))
@@ -85,16 +94,19 @@ fn dispatch(
                 .build())
         }
         "AssumeRole" => {
-            let out = engine.assume_role(AssumeRoleRequest {
-                role_arn: req(p, "RoleArn", "roleArn")?.to_string(),
-                role_session_name: req(p, "RoleSessionName", "roleSessionName")?.to_string(),
-                duration_seconds: int(p, "DurationSeconds")?,
-                policy: get(p, "Policy").map(str::to_string),
-                source_identity: get(p, "SourceIdentity").map(str::to_string),
-            })?;
+            let out = engine.assume_role(
+                ctx,
+                AssumeRoleRequest {
+                    role_arn: req(p, "RoleArn", "roleArn")?.to_string(),
+                    role_session_name: req(p, "RoleSessionName", "roleSessionName")?.to_string(),
+                    duration_seconds: int(p, "DurationSeconds")?,
+                    policy: get(p, "Policy").map(str::to_string),
+                    source_identity: get(p, "SourceIdentity").map(str::to_string),
+                },
+            )?;
             let mut o = assumed(&out);
             if let Some(n) = out.packed_policy_size {
-                o = o.int("PackedPolicySize", n);
+                o = token_use(o, n, &out.credentials);
             }
             Ok(o.opt("SourceIdentity", out.source_identity.as_deref())
                 .build())
@@ -111,7 +123,7 @@ fn dispatch(
                 })?;
             let mut o = assumed(&out).s("SubjectFromWebIdentityToken", &web.subject);
             if let Some(n) = out.packed_policy_size {
-                o = o.int("PackedPolicySize", n);
+                o = token_use(o, n, &out.credentials);
             }
             Ok(o.s("Provider", &web.provider)
                 .s("Audience", &web.audience)
@@ -120,6 +132,22 @@ fn dispatch(
         "GetSessionToken" => {
             let c = engine.get_session_token(ctx, int(p, "DurationSeconds")?)?;
             Ok(Obj::new().node("Credentials", credentials(&c)).build())
+        }
+        "GetFederationToken" => {
+            let (c, packed) = engine.get_federation_token(
+                ctx,
+                req(p, "Name", "name")?,
+                int(p, "DurationSeconds")?,
+                get(p, "Policy"),
+            )?;
+            let o = Obj::new().node("Credentials", credentials(&c)).node(
+                "FederatedUser",
+                Obj::new()
+                    .s("FederatedUserId", &c.principal.user_id)
+                    .s("Arn", &c.principal.arn)
+                    .build(),
+            );
+            Ok(token_use(o, packed, &c).build())
         }
         "GetAccessKeyInfo" => {
             let key = req(p, "AccessKeyId", "accessKeyId")?;

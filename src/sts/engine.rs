@@ -336,7 +336,22 @@ impl StsEngine {
         })
     }
 
-    pub fn assume_role(&self, req: AssumeRoleRequest) -> StsResult<AssumeRoleResponse> {
+    /// AssumeRole by `ctx`'s caller; a session assuming a role (role chaining) is held to one
+    /// hour, as on AWS.
+    pub fn assume_role(
+        &self,
+        ctx: &RequestContext,
+        req: AssumeRoleRequest,
+    ) -> StsResult<AssumeRoleResponse> {
+        let chained = ctx
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.arn.contains(":assumed-role/"));
+        if chained && req.duration_seconds.is_some_and(|d| d > 3600) {
+            return Err(StsError::validation(
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            ));
+        }
         let mut out = self.assume(
             &req.role_arn,
             &req.role_session_name,
@@ -412,6 +427,58 @@ impl StsEngine {
             user_id: me.user_id,
         };
         Ok(self.issue(&ctx.account, principal, seconds))
+    }
+
+    /// Credentials for a federated user of the caller's account (GetFederationToken; not for
+    /// session credentials).
+    pub fn get_federation_token(
+        &self,
+        ctx: &RequestContext,
+        name: &str,
+        duration: Option<i64>,
+        policy: Option<&str>,
+    ) -> StsResult<(Issued, i64)> {
+        if ctx
+            .principal
+            .as_ref()
+            .is_some_and(|p| p.arn.starts_with("arn:aws:sts::"))
+        {
+            return Err(StsError::new(
+                "AccessDenied",
+                403,
+                "Cannot call GetFederationToken with session credentials",
+            ));
+        }
+        let n = name.chars().count();
+        if !(2..=32).contains(&n) {
+            return Err(StsError::constraint(
+                "name",
+                name,
+                if n < 2 {
+                    "have length greater than or equal to 2"
+                } else {
+                    "have length less than or equal to 32"
+                },
+            ));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        {
+            return Err(StsError::constraint(
+                "name",
+                name,
+                "satisfy regular expression pattern: [\\w+=,.@-]*",
+            ));
+        }
+        let seconds = check_duration(duration, 43200, 129600)?;
+        let packed = check_policy(policy)?.unwrap_or(0);
+        let account = &ctx.account;
+        let principal = Principal {
+            arn: format!("arn:aws:sts::{account}:federated-user/{name}"),
+            user_id: format!("{account}:{name}"),
+        };
+        Ok((self.issue(account, principal, seconds), packed))
     }
 
     /// Who is calling: an assumed role's session or an IAM user, else the account's root.

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import uuid
 import zipfile
@@ -523,3 +524,27 @@ def test_user_access_keys_act_as_the_user(endpoint, iam):
     iam.delete_user(UserName=user)
     # The deleted key no longer names the user: plain credentials of the default account.
     assert as_user.get_caller_identity()["Arn"] == "arn:aws:iam::000000000000:root"
+
+
+def test_iam_answers_json_when_asked(endpoint, iam):
+    role = uniq("json")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))
+
+    def call(body):
+        req = urllib.request.Request(
+            endpoint + "/",
+            data=body.encode(),
+            headers={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    status, body = call(f"Action=GetRole&Version=2010-05-08&RoleName={role}")
+    assert status == 200
+    assert body["GetRoleResponse"]["GetRoleResult"]["Role"]["RoleName"] == role
+    status, body = call("Action=GetRole&Version=2010-05-08&RoleName=ghost")
+    assert status == 404
+    assert body["Error"]["Code"] == "NoSuchEntity"

@@ -434,6 +434,26 @@ async fn issued_credentials_and_roles_survive_a_restart() {
     .await;
     assert_eq!(status, 200, "{body}");
     let user_key = between(&body, "AccessKeyId").to_string();
+    // Snapshots carry both services.
+    let snapshot: serde_json::Value = reqwest::get(format!("{}/_fogbank/state", server.endpoint()))
+        .await
+        .expect("snapshot")
+        .json()
+        .await
+        .expect("json");
+    let kinds = |service: &str| -> Vec<String> {
+        snapshot["services"][service]["records"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|x| x["kind"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(kinds("iam").contains(&"iam.role".to_string()), "{snapshot}");
+    assert!(kinds("iam").contains(&"iam.user".to_string()), "{snapshot}");
+    assert_eq!(kinds("sts"), ["sts.credential"]);
     server.shutdown().await;
 
     let server = start_durable(&dir.0, &clock).await;

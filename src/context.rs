@@ -14,6 +14,19 @@ pub struct RequestContext {
     pub region_given: bool,
     /// The `Host` header as the client sent it (queue URLs are built from it).
     pub host: String,
+    /// Who signed, when fogbank knows more than the account: the session of temporary
+    /// credentials STS issued (an assumed role). `None` for plain credentials (the account's
+    /// root).
+    pub principal: Option<Principal>,
+}
+
+/// A principal other than an account's root (an assumed role's session).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Principal {
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub arn: String,
+    /// `AROA...:<session>`.
+    pub user_id: String,
 }
 
 impl RequestContext {
@@ -24,6 +37,7 @@ impl RequestContext {
             region: region.to_string(),
             region_given: true,
             host: host.to_string(),
+            principal: None,
         }
     }
 }

@@ -17,6 +17,10 @@
 //!   async retries and destinations, SQS event source mappings.
 //! - [`s3`]: S3 on the same port through s3s: buckets, versioned objects, multipart; bodies
 //!   streamed to files in a temp dir; object events for notifications.
+//! - [`iam`]: IAM (global): users, roles, managed policies and versions, inline policies,
+//!   attachments, instance profiles; documents validated and stored, not enforced.
+//! - [`sts`]: STS: caller identity, AssumeRole(WithWebIdentity), GetSessionToken; issued
+//!   access keys act in the role's account.
 //! - [`startup`]: `--config fogbank.toml`, resources created before the server accepts requests.
 //! - [`store`]: durable state (`--data-dir`): SQLite in WAL mode behind a group-commit
 //!   writer, and snapshot files (`/_fogbank/state`, `--load-state`).
@@ -28,6 +32,7 @@ pub mod benchmark;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod iam;
 pub mod lambda;
 pub mod protocol;
 pub mod residency;
@@ -37,3 +42,4 @@ pub mod sns;
 pub mod sqs;
 pub mod startup;
 pub mod store;
+pub mod sts;

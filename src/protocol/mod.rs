@@ -1,6 +1,7 @@
 //! Codecs shared by the services: the query protocol's form decoding, XML writing, and the
 //! protocol-neutral [`Reply`] every service codec produces.
 
+pub mod node;
 pub mod query;
 pub mod xml;
 

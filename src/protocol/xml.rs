@@ -77,6 +77,12 @@ impl XmlWriter {
         self
     }
 
+    /// Escaped text inside the element opened last.
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        escape_into(&mut self.buf, text);
+        self
+    }
+
     /// `<tag/>`
     pub fn empty(&mut self, tag: &str) -> &mut Self {
         self.buf.push('<');

@@ -12,6 +12,7 @@ use crate::config::Config;
 
 mod auth;
 mod conn;
+mod credentials;
 mod durable;
 mod guard;
 mod lambda_url;

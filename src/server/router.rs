@@ -49,6 +49,10 @@ pub struct AppState {
     pub lambda: Arc<LambdaEngine>,
     /// The S3 engine (buckets, objects; bodies in a temp dir).
     pub s3: Arc<crate::s3::S3Engine>,
+    /// The IAM engine (global).
+    pub iam: Arc<crate::iam::IamEngine>,
+    /// The STS engine (issued credentials; consulted for `ASIA...` access keys).
+    pub sts: Arc<crate::sts::StsEngine>,
     /// S3's protocol front (s3s), dispatched to from [`aws`].
     s3_front: crate::s3::S3Front,
     /// The data dir, when state is durable.
@@ -91,12 +95,16 @@ impl AppState {
             &config.default_region,
             config.strict_auth.clone(),
         );
+        let iam = crate::iam::IamEngine::new(config.clock.clone());
+        let sts = crate::sts::StsEngine::new(config.clock.clone(), iam.clone());
         Arc::new(AppState {
             config,
             sqs,
             sns,
             lambda,
             s3,
+            iam,
+            sts,
             s3_front,
             store,
         })
@@ -269,6 +277,8 @@ fn fogbank_health(state: &AppState) -> Response {
             "sns": "running",
             "lambda": "running",
             "s3": "running",
+            "iam": "running",
+            "sts": "running",
         },
         "sqs": {"waiting_receives": state.sqs.waiting_receives()},
     }))
@@ -340,10 +350,12 @@ async fn reset(
         .map(|(_, v)| v.into_owned());
     let all = service.is_none();
     let wants = |s: &str| all || service.as_deref() == Some(s);
-    if !all && !["sqs", "sns", "lambda", "s3"].contains(&service.as_deref().unwrap_or("")) {
+    if !all
+        && !["sqs", "sns", "lambda", "s3", "iam", "sts"].contains(&service.as_deref().unwrap_or(""))
+    {
         return (
             StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "service must be sqs, sns, lambda or s3"})),
+            axum::Json(json!({"error": "service must be sqs, sns, lambda, s3, iam or sts"})),
         )
             .into_response();
     }
@@ -363,6 +375,14 @@ async fn reset(
     if wants("s3") {
         state.s3.reset();
         done.push("s3");
+    }
+    if wants("iam") {
+        state.iam.reset();
+        done.push("iam");
+    }
+    if wants("sts") {
+        state.sts.reset();
+        done.push("sts");
     }
     tracing::info!(services = ?done, "state reset");
     axum::Json(json!({"reset": done})).into_response()
@@ -534,6 +554,8 @@ async fn localstack_health() -> Response {
             "sns": "running",
             "lambda": "running",
             "s3": "running",
+            "iam": "running",
+            "sts": "running",
         },
         "edition": "community",
         "version": format!("fogbank-{VERSION}"),
@@ -572,6 +594,24 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
         .filter(|h| !h.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| format!("localhost:{}", state.config.listen.port()));
+    // Temporary credentials STS issued act in their role's account, as their session; an IAM
+    // user's access key as the user.
+    let known = scope
+        .access_key
+        .as_deref()
+        .and_then(|k| super::credentials::known_key(state, k));
+    if let Some((account, principal)) = known {
+        return RequestContext {
+            account,
+            region: scope
+                .region
+                .clone()
+                .unwrap_or_else(|| state.config.default_region.clone()),
+            region_given: scope.region.is_some(),
+            host,
+            principal: Some(principal),
+        };
+    }
     let account = scope
         .access_key
         .as_deref()
@@ -587,6 +627,7 @@ fn context(state: &AppState, headers: &HeaderMap, scope: &Scope) -> RequestConte
         region,
         region_given: scope.region.is_some(),
         host,
+        principal: None,
     }
 }
 
@@ -720,11 +761,17 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let service = match version.as_deref() {
         Some(sqs_codec::VERSION) => "sqs",
         Some("2010-03-31") => "sns",
+        Some(crate::sts::codec::VERSION) => "sts",
+        Some(crate::iam::codec::VERSION) => "iam",
         _ => match scope.service.as_deref() {
             Some("sns") => "sns",
             Some("sqs") => "sqs",
+            Some("sts") => "sts",
+            Some("iam") => "iam",
             _ if sqs_codec::ACTIONS.contains(&action.as_str()) => "sqs",
             _ if sns_codec::ACTIONS.contains(&action.as_str()) => "sns",
+            _ if crate::sts::codec::ACTIONS.contains(&action.as_str()) => "sts",
+            _ if crate::iam::codec::ACTIONS.contains(&action.as_str()) => "iam",
             _ => "unknown",
         },
     };
@@ -767,6 +814,24 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
             let trace = header_str(&parts.headers, "x-amzn-trace-id");
             let reply = sns_codec::handle_traced(&state.sns, &ctx, &action, pairs, &rid, trace);
             respond(reply, &rid, "sns", &action)
+        }
+        "sts" => {
+            let json = header_str(&parts.headers, "accept").is_some_and(|a| a.contains("json"));
+            let reply = crate::sts::codec::handle(
+                &state.sts,
+                &ctx,
+                &state.config.default_account,
+                &action,
+                &pairs,
+                json,
+                &rid,
+            );
+            respond(reply, &rid, "sts", &action)
+        }
+        "iam" => {
+            let json = header_str(&parts.headers, "accept").is_some_and(|a| a.contains("json"));
+            let reply = crate::iam::codec::handle(&state.iam, &ctx, &action, &pairs, json, &rid);
+            respond(reply, &rid, "iam", &action)
         }
         _ => {
             let err = SqsError::new(
@@ -823,7 +888,7 @@ fn check_auth(
     {
         return Ok(());
     }
-    super::sigv4::verify(parts, body, creds, std::time::SystemTime::now())
+    super::credentials::verify(state, parts, body, creds)
         .inspect_err(|f| tracing::info!(code = f.code, "request refused: {}", f.message))
 }
 

@@ -1,0 +1,233 @@
+//! Users: create/get/delete/list, tags, inline policies, attachments.
+
+use super::*;
+use crate::iam::policy_doc::{self, Kind};
+
+pub(crate) fn no_user(name: &str) -> IamError {
+    IamError::no_such(format!("The user with name {name} cannot be found."))
+}
+
+impl IamEngine {
+    pub fn create_user(&self, account: &str, req: CreateUserRequest) -> IamResult<UserRecord> {
+        check_name("userName", &req.user_name, 64)?;
+        let path = check_path(req.path.as_deref())?;
+        check_tags(&req.tags)?;
+        let mut accounts = self.lock();
+        let acct = accounts.entry(account.to_string()).or_default();
+        let key = req.user_name.to_ascii_lowercase();
+        if acct.users.contains_key(&key) {
+            return Err(IamError::exists(format!(
+                "User with name {} already exists.",
+                req.user_name
+            )));
+        }
+        super::roles::check_boundary(acct, req.permissions_boundary.as_deref())?;
+        let user = UserRecord {
+            account: account.to_string(),
+            arn: format!("arn:aws:iam::{account}:user{path}{}", req.user_name),
+            name: req.user_name,
+            path,
+            id: new_id("AIDA"),
+            created_ms: self.now(),
+            permissions_boundary: req.permissions_boundary,
+            tags: req.tags,
+            inline: Default::default(),
+            attached: Vec::new(),
+            access_keys: Vec::new(),
+        };
+        self.put(USER, &user.arn, &user);
+        acct.users.insert(key, user.clone());
+        Ok(user)
+    }
+
+    pub(super) fn with_user<T>(
+        &self,
+        account: &str,
+        name: &str,
+        f: impl FnOnce(&mut UserRecord, &Account) -> IamResult<(T, bool)>,
+    ) -> IamResult<T> {
+        check_name("userName", name, 64)?;
+        let mut accounts = self.lock();
+        let acct = accounts.get_mut(account).ok_or_else(|| no_user(name))?;
+        let key = name.to_ascii_lowercase();
+        let mut user = acct.users.get(&key).cloned().ok_or_else(|| no_user(name))?;
+        let (out, changed) = f(&mut user, acct)?;
+        if changed {
+            self.put(USER, &user.arn, &user);
+            acct.users.insert(key, user);
+        }
+        Ok(out)
+    }
+
+    pub fn get_user(&self, account: &str, name: &str) -> IamResult<UserRecord> {
+        self.with_user(account, name, |u, _| Ok((u.clone(), false)))
+    }
+
+    pub fn delete_user(&self, account: &str, name: &str) -> IamResult<()> {
+        check_name("userName", name, 64)?;
+        let mut accounts = self.lock();
+        let acct = accounts.get_mut(account).ok_or_else(|| no_user(name))?;
+        let key = name.to_ascii_lowercase();
+        let user = acct.users.get(&key).ok_or_else(|| no_user(name))?;
+        if !user.attached.is_empty() {
+            return Err(IamError::conflict(
+                "Cannot delete entity, must detach all policies first.",
+            ));
+        }
+        if !user.inline.is_empty() {
+            return Err(IamError::conflict(
+                "Cannot delete entity, must delete policies first.",
+            ));
+        }
+        if !user.access_keys.is_empty() {
+            return Err(IamError::conflict(
+                "Cannot delete entity, must delete access keys first.",
+            ));
+        }
+        if let Some(user) = acct.users.remove(&key) {
+            self.delete(USER, &user.arn);
+        }
+        Ok(())
+    }
+
+    pub fn list_users(
+        &self,
+        account: &str,
+        path_prefix: Option<&str>,
+        paging: &Paging,
+    ) -> IamResult<Page<UserRecord>> {
+        let prefix = path_prefix.unwrap_or("/");
+        let accounts = self.lock();
+        let items = accounts
+            .get(account)
+            .map(|a| {
+                a.users
+                    .iter()
+                    .filter(|(_, u)| u.path.starts_with(prefix))
+                    .map(|(k, u)| (k.clone(), u.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        page(items, paging)
+    }
+
+    pub fn tag_user(&self, account: &str, name: &str, tags: Vec<Tag>) -> IamResult<()> {
+        self.with_user(account, name, |u, _| {
+            merge_tags(&mut u.tags, tags)?;
+            Ok(((), true))
+        })
+    }
+
+    pub fn untag_user(&self, account: &str, name: &str, keys: &[String]) -> IamResult<()> {
+        self.with_user(account, name, |u, _| {
+            remove_tags(&mut u.tags, keys);
+            Ok(((), true))
+        })
+    }
+
+    pub fn put_user_policy(
+        &self,
+        account: &str,
+        user: &str,
+        policy_name: &str,
+        doc: &str,
+    ) -> IamResult<()> {
+        check_name("policyName", policy_name, 128)?;
+        policy_doc::validate(
+            doc,
+            Kind::Identity,
+            ("UserPolicySize", policy_doc::INLINE_POLICY_SIZE),
+        )?;
+        self.with_user(account, user, |u, _| {
+            u.inline.insert(policy_name.to_string(), doc.to_string());
+            Ok(((), true))
+        })
+    }
+
+    pub fn get_user_policy(
+        &self,
+        account: &str,
+        user: &str,
+        policy_name: &str,
+    ) -> IamResult<(String, String)> {
+        check_name("policyName", policy_name, 128)?;
+        self.with_user(account, user, |u, _| match u.inline.get(policy_name) {
+            Some(doc) => Ok(((u.name.clone(), doc.clone()), false)),
+            None => Err(IamError::no_such(format!(
+                "The user policy with name {policy_name} cannot be found."
+            ))),
+        })
+    }
+
+    pub fn delete_user_policy(
+        &self,
+        account: &str,
+        user: &str,
+        policy_name: &str,
+    ) -> IamResult<()> {
+        check_name("policyName", policy_name, 128)?;
+        self.with_user(account, user, |u, _| match u.inline.remove(policy_name) {
+            Some(_) => Ok(((), true)),
+            None => Err(IamError::no_such(format!(
+                "The user policy with name {policy_name} cannot be found."
+            ))),
+        })
+    }
+
+    pub fn list_user_policies(
+        &self,
+        account: &str,
+        user: &str,
+        paging: &Paging,
+    ) -> IamResult<Page<String>> {
+        let names: Vec<(String, String)> = self.with_user(account, user, |u, _| {
+            Ok((
+                u.inline.keys().map(|k| (k.clone(), k.clone())).collect(),
+                false,
+            ))
+        })?;
+        page(names, paging)
+    }
+
+    pub fn attach_user_policy(&self, account: &str, user: &str, arn: &str) -> IamResult<()> {
+        self.with_user(account, user, |u, acct| {
+            super::policies::check_attachable(acct, arn)?;
+            if u.attached.iter().any(|a| a == arn) {
+                return Ok(((), false));
+            }
+            if u.attached.len() >= 10 {
+                return Err(IamError::new(
+                    crate::iam::error::IamErrorCode::LimitExceeded,
+                    "Cannot exceed quota for PoliciesPerUser: 10",
+                ));
+            }
+            u.attached.push(arn.to_string());
+            Ok(((), true))
+        })
+    }
+
+    pub fn detach_user_policy(&self, account: &str, user: &str, arn: &str) -> IamResult<()> {
+        self.with_user(account, user, |u, _| {
+            let before = u.attached.len();
+            u.attached.retain(|a| a != arn);
+            if u.attached.len() == before {
+                return Err(IamError::no_such(format!("Policy {arn} was not found.")));
+            }
+            Ok(((), true))
+        })
+    }
+
+    pub fn list_attached_user_policies(
+        &self,
+        account: &str,
+        user: &str,
+        path_prefix: Option<&str>,
+        paging: &Paging,
+    ) -> IamResult<Page<(String, String)>> {
+        let attached = self.with_user(account, user, |u, _| Ok((u.attached.clone(), false)))?;
+        page(
+            super::policies::attached_list(&attached, path_prefix),
+            paging,
+        )
+    }
+}

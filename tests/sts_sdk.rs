@@ -680,3 +680,64 @@ async fn role_chaining_is_held_to_an_hour_and_federation_tokens_name_the_user() 
         Some("arn:aws:sts::123456789012:federated-user/bob")
     );
 }
+
+/// SNS records who subscribed as GetCallerIdentity reports them: an assumed role's session
+/// ARN, and for plain credentials the account's root.
+#[tokio::test]
+async fn subscription_principal_is_the_callers_identity() {
+    let server = common::start().await;
+    let out = sts(&server, "test")
+        .await
+        .assume_role()
+        .role_arn("arn:aws:iam::333333333333:role/publisher")
+        .role_session_name("ci")
+        .send()
+        .await
+        .expect("assume role");
+    let cfg = as_issued(&server, out.credentials().expect("credentials")).await;
+    let sns = aws_sdk_sns::Client::new(&cfg);
+    let topic = sns
+        .create_topic()
+        .name("events")
+        .send()
+        .await
+        .expect("topic")
+        .topic_arn
+        .expect("arn");
+    assert!(topic.contains(":333333333333:events"), "{topic}");
+    let principal_of = |endpoint: &'static str, client: aws_sdk_sns::Client| {
+        let topic = topic.clone();
+        async move {
+            let arn = client
+                .subscribe()
+                .topic_arn(&topic)
+                .protocol("sqs")
+                .endpoint(endpoint)
+                .return_subscription_arn(true)
+                .send()
+                .await
+                .expect("subscribe")
+                .subscription_arn
+                .expect("arn");
+            client
+                .get_subscription_attributes()
+                .subscription_arn(arn)
+                .send()
+                .await
+                .expect("attributes")
+                .attributes
+                .unwrap_or_default()
+                .get("SubscriptionPrincipal")
+                .cloned()
+        }
+    };
+    assert_eq!(
+        principal_of("arn:aws:sqs:us-east-1:333333333333:a", sns.clone()).await,
+        Some("arn:aws:sts::333333333333:assumed-role/publisher/ci".to_string())
+    );
+    let root = aws_sdk_sns::Client::new(&config(&server, "333333333333", "test", None).await);
+    assert_eq!(
+        principal_of("arn:aws:sqs:us-east-1:333333333333:b", root).await,
+        Some("arn:aws:iam::333333333333:root".to_string())
+    );
+}

@@ -77,6 +77,9 @@ struct Subscription {
     arn: String,
     topic_arn: String,
     account: String,
+    /// Who subscribed when it was not the account's root (an assumed role or an IAM user):
+    /// the ARN GetCallerIdentity reports for them.
+    principal: Option<String>,
     protocol: String,
     endpoint: String,
     attributes: BTreeMap<String, String>,

@@ -88,6 +88,9 @@ pub struct SubscriptionRecord {
     pub topic_arn: String,
     /// The owner's account.
     pub account: String,
+    /// The subscriber's ARN when it was not the account's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
     pub protocol: String,
     pub endpoint: String,
     #[serde(default)]

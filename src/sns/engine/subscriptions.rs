@@ -227,6 +227,7 @@ impl SnsEngine {
             arn: arn.clone(),
             topic_arn: topic_arn.clone(),
             account: ctx.account.clone(),
+            principal: ctx.principal.as_ref().map(|p| p.arn.clone()),
             protocol,
             endpoint,
             attributes: input.attributes,
@@ -464,15 +465,15 @@ impl SnsEngine {
                 if s.pending { "true" } else { "false" },
             ),
             ("RawMessageDelivery", "false"),
-            // The subscriber's identity as GetCallerIdentity reports it. AWS's recordings show
-            // `arn:aws:iam::<account>:user/<name>` because they were made with an IAM user's
-            // keys; fogbank has no IAM users: an access key only names an account (a 12-digit
-            // key is the account), and for such credentials the identity LocalStack's
-            // GetCallerIdentity answers is the account root, so the root of the account that
-            // subscribed (recorded at Subscribe, not the topic owner's) is what is answered.
+            // The subscriber's identity as GetCallerIdentity reports it (recorded at Subscribe):
+            // an IAM user's or an assumed role's ARN (AWS's recordings show
+            // `arn:aws:iam::<account>:user/<name>`, made with an IAM user's keys); plain
+            // credentials are the root of the account that subscribed.
             (
                 "SubscriptionPrincipal",
-                &format!("arn:aws:iam::{}:root", s.account),
+                &s.principal
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:iam::{}:root", s.account)),
             ),
         ] {
             attrs.insert(k.to_string(), v.to_string());

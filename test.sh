@@ -49,3 +49,18 @@ if [ "$(cat "$js_stamp" 2>/dev/null || true)" != "$want" ]; then
   echo "$want" > "$js_stamp"
 fi
 (cd "$js" && npm test --silent)
+
+# The npm package (`fogbank` + the `@fogbank/<platform>-<arch>` package carrying the release
+# binary, built locally) installed into examples/node and used there through its vitest
+# globalSetup and its jest setup files. Installed afresh each run: npm copies `file:` packages
+# (install-links), so the binary in node_modules is always this build's.
+node packages/npm/make-platform-package.mjs target/release/fogbank \
+  "packages/npm/dist/$(node -p 'process.platform + "-" + process.arch')" --local packages/npm/dist/fogbank
+# The lockfile was made on linux-x64 (CI's platform); elsewhere npm resolves the local platform
+# package without touching the lockfile.
+if [ "$(node -p 'process.platform + "-" + process.arch')" = linux-x64 ]; then
+  (cd examples/node && npm ci --no-audit --no-fund --loglevel=error)
+else
+  (cd examples/node && npm install --no-save --no-audit --no-fund --loglevel=error)
+fi
+(cd examples/node && npm test --silent)

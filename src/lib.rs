@@ -16,7 +16,7 @@
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.
 //! - [`s3`]: S3 on the same port through s3s: buckets, versioned objects, multipart; bodies
-//!   streamed to files in a temp dir; object events for notifications.
+//!   streamed to files in a temp dir (or the data dir); object events for notifications.
 //! - [`startup`]: `--config fogbank.toml`, resources created before the server accepts requests.
 //! - [`store`]: durable state (`--data-dir`): SQLite in WAL mode behind a group-commit
 //!   writer, and snapshot files (`/_fogbank/state`, `--load-state`).

@@ -6,7 +6,8 @@
 //! - [`engine`] (+ `list`, `multipart`): buckets, versions, uploads; no HTTP.
 //! - [`blob`]: bodies as files in a per-server temp dir, hashed while they stream
 //!   ([`checksum`]); [`chunked`]: `aws-chunked` bodies decoded as they stream.
-//! - [`events`]: object created/removed events for notifications (delivered by a later slice).
+//! - [`events`]: object created/removed events for notifications ([`notify`] delivers them).
+//! - [`state`]: buckets, objects and uploads as durable records (`--data-dir`, snapshots).
 
 mod backend;
 pub mod blob;
@@ -20,6 +21,7 @@ mod listing;
 pub mod multipart;
 pub mod notify;
 mod objects;
+pub mod state;
 mod uploads;
 
 pub use engine::S3Engine;

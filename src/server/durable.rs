@@ -26,7 +26,12 @@ pub struct StorageSettings {
 impl AppState {
     /// The engines that keep durable state, in restore order.
     pub fn durables(&self) -> Vec<&dyn Durable> {
-        vec![self.sqs.as_ref(), self.sns.as_ref(), self.lambda.as_ref()]
+        vec![
+            self.sqs.as_ref(),
+            self.sns.as_ref(),
+            self.lambda.as_ref(),
+            self.s3.as_ref(),
+        ]
     }
 
     /// The store's journal, when the data dir is on.
@@ -140,8 +145,8 @@ fn service_param(query: Option<&str>) -> Result<Option<String>, &'static str> {
         .find(|(k, _)| k == "service")
         .map(|(_, v)| v.into_owned());
     match service.as_deref() {
-        None | Some("sqs" | "sns" | "lambda") => Ok(service),
-        Some(_) => Err("service must be sqs, sns or lambda"),
+        None | Some("sqs" | "sns" | "lambda" | "s3") => Ok(service),
+        Some(_) => Err("service must be sqs, sns, lambda or s3"),
     }
 }
 

@@ -604,12 +604,14 @@ impl S3Engine {
     }
 
     /// Replace the tags of a version (current one without an id); returns its version id.
+    /// `kind` is the event reported (`TaggingPut` or `TaggingDelete`).
     pub fn set_object_tags(
         &self,
         bucket: &Bucket,
         key: &str,
         version_id: Option<&str>,
         tags: Vec<(String, String)>,
+        kind: EventKind,
     ) -> Result<String> {
         let mut s = bucket.lock()?;
         let list = s.objects.get_mut(key).ok_or_else(Fault::no_such_key)?;
@@ -634,8 +636,11 @@ impl S3Engine {
         }
         v.tags = tags;
         let id = v.version_id.clone();
-        list[i] = Arc::new(v);
+        let v = Arc::new(v);
+        list[i] = v.clone();
         self.journal_key(bucket, &s, key);
+        drop(s);
+        self.emit(bucket, kind, &v);
         Ok(id)
     }
 

@@ -13,6 +13,7 @@ mod backend;
 pub mod blob;
 pub mod checksum;
 pub mod chunked;
+pub mod cors;
 pub mod engine;
 pub mod events;
 pub mod front;

@@ -165,8 +165,10 @@ pub fn is_s3_head(
 pub struct S3Front {
     service: S3Service,
     strict: bool,
-    /// For CORS answers from buckets' configurations (`super::cors`).
+    /// For CORS answers from buckets' configurations (`super::cors`) and form POSTs.
     engine: Arc<S3Engine>,
+    /// Strict mode's keys (form POST signatures are checked here, not by s3s).
+    keys: Option<Arc<HashMap<String, String>>>,
 }
 
 impl std::fmt::Debug for S3Front {
@@ -246,13 +248,14 @@ impl S3Front {
         });
         b.set_host(Hosts);
         let is_strict = strict.is_some();
-        if let Some(keys) = strict {
-            b.set_auth(Keys(keys));
+        if let Some(keys) = &strict {
+            b.set_auth(Keys(keys.clone()));
         }
         S3Front {
             service: b.build(),
             strict: is_strict,
             engine,
+            keys: strict,
         }
     }
 
@@ -277,7 +280,24 @@ impl S3Front {
         } else {
             axum::http::HeaderMap::new()
         };
-        let mut res = self.serve_s3s(ctx, parts, body, rid).await;
+        let mut res = match super::post::form_post(&parts) {
+            Some((bucket, boundary)) => {
+                let mut r = super::post::serve(
+                    &self.engine,
+                    self.keys.as_deref(),
+                    &bucket,
+                    &boundary,
+                    body,
+                    rid,
+                )
+                .await;
+                if let Ok(v) = HeaderValue::from_str(rid) {
+                    r.headers_mut().insert("x-amz-request-id", v);
+                }
+                r
+            }
+            None => self.serve_s3s(ctx, parts, body, rid).await,
+        };
         for (name, value) in cors {
             if let Some(name) = name {
                 res.headers_mut().insert(name, value);

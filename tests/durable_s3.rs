@@ -487,6 +487,15 @@ async fn a_snapshot_carries_buckets_and_bodies_to_another_server() {
         .send()
         .await
         .expect("put");
+    // Larger than the export's 48 KiB base64 pieces, and not a multiple of 3.
+    let big: Vec<u8> = (0..200_001u32).map(|i| (i * 7 % 251) as u8).collect();
+    c.put_object()
+        .bucket("snap")
+        .key("big")
+        .body(ByteStream::from(big.clone()))
+        .send()
+        .await
+        .expect("put big");
     let http = reqwest::Client::new();
     let state = http
         .get(format!("{}/_fogbank/state?service=s3", from.endpoint()))
@@ -509,7 +518,7 @@ async fn a_snapshot_carries_buckets_and_bodies_to_another_server() {
         .expect("import");
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
     to.shutdown().await;
-    assert_eq!(blob_files(&dir.0).len(), 1);
+    assert_eq!(blob_files(&dir.0).len(), 2);
     let to = start_durable(&dir.0, &clock).await;
     let c = s3(&to).await;
     let got = c
@@ -524,6 +533,14 @@ async fn a_snapshot_carries_buckets_and_bodies_to_another_server() {
         Some("b")
     );
     assert_eq!(body(got).await, b"snapshot body");
+    let got = c
+        .get_object()
+        .bucket("snap")
+        .key("big")
+        .send()
+        .await
+        .expect("get big");
+    assert_eq!(body(got).await, big);
 
     // Loading it again replaces the bucket: the replaced body goes, the new one stays.
     let r = http
@@ -542,7 +559,7 @@ async fn a_snapshot_carries_buckets_and_bodies_to_another_server() {
         .expect("get");
     assert_eq!(body(got).await, b"snapshot body");
     to.shutdown().await;
-    assert_eq!(blob_files(&dir.0).len(), 1, "{:?}", blob_files(&dir.0));
+    assert_eq!(blob_files(&dir.0).len(), 2, "{:?}", blob_files(&dir.0));
 }
 
 async fn client_at(endpoint: &str) -> aws_sdk_s3::Client {

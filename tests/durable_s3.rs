@@ -638,3 +638,39 @@ async fn sigkill_loses_no_acknowledged_put() {
         assert_eq!(&body(got).await, bytes, "{key}");
     }
 }
+
+/// A reset of S3 in a data dir forgets the buckets for good and lets their bodies go.
+#[tokio::test]
+async fn a_reset_empties_the_data_dir_of_s3() {
+    let dir = TempDir::new("s3-reset");
+    let clock = ManualClock::starting_2026();
+    let server = start_durable(&dir.0, &clock).await;
+    let c = s3(&server).await;
+    c.create_bucket()
+        .bucket("reset-me")
+        .send()
+        .await
+        .expect("bucket");
+    for k in ["a", "b"] {
+        c.put_object()
+            .bucket("reset-me")
+            .key(k)
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .expect("put");
+    }
+    assert_eq!(blob_files(&dir.0).len(), 2);
+    let r = reqwest::Client::new()
+        .post(format!("{}/_fogbank/reset?service=s3", server.endpoint()))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), 200);
+    assert!(blob_files(&dir.0).is_empty(), "{:?}", blob_files(&dir.0));
+    server.shutdown().await;
+    let server = start_durable(&dir.0, &clock).await;
+    let c = s3(&server).await;
+    let listed = c.list_buckets().send().await.expect("list");
+    assert!(listed.buckets().is_empty(), "{:?}", listed.buckets());
+}

@@ -674,3 +674,47 @@ async fn a_reset_empties_the_data_dir_of_s3() {
     let listed = c.list_buckets().send().await.expect("list");
     assert!(listed.buckets().is_empty(), "{:?}", listed.buckets());
 }
+
+/// A start that fails after the S3 state was restored (a bad `--load-state` file) must not
+/// remove the bodies its records name: the next start still reads every object.
+#[tokio::test]
+async fn a_failed_start_keeps_the_bodies() {
+    let dir = TempDir::new("s3-failed-start");
+    let clock = ManualClock::starting_2026();
+    let server = start_durable(&dir.0, &clock).await;
+    let c = s3(&server).await;
+    c.create_bucket()
+        .bucket("kept")
+        .send()
+        .await
+        .expect("bucket");
+    c.put_object()
+        .bucket("kept")
+        .key("k")
+        .body(ByteStream::from_static(b"still here"))
+        .send()
+        .await
+        .expect("put");
+    server.shutdown().await;
+
+    let bad = dir.0.join("bad-state.json");
+    std::fs::write(&bad, br#"{"format":"fogbank-state","version":1,"services":{"s3":{"records":[{"kind":"s3.bucket","key":"x","value":{}}]}}}"#)
+        .expect("bad state");
+    let mut config = common::durable_config(&dir.0, &clock);
+    config.load_state = Some(bad);
+    assert!(fogbank::server::spawn(config).await.is_err());
+    // Give a store writer left behind the time to act on anything it was asked.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(blob_files(&dir.0).len(), 1);
+
+    let server = start_durable(&dir.0, &clock).await;
+    let c = s3(&server).await;
+    let got = c
+        .get_object()
+        .bucket("kept")
+        .key("k")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(body(got).await, b"still here");
+}

@@ -10,6 +10,7 @@
 //! record naming a removed file.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::store::{Durability, Journal};
@@ -36,6 +37,8 @@ struct DirInner {
     durability: Durability,
     /// Set once the engine journals (data dir): file removals wait for the commit.
     journal: OnceLock<Journal>,
+    /// Set when the engine goes: blobs dropped from then on leave their files alone.
+    detached: AtomicBool,
 }
 
 /// One immutable file; let go when dropped (see the module doc).
@@ -50,6 +53,9 @@ pub struct Blob {
 
 impl Drop for Blob {
     fn drop(&mut self) {
+        if self.dir.detached.load(Ordering::Acquire) {
+            return;
+        }
         match self.dir.journal.get() {
             Some(j) => j.delete_blob(&blob_name(&self.id)),
             None => {
@@ -139,6 +145,7 @@ impl BlobDir {
                 temporary: true,
                 durability: Durability::Process,
                 journal: OnceLock::new(),
+                detached: AtomicBool::new(false),
             }),
         }
     }
@@ -151,6 +158,7 @@ impl BlobDir {
                 temporary: false,
                 durability,
                 journal: OnceLock::new(),
+                detached: AtomicBool::new(false),
             }),
         }
     }
@@ -167,6 +175,12 @@ impl BlobDir {
     /// From now on, files are removed only after the commit of what was journaled before.
     pub fn attach_journal(&self, journal: Journal) {
         let _ = self.inner.journal.set(journal);
+    }
+
+    /// The engine is going: blobs dropped from now on neither remove nor journal anything
+    /// (a temp dir is removed whole; a data dir's unnamed files go at the next start).
+    pub fn detach(&self) {
+        self.inner.detached.store(true, Ordering::Release);
     }
 
     /// Remove a temp directory and every file in it (shutdown); a data dir's stays.
@@ -187,11 +201,18 @@ impl BlobDir {
     }
 
     /// A blob for a file already in this directory (restored at start), when `name` is an S3
-    /// blob name and the file is there.
+    /// blob name. It never fails on the file itself: a restore that failed half-way would drop
+    /// the blobs adopted so far, and (no journal yet at start) remove their files.
     pub fn adopt(&self, name: &str) -> Option<Arc<Blob>> {
         let id = blob_id(name)?;
         let path = self.inner.path.join(id);
-        let len = std::fs::metadata(&path).ok()?.len();
+        let len = match std::fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) => {
+                tracing::warn!("s3: body file {} cannot be read: {e}", path.display());
+                0
+            }
+        };
         Some(Arc::new(Blob {
             path,
             len,

@@ -721,6 +721,9 @@ impl BucketState {
 
 impl Drop for S3Engine {
     fn drop(&mut self) {
+        // The buckets go next, with every blob: that is not a deletion of their objects (a
+        // data dir keeps them; a failed start must not remove files its records name).
+        self.blobs.detach();
         self.blobs.remove();
     }
 }

@@ -149,6 +149,10 @@ pub struct S3Engine {
     /// With a data dir: where every change of a bucket, object or upload is reported, while
     /// the lock under which it was made is held (see `super::state`).
     pub(super) journal: OnceLock<crate::store::Journal>,
+    /// Buckets replaced by a snapshot load, kept until the new state is journaled
+    /// (`Durable::journal_all`): their bodies' deletions must not be committed before the
+    /// records that stop naming them.
+    pub(super) retired: Mutex<Vec<Arc<Bucket>>>,
 }
 
 impl std::fmt::Debug for S3Engine {
@@ -201,6 +205,7 @@ impl S3Engine {
                     .unwrap_or(0),
             ),
             journal: OnceLock::new(),
+            retired: Mutex::new(Vec::new()),
         }
     }
 }
@@ -387,17 +392,22 @@ impl S3Engine {
             .unwrap_or_default()
     }
 
-    /// Replace every bucket (a restore); the old ones read as deleted from now on.
-    pub(super) fn replace_buckets(&self, new: BTreeMap<String, Arc<Bucket>>) {
+    /// Replace every bucket (a restore); the old ones read as deleted from now on and are
+    /// returned (dropping them lets their bodies go).
+    pub(super) fn replace_buckets(
+        &self,
+        new: BTreeMap<String, Arc<Bucket>>,
+    ) -> BTreeMap<String, Arc<Bucket>> {
         let old = match self.buckets.write() {
             Ok(mut g) => std::mem::replace(&mut *g, new),
-            Err(_) => return,
+            Err(_) => return BTreeMap::new(),
         };
         for b in old.values() {
             if let Ok(mut s) = b.state.lock() {
                 s.deleted = true;
             }
         }
+        old
     }
 
     /// The buckets an account owns, by name.

@@ -588,8 +588,21 @@ impl Durable for S3Engine {
     fn restore(&self, state: ServiceState) -> Result<(), String> {
         let d = decode(&state)?;
         let buckets = self.rebuild(&state, d)?;
-        self.replace_buckets(buckets);
+        let old = self.replace_buckets(buckets);
+        if self.journal.get().is_some() {
+            // Dropped by `journal_all`, after the records that replace them.
+            self.retired
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(old.into_values());
+        }
         Ok(())
+    }
+
+    fn journal_all(&self, journal: &Journal) {
+        journal.replace_service(self.service(), &self.export());
+        let retired = std::mem::take(&mut *self.retired.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(retired);
     }
 
     fn attach_journal(&self, journal: Journal) {

@@ -487,8 +487,10 @@ impl S3Engine {
             part_sizes: new.part_sizes,
             tags: new.tags,
         });
-        s.store(v.clone());
+        let replaced = s.store(v.clone());
         self.journal_key(bucket, s, key);
+        // Only now may the replaced version's bodies go (their deletion follows the record).
+        drop(replaced);
         v
     }
 
@@ -609,8 +611,9 @@ impl S3Engine {
                     part_sizes: Vec::new(),
                     tags: Vec::new(),
                 });
-                s.store(marker.clone());
+                let replaced = s.store(marker.clone());
                 self.journal_key(bucket, &s, key);
+                drop(replaced);
                 drop(s);
                 self.emit(bucket, EventKind::DeleteMarkerCreated, &marker);
                 Ok(Deleted {
@@ -719,13 +722,20 @@ impl Bucket {
 
 impl BucketState {
     /// Add a version as the current one, replacing the `null` version when the new one is
-    /// `null` (unversioned and suspended buckets).
-    pub(super) fn store(&mut self, v: Arc<Version>) {
+    /// `null` (unversioned and suspended buckets). Returns the replaced version: the caller
+    /// drops it after journaling the change (a blob's deletion must follow the record that
+    /// stops naming it).
+    pub(super) fn store(&mut self, v: Arc<Version>) -> Option<Arc<Version>> {
         let list = self.objects.entry(v.key.clone()).or_default();
-        if v.version_id == "null" {
-            list.retain(|old| old.version_id != "null");
-        }
+        let replaced = if v.version_id == "null" {
+            list.iter()
+                .position(|old| old.version_id == "null")
+                .map(|i| list.remove(i))
+        } else {
+            None
+        };
         list.push(v);
+        replaced
     }
 }
 

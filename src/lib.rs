@@ -16,7 +16,7 @@
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.
 //! - [`s3`]: S3 on the same port through s3s: buckets, versioned objects, multipart; bodies
-//!   streamed to files in a temp dir; object events for notifications.
+//!   streamed to files in a temp dir (or the data dir); object events for notifications.
 //! - [`iam`]: IAM (global): users, roles, managed policies and versions, inline policies,
 //!   attachments, instance profiles; documents validated and stored, not enforced.
 //! - [`sts`]: STS: caller identity, AssumeRole(WithWebIdentity), GetSessionToken; issued

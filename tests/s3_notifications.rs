@@ -262,3 +262,116 @@ async fn object_events_reach_topics_and_functions() {
     );
     assert_eq!(done["responsePayload"], "a.pdf");
 }
+
+/// PutObjectTagging and DeleteObjectTagging send `ObjectTagging:Put` / `ObjectTagging:Delete`
+/// (eventVersion 2.3, the object's eTag and version, no size) to a queue configured with
+/// `s3:ObjectTagging:*`; object created events do not reach it.
+#[tokio::test]
+async fn object_tagging_events_reach_a_queue() {
+    let server = common::start().await;
+    let s3 = s3_support::s3(&server).await;
+    let sqs = common::sqs(&server).await;
+    let (url, arn) = queue(&sqs, "tagging").await;
+    s3.create_bucket()
+        .bucket("tagged")
+        .send()
+        .await
+        .expect("bucket");
+    s3.put_bucket_versioning()
+        .bucket("tagged")
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("versioning");
+    let config = NotificationConfiguration::builder()
+        .queue_configurations(
+            QueueConfiguration::builder()
+                .id("tags")
+                .queue_arn(&arn)
+                .events(Event::from("s3:ObjectTagging:*"))
+                .build()
+                .expect("config"),
+        )
+        .build();
+    s3.put_bucket_notification_configuration()
+        .bucket("tagged")
+        .notification_configuration(config)
+        .send()
+        .await
+        .expect("put config");
+    assert_eq!(next_body(&sqs, &url).await["Event"], "s3:TestEvent");
+    let put = s3
+        .put_object()
+        .bucket("tagged")
+        .key("doc.txt")
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .expect("put");
+    let version = put.version_id().expect("version").to_string();
+    s3.put_object_tagging()
+        .bucket("tagged")
+        .key("doc.txt")
+        .tagging(
+            aws_sdk_s3::types::Tagging::builder()
+                .tag_set(
+                    aws_sdk_s3::types::Tag::builder()
+                        .key("state")
+                        .value("scanned")
+                        .build()
+                        .expect("tag"),
+                )
+                .build()
+                .expect("tagging"),
+        )
+        .send()
+        .await
+        .expect("put tagging");
+    // The PUT itself is not covered by s3:ObjectTagging:*: the first record is the tagging.
+    let event = next_body(&sqs, &url).await;
+    let r = &event["Records"][0];
+    assert_eq!(r["eventName"], "ObjectTagging:Put");
+    assert_eq!(r["eventVersion"], "2.3");
+    assert_eq!(r["s3"]["configurationId"], "tags");
+    assert_eq!(r["s3"]["object"]["key"], "doc.txt");
+    assert_eq!(
+        r["s3"]["object"]["eTag"],
+        put.e_tag().unwrap_or_default().trim_matches('"')
+    );
+    assert_eq!(r["s3"]["object"]["versionId"], version.as_str());
+    assert!(r["s3"]["object"].get("size").is_none(), "{r}");
+
+    s3.delete_object_tagging()
+        .bucket("tagged")
+        .key("doc.txt")
+        .version_id(&version)
+        .send()
+        .await
+        .expect("delete tagging");
+    let event = next_body(&sqs, &url).await;
+    assert_eq!(event["Records"][0]["eventName"], "ObjectTagging:Delete");
+    assert_eq!(
+        event["Records"][0]["s3"]["object"]["versionId"],
+        version.as_str()
+    );
+
+    // A refused tagging (no such key) sends nothing.
+    let missing = s3
+        .delete_object_tagging()
+        .bucket("tagged")
+        .key("absent")
+        .send()
+        .await;
+    assert!(missing.is_err());
+    let rest = sqs
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .expect("receive");
+    assert!(rest.messages().is_empty(), "{:?}", rest.messages());
+}

@@ -264,7 +264,7 @@ impl S3 for Backend {
         let tags = tags_from(&req.input.tagging.tag_set);
         check_tags(&tags, 50, "Bucket")?;
         self.engine
-            .with_state(&b, |s| s.tags = Some(tags))
+            .change_state(&b, |s| s.tags = Some(tags))
             .map_err(fault)?;
         Ok(S3Response::new(PutBucketTaggingOutput {}))
     }
@@ -292,7 +292,7 @@ impl S3 for Backend {
     ) -> S3Result<S3Response<DeleteBucketTaggingOutput>> {
         let b = self.bucket(&req.input.bucket)?;
         self.engine
-            .with_state(&b, |s| s.tags = None)
+            .change_state(&b, |s| s.tags = None)
             .map_err(fault)?;
         Ok(S3Response::new(DeleteBucketTaggingOutput {}))
     }
@@ -314,7 +314,7 @@ impl S3 for Backend {
             ));
         }
         self.engine
-            .with_state(&b, |s| s.policy = Some(policy))
+            .change_state(&b, |s| s.policy = Some(policy))
             .map_err(fault)?;
         Ok(S3Response::new(PutBucketPolicyOutput {}))
     }
@@ -343,7 +343,7 @@ impl S3 for Backend {
     ) -> S3Result<S3Response<DeleteBucketPolicyOutput>> {
         let b = self.bucket(&req.input.bucket)?;
         self.engine
-            .with_state(&b, |s| s.policy = None)
+            .change_state(&b, |s| s.policy = None)
             .map_err(fault)?;
         Ok(S3Response::new(DeleteBucketPolicyOutput {}))
     }
@@ -355,7 +355,7 @@ impl S3 for Backend {
         let b = self.bucket(&req.input.bucket)?;
         let cors = req.input.cors_configuration;
         self.engine
-            .with_state(&b, |s| s.cors = Some(cors))
+            .change_state(&b, |s| s.cors = Some(cors))
             .map_err(fault)?;
         Ok(S3Response::new(PutBucketCorsOutput {}))
     }
@@ -386,7 +386,7 @@ impl S3 for Backend {
     ) -> S3Result<S3Response<DeleteBucketCorsOutput>> {
         let b = self.bucket(&req.input.bucket)?;
         self.engine
-            .with_state(&b, |s| s.cors = None)
+            .change_state(&b, |s| s.cors = None)
             .map_err(fault)?;
         Ok(S3Response::new(DeleteBucketCorsOutput {}))
     }
@@ -432,7 +432,7 @@ impl S3 for Backend {
             ));
         }
         self.engine
-            .with_state(&b, |s| s.notification = (!all.is_empty()).then_some(config))
+            .change_state(&b, |s| s.notification = (!all.is_empty()).then_some(config))
             .map_err(fault)?;
         if let Some(ev) = events {
             ev.configured(&b.name, &queues);
@@ -470,7 +470,7 @@ impl S3 for Backend {
             ));
         };
         self.engine
-            .with_state(&b, |s| s.lifecycle = Some(config))
+            .change_state(&b, |s| s.lifecycle = Some(config))
             .map_err(fault)?;
         Ok(S3Response::new(
             PutBucketLifecycleConfigurationOutput::default(),
@@ -504,7 +504,7 @@ impl S3 for Backend {
     ) -> S3Result<S3Response<DeleteBucketLifecycleOutput>> {
         let b = self.bucket(&req.input.bucket)?;
         self.engine
-            .with_state(&b, |s| s.lifecycle = None)
+            .change_state(&b, |s| s.lifecycle = None)
             .map_err(fault)?;
         Ok(S3Response::new(DeleteBucketLifecycleOutput {}))
     }

@@ -1,12 +1,19 @@
-//! Object bodies as files: one immutable file per upload (a PUT body or a multipart part) in a
-//! per-server directory under the system temp dir, written while the body streams and hashed on
-//! the fly. A [`Blob`] deletes its file when the last reference goes, so an object being read
-//! keeps its file while a delete or overwrite replaces it in the index; objects made of several
-//! blobs (multipart) and copies share blobs instead of copying bytes.
+//! Object bodies as files: one immutable file per upload (a PUT body or a multipart part),
+//! written while the body streams and hashed on the fly. Without a data dir the files live in a
+//! per-server directory under the system temp dir; with one, in `DIR/blobs/s3/`, named
+//! `<32 hex>` (the blob name `s3/<32 hex>` the state records use). A [`Blob`] lets its file go
+//! when the last reference goes, so an object being read keeps its file while a delete or
+//! overwrite replaces it in the index; objects made of several blobs (multipart) and copies
+//! share blobs instead of copying bytes. With a journal attached, "lets go" means a deletion
+//! carried out after the commit of what was journaled so far (the record that stopped naming
+//! the blob was journaled before the last reference went), so a crash never leaves a committed
+//! record naming a removed file.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::store::{Durability, Journal};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
@@ -19,21 +26,54 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The directory holding the blobs of one server.
 #[derive(Debug)]
 pub struct BlobDir {
-    path: PathBuf,
-    next: AtomicU64,
+    inner: Arc<DirInner>,
 }
 
-/// One immutable file; removed when dropped.
+#[derive(Debug)]
+struct DirInner {
+    path: PathBuf,
+    /// A per-server temp dir (removed at shutdown), not a data dir's.
+    temporary: bool,
+    durability: Durability,
+    /// Set once the engine journals (data dir): file removals wait for the commit.
+    journal: OnceLock<Journal>,
+    /// Set when the engine goes: blobs dropped from then on leave their files alone.
+    detached: AtomicBool,
+}
+
+/// One immutable file; let go when dropped (see the module doc).
 #[derive(Debug)]
 pub struct Blob {
     path: PathBuf,
     len: u64,
+    /// The file name (32 hex digits).
+    id: String,
+    dir: Arc<DirInner>,
 }
 
 impl Drop for Blob {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if self.dir.detached.load(Ordering::Acquire) {
+            return;
+        }
+        match self.dir.journal.get() {
+            Some(j) => j.delete_blob(&blob_name(&self.id)),
+            None => {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
     }
+}
+
+/// The store's name of the blob file `id`.
+pub fn blob_name(id: &str) -> String {
+    format!("s3/{id}")
+}
+
+/// The file name of a store blob name, when it names an S3 blob.
+pub fn blob_id(name: &str) -> Option<&str> {
+    name.strip_prefix("s3/")
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl Blob {
@@ -43,6 +83,15 @@ impl Blob {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The store's name of this blob (`s3/<id>`).
+    pub fn name(&self) -> String {
+        blob_name(&self.id)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 }
 
@@ -91,23 +140,98 @@ impl BlobDir {
         let path =
             std::env::temp_dir().join(format!("fogbank-s3-{}-{}", std::process::id(), &tag[..8]));
         BlobDir {
-            path,
-            next: AtomicU64::new(0),
+            inner: Arc::new(DirInner {
+                path,
+                temporary: true,
+                durability: Durability::Process,
+                journal: OnceLock::new(),
+                detached: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The blob directory of a data dir (`DIR/blobs/s3`), kept across restarts.
+    pub fn in_data_dir(data_dir: &Path, durability: Durability) -> Self {
+        BlobDir {
+            inner: Arc::new(DirInner {
+                path: data_dir.join("blobs").join("s3"),
+                temporary: false,
+                durability,
+                journal: OnceLock::new(),
+                detached: AtomicBool::new(false),
+            }),
         }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
-    /// Remove the directory and every file in it (shutdown).
+    /// Whether the files are kept across restarts (a data dir).
+    pub fn is_durable(&self) -> bool {
+        !self.inner.temporary
+    }
+
+    /// From now on, files are removed only after the commit of what was journaled before.
+    pub fn attach_journal(&self, journal: Journal) {
+        let _ = self.inner.journal.set(journal);
+    }
+
+    /// The engine is going: blobs dropped from now on neither remove nor journal anything
+    /// (a temp dir is removed whole; a data dir's unnamed files go at the next start).
+    pub fn detach(&self) {
+        self.inner.detached.store(true, Ordering::Release);
+    }
+
+    /// Remove a temp directory and every file in it (shutdown); a data dir's stays.
     pub fn remove(&self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        if self.inner.temporary {
+            let _ = std::fs::remove_dir_all(&self.inner.path);
+        }
     }
 
-    fn new_path(&self) -> PathBuf {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        self.path.join(format!("{n:016x}"))
+    fn new_blob(&self) -> Blob {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Blob {
+            path: self.inner.path.join(&id),
+            len: 0,
+            id,
+            dir: self.inner.clone(),
+        }
+    }
+
+    /// A blob for a file already in this directory (restored at start), when `name` is an S3
+    /// blob name. It never fails on the file itself: a restore that failed half-way would drop
+    /// the blobs adopted so far, and (no journal yet at start) remove their files.
+    pub fn adopt(&self, name: &str) -> Option<Arc<Blob>> {
+        let id = blob_id(name)?;
+        let path = self.inner.path.join(id);
+        let len = match std::fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) => {
+                tracing::warn!("s3: body file {} cannot be read: {e}", path.display());
+                0
+            }
+        };
+        Some(Arc::new(Blob {
+            path,
+            len,
+            id: id.to_string(),
+            dir: self.inner.clone(),
+        }))
+    }
+
+    /// Write bytes held in memory (a snapshot being loaded) to a new blob.
+    pub fn write_bytes(&self, bytes: &[u8]) -> std::io::Result<Arc<Blob>> {
+        std::fs::create_dir_all(&self.inner.path)?;
+        let mut blob = self.new_blob();
+        std::fs::write(&blob.path, bytes)?;
+        blob.len = bytes.len() as u64;
+        if self.inner.durability == Durability::Machine {
+            std::fs::File::open(&blob.path)?.sync_all()?;
+            std::fs::File::open(&self.inner.path)?.sync_all()?;
+        }
+        Ok(Arc::new(blob))
     }
 
     /// Write a body to a new blob, computing MD5 and `algorithms` as it streams. `expected` is
@@ -121,15 +245,14 @@ impl BlobDir {
     where
         S: Stream<Item = Result<Bytes, BoxError>> + Unpin,
     {
-        if let Err(e) = tokio::fs::create_dir_all(&self.path).await {
+        if let Err(e) = tokio::fs::create_dir_all(&self.inner.path).await {
             return Err(WriteError::Io(e));
         }
-        let path = self.new_path();
-        let file = tokio::fs::File::create(&path)
+        let mut blob = self.new_blob();
+        let file = tokio::fs::File::create(&blob.path)
             .await
             .map_err(WriteError::Io)?;
-        // From here on the blob owns the file: any early return removes it.
-        let mut blob = Blob { path, len: 0 };
+        // From here on the blob owns the file: any early return lets it go.
         let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
         let mut digests = Digests::new(algorithms);
         while let Some(chunk) = body.next().await {
@@ -147,6 +270,15 @@ impl BlobDir {
             }
         }
         out.flush().await.map_err(WriteError::Io)?;
+        if self.inner.durability == Durability::Machine {
+            // The body is on the disk before the record naming it is journaled.
+            out.get_ref().sync_all().await.map_err(WriteError::Io)?;
+            let dir = self.inner.path.clone();
+            tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+                .await
+                .map_err(|e| WriteError::Io(std::io::Error::other(e)))?
+                .map_err(WriteError::Io)?;
+        }
         if let Some(n) = expected
             && blob.len != n
         {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::SystemTime;
 
 use super::blob::{BlobDir, Content};
@@ -38,6 +38,14 @@ impl Fault {
     }
 }
 
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Fault {}
+
 pub type Result<T> = std::result::Result<T, Fault>;
 
 /// Bucket versioning state.
@@ -50,7 +58,8 @@ pub enum Versioning {
 }
 
 /// Content headers and user metadata stored with an object.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Meta {
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
@@ -137,6 +146,13 @@ pub struct S3Engine {
     pub(super) blobs: BlobDir,
     events: RwLock<Option<Arc<dyn ObjectEvents>>>,
     sequencer: AtomicU64,
+    /// With a data dir: where every change of a bucket, object or upload is reported, while
+    /// the lock under which it was made is held (see `super::state`).
+    pub(super) journal: OnceLock<crate::store::Journal>,
+    /// Buckets replaced by a snapshot load, kept until the new state is journaled
+    /// (`Durable::journal_all`): their bodies' deletions must not be committed before the
+    /// records that stop naming them.
+    pub(super) retired: Mutex<Vec<Arc<Bucket>>>,
 }
 
 impl std::fmt::Debug for S3Engine {
@@ -170,11 +186,26 @@ pub(super) fn new_version_id() -> String {
 
 impl Default for S3Engine {
     fn default() -> Self {
+        S3Engine::with_blobs(BlobDir::new())
+    }
+}
+
+impl S3Engine {
+    fn with_blobs(blobs: BlobDir) -> Self {
         S3Engine {
             buckets: RwLock::new(BTreeMap::new()),
-            blobs: BlobDir::new(),
+            blobs,
             events: RwLock::new(None),
-            sequencer: AtomicU64::new(0),
+            // Starts from the clock (ms << 20), so sequencers keep growing across restarts
+            // of a data dir (S3's only promise: later events of a key have larger ones).
+            sequencer: AtomicU64::new(
+                SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| (d.as_millis() as u64) << 20)
+                    .unwrap_or(0),
+            ),
+            journal: OnceLock::new(),
+            retired: Mutex::new(Vec::new()),
         }
     }
 }
@@ -182,6 +213,17 @@ impl Default for S3Engine {
 impl S3Engine {
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// An engine keeping bodies in `data_dir/blobs/s3` (restored and journaled by
+    /// `store::Durable`, see `super::state`).
+    pub fn in_data_dir(
+        data_dir: &std::path::Path,
+        durability: crate::store::Durability,
+    ) -> Arc<Self> {
+        Arc::new(S3Engine::with_blobs(BlobDir::in_data_dir(
+            data_dir, durability,
+        )))
     }
 
     /// Where this engine keeps object bodies.
@@ -230,6 +272,10 @@ impl S3Engine {
     /// Remove every bucket and the body files (reset).
     pub fn reset(&self) {
         if let Ok(mut g) = self.buckets.write() {
+            // Before the buckets go: their blobs' deletions come after this in the journal.
+            if let Some(j) = self.journal.get() {
+                j.clear_service("s3");
+            }
             for b in g.values() {
                 if let Ok(mut s) = b.state.lock() {
                     s.deleted = true;
@@ -239,8 +285,11 @@ impl S3Engine {
         }
     }
 
-    /// Remove the body directory (shutdown).
+    /// Remove the body directory (shutdown); a data dir's state stays as it is.
     pub fn shutdown(&self) {
+        if self.blobs.is_durable() {
+            return;
+        }
         self.reset();
         self.blobs.remove();
     }
@@ -319,6 +368,9 @@ impl S3Engine {
             created: SystemTime::now(),
             state: Mutex::new(BucketState::default()),
         });
+        if let Ok(s) = b.lock() {
+            self.journal_bucket(&b, &s);
+        }
         g.insert(name.to_string(), b.clone());
         Ok(b)
     }
@@ -330,6 +382,32 @@ impl S3Engine {
             .ok()
             .and_then(|g| g.get(name).cloned())
             .ok_or_else(Fault::no_such_bucket)
+    }
+
+    /// Every bucket, by name (exports).
+    pub(super) fn all_buckets(&self) -> Vec<Arc<Bucket>> {
+        self.buckets
+            .read()
+            .map(|g| g.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Replace every bucket (a restore); the old ones read as deleted from now on and are
+    /// returned (dropping them lets their bodies go).
+    pub(super) fn replace_buckets(
+        &self,
+        new: BTreeMap<String, Arc<Bucket>>,
+    ) -> BTreeMap<String, Arc<Bucket>> {
+        let old = match self.buckets.write() {
+            Ok(mut g) => std::mem::replace(&mut *g, new),
+            Err(_) => return BTreeMap::new(),
+        };
+        for b in old.values() {
+            if let Ok(mut s) = b.state.lock() {
+                s.deleted = true;
+            }
+        }
+        old
     }
 
     /// The buckets an account owns, by name.
@@ -358,6 +436,7 @@ impl S3Engine {
                 "The bucket you tried to delete is not empty",
             ));
         }
+        self.journal_bucket_gone(&b, &s);
         s.deleted = true;
         s.uploads.clear();
         drop(s);
@@ -376,6 +455,20 @@ impl S3Engine {
         kind: EventKind,
     ) -> Result<Arc<Version>> {
         let mut s = bucket.lock()?;
+        let v = self.store_new(bucket, &mut s, key, new);
+        drop(s);
+        self.emit(bucket, kind, &v);
+        Ok(v)
+    }
+
+    /// Store a new version under `key` in a locked bucket (journaled).
+    pub(super) fn store_new(
+        &self,
+        bucket: &Bucket,
+        s: &mut BucketState,
+        key: &str,
+        new: NewObject,
+    ) -> Arc<Version> {
         let version_id = match s.versioning {
             Versioning::Enabled => new_version_id(),
             _ => "null".to_string(),
@@ -394,10 +487,11 @@ impl S3Engine {
             part_sizes: new.part_sizes,
             tags: new.tags,
         });
-        s.store(v.clone());
-        drop(s);
-        self.emit(bucket, kind, &v);
-        Ok(v)
+        let replaced = s.store(v.clone());
+        self.journal_key(bucket, s, key);
+        // Only now may the replaced version's bodies go (their deletion follows the record).
+        drop(replaced);
+        v
     }
 
     /// The current version of a key, or the version asked for. A delete marker as the current
@@ -479,6 +573,7 @@ impl S3Engine {
             if list.is_empty() {
                 s.objects.remove(key);
             }
+            self.journal_key(bucket, &s, key);
             drop(s);
             self.emit(bucket, EventKind::Delete, &gone);
             return Ok(Deleted {
@@ -489,6 +584,7 @@ impl S3Engine {
         match versioning {
             Versioning::Unversioned => {
                 let gone = s.objects.remove(key);
+                self.journal_key(bucket, &s, key);
                 drop(s);
                 if let Some(v) = gone.and_then(|mut l| l.pop()) {
                     self.emit(bucket, EventKind::Delete, &v);
@@ -515,7 +611,9 @@ impl S3Engine {
                     part_sizes: Vec::new(),
                     tags: Vec::new(),
                 });
-                s.store(marker.clone());
+                let replaced = s.store(marker.clone());
+                self.journal_key(bucket, &s, key);
+                drop(replaced);
                 drop(s);
                 self.emit(bucket, EventKind::DeleteMarkerCreated, &marker);
                 Ok(Deleted {
@@ -527,12 +625,14 @@ impl S3Engine {
     }
 
     /// Replace the tags of a version (current one without an id); returns its version id.
+    /// `kind` is the event reported (`TaggingPut` or `TaggingDelete`).
     pub fn set_object_tags(
         &self,
         bucket: &Bucket,
         key: &str,
         version_id: Option<&str>,
         tags: Vec<(String, String)>,
+        kind: EventKind,
     ) -> Result<String> {
         let mut s = bucket.lock()?;
         let list = s.objects.get_mut(key).ok_or_else(Fault::no_such_key)?;
@@ -557,7 +657,11 @@ impl S3Engine {
         }
         v.tags = tags;
         let id = v.version_id.clone();
-        list[i] = Arc::new(v);
+        let v = Arc::new(v);
+        list[i] = v.clone();
+        self.journal_key(bucket, &s, key);
+        drop(s);
+        self.emit(bucket, kind, &v);
         Ok(id)
     }
 
@@ -572,6 +676,7 @@ impl S3Engine {
         } else {
             Versioning::Suspended
         };
+        self.journal_bucket(bucket, &s);
         Ok(())
     }
 
@@ -579,14 +684,26 @@ impl S3Engine {
         Ok(bucket.lock()?.versioning)
     }
 
-    /// Run `f` on a bucket's state (stored configurations: tags, policy, CORS, lifecycle).
+    /// Read a bucket's state (stored configurations: tags, policy, CORS, lifecycle).
     pub(super) fn with_state<T>(
+        &self,
+        bucket: &Bucket,
+        f: impl FnOnce(&BucketState) -> T,
+    ) -> Result<T> {
+        let s = bucket.lock()?;
+        Ok(f(&s))
+    }
+
+    /// Change a bucket's stored configurations with `f` (journaled).
+    pub(super) fn change_state<T>(
         &self,
         bucket: &Bucket,
         f: impl FnOnce(&mut BucketState) -> T,
     ) -> Result<T> {
         let mut s = bucket.lock()?;
-        Ok(f(&mut s))
+        let out = f(&mut s);
+        self.journal_bucket(bucket, &s);
+        Ok(out)
     }
 }
 
@@ -605,18 +722,28 @@ impl Bucket {
 
 impl BucketState {
     /// Add a version as the current one, replacing the `null` version when the new one is
-    /// `null` (unversioned and suspended buckets).
-    fn store(&mut self, v: Arc<Version>) {
+    /// `null` (unversioned and suspended buckets). Returns the replaced version: the caller
+    /// drops it after journaling the change (a blob's deletion must follow the record that
+    /// stops naming it).
+    pub(super) fn store(&mut self, v: Arc<Version>) -> Option<Arc<Version>> {
         let list = self.objects.entry(v.key.clone()).or_default();
-        if v.version_id == "null" {
-            list.retain(|old| old.version_id != "null");
-        }
+        let replaced = if v.version_id == "null" {
+            list.iter()
+                .position(|old| old.version_id == "null")
+                .map(|i| list.remove(i))
+        } else {
+            None
+        };
         list.push(v);
+        replaced
     }
 }
 
 impl Drop for S3Engine {
     fn drop(&mut self) {
+        // The buckets go next, with every blob: that is not a deletion of their objects (a
+        // data dir keeps them; a failed start must not remove files its records name).
+        self.blobs.detach();
         self.blobs.remove();
     }
 }

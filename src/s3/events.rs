@@ -1,6 +1,6 @@
-//! What the engine reports when objects come and go, for event notifications (a later slice
-//! delivers them to SQS, SNS and Lambda). The engine calls [`ObjectEvents::object_event`] after
-//! the change is visible, outside its locks.
+//! What the engine reports when objects come and go or their tags change, for event
+//! notifications (`super::notify` delivers them to SQS, SNS and Lambda). The engine calls
+//! [`ObjectEvents::object_event`] after the change is visible, outside its locks.
 
 /// The kind of change (S3's event names without the `s3:` prefix and category).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum EventKind {
     Delete,
     /// `ObjectRemoved:DeleteMarkerCreated`
     DeleteMarkerCreated,
+    /// `ObjectTagging:Put` (PutObjectTagging)
+    TaggingPut,
+    /// `ObjectTagging:Delete` (DeleteObjectTagging)
+    TaggingDelete,
 }
 
 impl EventKind {
@@ -29,6 +33,16 @@ impl EventKind {
             EventKind::CompleteMultipartUpload => "ObjectCreated:CompleteMultipartUpload",
             EventKind::Delete => "ObjectRemoved:Delete",
             EventKind::DeleteMarkerCreated => "ObjectRemoved:DeleteMarkerCreated",
+            EventKind::TaggingPut => "ObjectTagging:Put",
+            EventKind::TaggingDelete => "ObjectTagging:Delete",
+        }
+    }
+
+    /// The record's `eventVersion`: S3 writes 2.3 for object tagging events, 2.1 otherwise.
+    pub fn event_version(self) -> &'static str {
+        match self {
+            EventKind::TaggingPut | EventKind::TaggingDelete => "2.3",
+            _ => "2.1",
         }
     }
 }

@@ -81,10 +81,27 @@ impl S3Auth for Keys {
 /// virtual-hosted bucket host, or an unsigned request without any other protocol's markers
 /// (`X-Amz-Target`, an `Action` parameter, a form body, `/`, a Lambda REST path, a queue URL).
 pub fn is_s3(parts: &Parts, scope_service: Option<&str>, lambda_path: bool) -> bool {
+    is_s3_head(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        scope_service,
+        lambda_path,
+    )
+}
+
+/// [`is_s3`] from the pieces of a request head (the guard asks it of a preflight, with the
+/// method the preflight announces).
+pub fn is_s3_head(
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    scope_service: Option<&str>,
+    lambda_path: bool,
+) -> bool {
     if let Some(s) = scope_service {
         return s == "s3";
     }
-    let headers = &parts.headers;
     if headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -95,14 +112,14 @@ pub fn is_s3(parts: &Parts, scope_service: Option<&str>, lambda_path: bool) -> b
     if headers.contains_key("x-amz-target") || headers.contains_key(header::AUTHORIZATION) {
         return false;
     }
-    let query = parts.uri.query().unwrap_or("");
+    let query = uri.query().unwrap_or("");
     if form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "Action") {
         return false;
     }
     // The query protocols use GET and POST only: another method (a presigned PUT that a
     // client sent with a form content type, as Python's urllib does) is S3's.
-    let path = parts.uri.path();
-    if !matches!(parts.method, Method::GET | Method::POST)
+    let path = uri.path();
+    if !matches!(*method, Method::GET | Method::POST)
         && !lambda_path
         && path != "/"
         && !path.starts_with("/_")
@@ -138,7 +155,7 @@ pub fn is_s3(parts: &Parts, scope_service: Option<&str>, lambda_path: bool) -> b
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     let queue_path =
         first == "queue" || (first.len() == 12 && first.bytes().all(|b| b.is_ascii_digit()));
-    if queue_path && matches!(parts.method, Method::GET | Method::POST) {
+    if queue_path && matches!(*method, Method::GET | Method::POST) {
         return false;
     }
     true
@@ -148,6 +165,10 @@ pub fn is_s3(parts: &Parts, scope_service: Option<&str>, lambda_path: bool) -> b
 pub struct S3Front {
     service: S3Service,
     strict: bool,
+    /// For CORS answers from buckets' configurations (`super::cors`) and form POSTs.
+    engine: Arc<S3Engine>,
+    /// Strict mode's keys (form POST signatures are checked here, not by s3s).
+    keys: Option<Arc<HashMap<String, String>>>,
 }
 
 impl std::fmt::Debug for S3Front {
@@ -221,23 +242,71 @@ impl S3Front {
         strict: Option<Arc<HashMap<String, String>>>,
     ) -> Self {
         let mut b = S3ServiceBuilder::new(Backend {
-            engine,
+            engine: engine.clone(),
             default_account: default_account.to_string(),
             default_region: default_region.to_string(),
         });
         b.set_host(Hosts);
         let is_strict = strict.is_some();
-        if let Some(keys) = strict {
-            b.set_auth(Keys(keys));
+        if let Some(keys) = &strict {
+            b.set_auth(Keys(keys.clone()));
         }
         S3Front {
             service: b.build(),
             strict: is_strict,
+            engine,
+            keys: strict,
         }
     }
 
-    /// Serve one S3 request.
+    /// Serve one S3 request: preflights and CORS headers from the bucket's CORS
+    /// configuration (`super::cors`), everything else through s3s.
     pub async fn serve(
+        &self,
+        ctx: RequestContext,
+        parts: Parts,
+        body: Body,
+        rid: &str,
+    ) -> Response {
+        if parts.method == Method::OPTIONS {
+            let mut res = super::cors::preflight(&self.engine, &parts, rid);
+            if let Ok(v) = HeaderValue::from_str(rid) {
+                res.headers_mut().insert("x-amz-request-id", v);
+            }
+            return res;
+        }
+        let cors = if parts.headers.contains_key(header::ORIGIN) {
+            super::cors::actual(&self.engine, &parts)
+        } else {
+            axum::http::HeaderMap::new()
+        };
+        let mut res = match super::post::form_post(&parts) {
+            Some((bucket, boundary)) => {
+                let mut r = super::post::serve(
+                    &self.engine,
+                    self.keys.as_deref(),
+                    &bucket,
+                    &boundary,
+                    body,
+                    rid,
+                )
+                .await;
+                if let Ok(v) = HeaderValue::from_str(rid) {
+                    r.headers_mut().insert("x-amz-request-id", v);
+                }
+                r
+            }
+            None => self.serve_s3s(ctx, parts, body, rid).await,
+        };
+        for (name, value) in cors {
+            if let Some(name) = name {
+                res.headers_mut().insert(name, value);
+            }
+        }
+        res
+    }
+
+    async fn serve_s3s(
         &self,
         ctx: RequestContext,
         mut parts: Parts,

@@ -73,18 +73,17 @@ impl S3Engine {
     ) -> Result<String> {
         let mut s = bucket.lock()?;
         let id = format!("{}{}", new_version_id(), new_version_id());
-        s.uploads.insert(
-            id.clone(),
-            Upload {
-                id: id.clone(),
-                key: key.to_string(),
-                initiated: SystemTime::now(),
-                meta,
-                tags,
-                checksum_algorithm,
-                parts: BTreeMap::new(),
-            },
-        );
+        let upload = Upload {
+            id: id.clone(),
+            key: key.to_string(),
+            initiated: SystemTime::now(),
+            meta,
+            tags,
+            checksum_algorithm,
+            parts: BTreeMap::new(),
+        };
+        self.journal_upload(bucket, &upload);
+        s.uploads.insert(id.clone(), upload);
         Ok(id)
     }
 
@@ -105,6 +104,7 @@ impl S3Engine {
             .get_mut(id)
             .filter(|u| u.key == key)
             .ok_or_else(no_such_upload)?;
+        self.journal_part(bucket, id, &part);
         u.parts.insert(part.number, part);
         Ok(())
     }
@@ -113,6 +113,7 @@ impl S3Engine {
         let mut s = bucket.lock()?;
         match s.uploads.get(id) {
             Some(u) if u.key == key => {
+                self.journal_upload_gone(bucket, u);
                 s.uploads.remove(id);
                 Ok(())
             }
@@ -200,13 +201,16 @@ impl S3Engine {
             part_sizes: parts.iter().map(|p| p.size).collect(),
             tags: upload.tags.clone(),
         };
-        // The upload goes when its object is stored (a concurrent abort makes this NoSuchUpload).
-        {
-            let mut s = bucket.lock()?;
-            if s.uploads.remove(id).is_none() {
-                return Err(no_such_upload());
-            }
-        }
-        self.put_object(bucket, key, new, EventKind::CompleteMultipartUpload)
+        // The upload goes as its object is stored, under one lock (a concurrent abort makes this
+        // NoSuchUpload).
+        let mut s = bucket.lock()?;
+        let Some(gone) = s.uploads.remove(id) else {
+            return Err(no_such_upload());
+        };
+        self.journal_upload_gone(bucket, &gone);
+        let v = self.store_new(bucket, &mut s, key, new);
+        drop(s);
+        self.emit(bucket, EventKind::CompleteMultipartUpload, &v);
+        Ok(v)
     }
 }

@@ -1,5 +1,5 @@
 //! Event notifications: the [`ObjectEvents`] receiver that turns object created/removed events
-//! into AWS's S3 event records (eventVersion 2.1) and delivers them, per the bucket's
+//! into AWS's S3 event records (eventVersion 2.1; 2.3 for object tagging) and delivers them, per the bucket's
 //! notification configuration (event names with `*`, prefix/suffix filter rules), to SQS
 //! queues (the record as the message body), SNS topics (as the Message, subject "Amazon S3
 //! Notification") and Lambda functions (an asynchronous invoke).
@@ -68,8 +68,11 @@ fn record(e: &ObjectEvent, configuration_id: &str) -> Value {
         "key": record_key(&e.key),
         "sequencer": e.sequencer,
     });
-    if e.event_name().starts_with("ObjectCreated") {
+    let name = e.event_name();
+    if name.starts_with("ObjectCreated") {
         object["size"] = json!(e.size);
+    }
+    if name.starts_with("ObjectCreated") || name.starts_with("ObjectTagging") {
         object["eTag"] = json!(e.etag);
     }
     if let Some(v) = &e.version_id {
@@ -77,7 +80,7 @@ fn record(e: &ObjectEvent, configuration_id: &str) -> Value {
     }
     let principal = format!("AWS:{}", e.account);
     json!({"Records": [{
-        "eventVersion": "2.1",
+        "eventVersion": e.kind.event_version(),
         "eventSource": "aws:s3",
         "awsRegion": e.region,
         "eventTime": now_iso(),
@@ -252,6 +255,10 @@ mod tests {
             "s3:ObjectRemoved:*",
             "ObjectRemoved:DeleteMarkerCreated"
         ));
+        assert!(covers("s3:ObjectTagging:*", "ObjectTagging:Delete"));
+        assert!(covers("s3:ObjectTagging:Put", "ObjectTagging:Put"));
+        assert!(!covers("s3:ObjectTagging:Put", "ObjectTagging:Delete"));
+        assert!(!covers("s3:ObjectCreated:*", "ObjectTagging:Put"));
         assert_eq!(record_key("my photos/a b+c.jpg"), "my+photos/a+b%2Bc.jpg");
     }
 }

@@ -851,7 +851,13 @@ impl Backend {
         check_tags(&tags, 10, "Object")?;
         let id = self
             .engine
-            .set_object_tags(&bucket, &input.key, input.version_id.as_deref(), tags)
+            .set_object_tags(
+                &bucket,
+                &input.key,
+                input.version_id.as_deref(),
+                tags,
+                EventKind::TaggingPut,
+            )
             .map_err(fault)?;
         Ok(S3Response::new(PutObjectTaggingOutput {
             version_id: (id != "null").then_some(id),
@@ -879,7 +885,13 @@ impl Backend {
         let bucket = self.bucket(&input.bucket)?;
         let id = self
             .engine
-            .set_object_tags(&bucket, &input.key, input.version_id.as_deref(), Vec::new())
+            .set_object_tags(
+                &bucket,
+                &input.key,
+                input.version_id.as_deref(),
+                Vec::new(),
+                EventKind::TaggingDelete,
+            )
             .map_err(fault)?;
         Ok(S3Response::new(DeleteObjectTaggingOutput {
             version_id: (id != "null").then_some(id),

@@ -30,6 +30,7 @@ impl AppState {
             self.sqs.as_ref(),
             self.sns.as_ref(),
             self.lambda.as_ref(),
+            self.s3.as_ref(),
             self.iam.as_ref(),
             self.sts.as_ref(),
         ]
@@ -146,8 +147,8 @@ fn service_param(query: Option<&str>) -> Result<Option<String>, &'static str> {
         .find(|(k, _)| k == "service")
         .map(|(_, v)| v.into_owned());
     match service.as_deref() {
-        None | Some("sqs" | "sns" | "lambda" | "iam" | "sts") => Ok(service),
-        Some(_) => Err("service must be sqs, sns, lambda, iam or sts"),
+        None | Some("sqs" | "sns" | "lambda" | "s3" | "iam" | "sts") => Ok(service),
+        Some(_) => Err("service must be sqs, sns, lambda, s3, iam or sts"),
     }
 }
 
@@ -166,14 +167,56 @@ pub(super) async fn get_state(
     };
     let now = state.config.clock.now_millis();
     let st = state.clone();
-    let exported = tokio::task::spawn_blocking(move || {
-        snapshot::export(&st.durables(), service.as_deref(), now)
+    // Written to an unlinked temp file and streamed from it: S3 bodies can be large, and the
+    // export reads and encodes them a piece at a time (`snapshot::export_to`).
+    let exported = tokio::task::spawn_blocking(move || -> Result<std::fs::File, String> {
+        let path = std::env::temp_dir().join(format!(
+            "fogbank-state-{}.json",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()));
+        // Unlinked at once: the open file is all that is left of it.
+        let _ = std::fs::remove_file(&path);
+        let mut file = file?;
+        {
+            let w = std::io::BufWriter::with_capacity(256 * 1024, &mut file);
+            snapshot::export_to(&st.durables(), service.as_deref(), now, w)?;
+        }
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| e.to_string())?;
+        Ok(file)
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
     match exported {
-        Ok(bytes) => {
-            let mut r = Response::new(Body::from(bytes));
+        Ok(file) => {
+            let len = file.metadata().map(|m| m.len()).ok();
+            let stream =
+                futures::stream::unfold(Some(tokio::fs::File::from_std(file)), |f| async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut f = f?;
+                    let mut buf = vec![0u8; 256 * 1024];
+                    match f.read(&mut buf).await {
+                        Ok(0) => None,
+                        Ok(n) => {
+                            buf.truncate(n);
+                            Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), Some(f)))
+                        }
+                        // The reply ends (cut short) after the error.
+                        Err(e) => Some((Err(e), None)),
+                    }
+                });
+            let mut r = Response::new(Body::from_stream(stream));
+            if let Some(n) = len {
+                r.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+            }
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),

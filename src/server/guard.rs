@@ -5,7 +5,8 @@
 //!   `*.localhost`, `127.0.0.1` (any loopback IPv4) and `[::1]` on any port, plus
 //!   `--allow-origin` entries (exact origins, `scheme://*.domain[:port]`, `null`, or `*` for
 //!   any). Allowed origins get CORS headers; preflights are answered here, except for
-//!   function URLs, whose CORS answers come from their own config (`lambda::url`).
+//!   function URLs, whose CORS answers come from their own config (`lambda::url`), and S3
+//!   requests, answered from the bucket's CORS configuration (`s3::cors`) as S3 does.
 //! - A request without `Origin` that Fetch Metadata marks as coming from another site
 //!   (`Sec-Fetch-Site` other than `same-origin`/`none`, e.g. an `<img>` GET) is refused, except
 //!   for the few GETs that change nothing or carry their own unguessable capability (health,
@@ -134,6 +135,11 @@ impl Guard {
                 ) {
                     return Verdict::Pass;
                 }
+                // S3 answers CORS from the bucket's own configuration (`s3::cors`), as S3
+                // does; the allow-list above still decides whether the page may reach fogbank.
+                if is_s3_request(req) {
+                    return Verdict::Pass;
+                }
                 if req.method() == Method::OPTIONS
                     && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
                 {
@@ -195,6 +201,25 @@ impl Guard {
         let origin = origin.trim_end_matches('/');
         self.origins.iter().any(|rule| matches_origin(rule, origin))
     }
+}
+
+/// Whether the router will hand this request to S3; a preflight is judged by the method it
+/// announces (a preflight for an SQS query POST to a queue URL is not S3's).
+fn is_s3_request<B>(req: &Request<B>) -> bool {
+    let headers = req.headers();
+    let announced = (req.method() == Method::OPTIONS)
+        .then(|| headers.get(header::ACCESS_CONTROL_REQUEST_METHOD))
+        .flatten()
+        .and_then(|m| Method::from_bytes(m.as_bytes()).ok());
+    let method = announced.as_ref().unwrap_or(req.method());
+    let scope = super::auth::scope_of(headers, req.uri().query().unwrap_or(""));
+    crate::s3::front::is_s3_head(
+        method,
+        req.uri(),
+        headers,
+        scope.service.as_deref(),
+        refusal::is_lambda_path(req.uri().path()),
+    )
 }
 
 /// `localhost` or a name under it (RFC 6761: always loopback).

@@ -47,7 +47,7 @@ pub struct AppState {
     pub sns: Arc<SnsEngine>,
     /// The Lambda engine (functions, environments, event source mappings).
     pub lambda: Arc<LambdaEngine>,
-    /// The S3 engine (buckets, objects; bodies in a temp dir).
+    /// The S3 engine (buckets, objects; bodies in a temp dir, or the data dir).
     pub s3: Arc<crate::s3::S3Engine>,
     /// The IAM engine (global).
     pub iam: Arc<crate::iam::IamEngine>,
@@ -81,7 +81,10 @@ impl AppState {
         let lambda = LambdaEngine::new(config.lambda.clone(), sqs.clone());
         lambda.set_sns(&sns);
         sns.set_lambda_invoker(lambda.clone());
-        let s3 = crate::s3::S3Engine::new();
+        let s3 = match &config.storage {
+            Some(st) => crate::s3::S3Engine::in_data_dir(&st.data_dir, st.durability),
+            None => crate::s3::S3Engine::new(),
+        };
         lambda.set_s3(&s3);
         s3.set_events(Arc::new(crate::s3::notify::Notifier {
             s3: Arc::downgrade(&s3),

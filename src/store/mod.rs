@@ -12,7 +12,7 @@
 //! Without a data dir there is no journal and nothing here runs.
 //!
 //! Every service exports and restores its state as [`ServiceState`]: typed records (serde
-//! JSON) and blobs (Lambda code). The same records are the rows of the `resources` table and
+//! JSON) and blobs (Lambda code, S3 object bodies). The same records are the rows of the `resources` table and
 //! the entries of a snapshot file (see [`snapshot`]). SQS messages have tables of their own.
 
 use std::collections::BTreeMap;
@@ -80,7 +80,7 @@ impl Record {
     }
 }
 
-/// Bytes a service keeps beside its records (Lambda code): held in memory (a snapshot) or in
+/// Bytes a service keeps beside its records (Lambda code, S3 bodies): held in memory (a snapshot) or in
 /// a file (the data dir).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Blob {
@@ -109,7 +109,7 @@ pub struct ServiceState {
 
 /// An engine whose state can be exported, checked and restored (snapshots, the data dir).
 pub trait Durable: Send + Sync {
-    /// `sqs`, `sns` or `lambda`: every record kind and blob name starts with it.
+    /// `sqs`, `sns`, `lambda` or `s3`: every record kind and blob name starts with it.
     fn service(&self) -> &'static str;
     /// Everything durable, as records and blobs.
     fn export(&self) -> ServiceState;

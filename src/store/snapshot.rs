@@ -11,17 +11,19 @@
 //!     "sqs":    { "records": [ {"kind": "sqs.queue", "key": "...", "value": {...}}, ... ],
 //!                 "blobs": {} },
 //!     "sns":    { "records": [...], "blobs": {} },
-//!     "lambda": { "records": [...], "blobs": { "lambda/code/<sha256>.zip": "<base64>" } }
+//!     "lambda": { "records": [...], "blobs": { "lambda/code/<sha256>.zip": "<base64>" } },
+//!     "s3":     { "records": [...], "blobs": { "s3/<32 hex>": "<base64>" } }
 //!   }
 //! }
 //! ```
 //!
 //! Each record is one resource as its service's state module defines it (`sqs::state`,
-//! `sns::state`, `lambda::state`). Loading replaces the state of every service the file
+//! `sns::state`, `lambda::state`, `s3::state`). Loading replaces the state of every service the file
 //! contains and leaves the others alone; a file that does not parse or whose records do not
 //! check changes nothing.
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -62,35 +64,93 @@ pub fn export(
     only: Option<&str>,
     now_ms: u64,
 ) -> Result<Vec<u8>, String> {
-    let mut services = BTreeMap::new();
+    let mut out = Vec::new();
+    export_to(engines, only, now_ms, &mut out)?;
+    Ok(out)
+}
+
+/// [`export`] into a writer: records one at a time, and each blob read from its file and
+/// base64-encoded in 48 KiB pieces, so no body is ever held whole (S3 objects can be large).
+pub fn export_to<W: Write>(
+    engines: &[&dyn Durable],
+    only: Option<&str>,
+    now_ms: u64,
+    mut out: W,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("cannot write the snapshot: {e}");
+    write!(
+        out,
+        "{{\"format\":{},\"version\":{VERSION},\"fogbank_version\":{},\"created_ms\":{now_ms},\"services\":{{",
+        json(FORMAT),
+        json(env!("CARGO_PKG_VERSION")),
+    )
+    .map_err(io)?;
+    let mut first_service = true;
     for e in engines {
         if only.is_some_and(|o| o != e.service()) {
             continue;
         }
         let state = e.export();
-        let mut blobs = BTreeMap::new();
-        for (name, blob) in &state.blobs {
-            let bytes = blob
-                .read()
-                .map_err(|err| format!("cannot read blob {name}: {err}"))?;
-            blobs.insert(name.clone(), STANDARD.encode(bytes));
+        if !first_service {
+            out.write_all(b",").map_err(io)?;
         }
-        services.insert(
-            e.service().to_string(),
-            ServiceFile {
-                records: state.records,
-                blobs,
-            },
-        );
+        first_service = false;
+        write!(out, "{}:{{\"records\":[", json(e.service())).map_err(io)?;
+        for (i, r) in state.records.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",").map_err(io)?;
+            }
+            serde_json::to_writer(&mut out, r).map_err(|e| e.to_string())?;
+        }
+        out.write_all(b"],\"blobs\":{").map_err(io)?;
+        for (i, (name, blob)) in state.blobs.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",").map_err(io)?;
+            }
+            write!(out, "{}:\"", json(name.as_str())).map_err(io)?;
+            write_base64(blob, &mut out)
+                .map_err(|err| format!("cannot read blob {name}: {err}"))?;
+            out.write_all(b"\"").map_err(io)?;
+        }
+        out.write_all(b"}}").map_err(io)?;
     }
-    let file = File {
-        format: FORMAT.to_string(),
-        version: VERSION,
-        fogbank_version: env!("CARGO_PKG_VERSION").to_string(),
-        created_ms: now_ms,
-        services,
-    };
-    serde_json::to_vec(&file).map_err(|e| e.to_string())
+    out.write_all(b"}}").map_err(io)?;
+    out.flush().map_err(io)
+}
+
+/// A blob's bytes as base64, a piece at a time (pieces of a multiple of 3 bytes encode to
+/// base64 that concatenates).
+fn write_base64<W: Write>(blob: &Blob, out: &mut W) -> std::io::Result<()> {
+    const PIECE: usize = 48 * 1024;
+    match blob {
+        Blob::Bytes(b) => out.write_all(STANDARD.encode(b.as_slice()).as_bytes()),
+        Blob::File(p) => {
+            let mut f = std::fs::File::open(p)?;
+            let mut buf = vec![0u8; PIECE];
+            loop {
+                // Fill the piece (a short read would break the 3-byte alignment).
+                let mut n = 0;
+                while n < PIECE {
+                    match f.read(&mut buf[n..])? {
+                        0 => break,
+                        k => n += k,
+                    }
+                }
+                if n == 0 {
+                    return Ok(());
+                }
+                out.write_all(STANDARD.encode(&buf[..n]).as_bytes())?;
+                if n < PIECE {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// JSON text of a plain value.
+fn json<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
 }
 
 /// Parse a snapshot document into per-service states (nothing is applied).

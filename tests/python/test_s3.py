@@ -116,3 +116,143 @@ def test_a_function_deployed_from_s3(s3, endpoint):
         lam.update_function_code(FunctionName=name, S3Bucket=bucket, S3Key="code/missing.zip")
     assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert "S3 Error Code: NoSuchKey" in e.value.response["Error"]["Message"]
+
+
+def form_post(url, fields, filename, data, content_type="text/plain"):
+    """A browser-style multipart/form-data POST (the file last, as S3 requires)."""
+    import urllib3
+
+    body = dict(fields)
+    body["file"] = (filename, data, content_type)
+    return urllib3.request("POST", url, fields=body, redirect=False)
+
+
+def test_presigned_post_form_upload(s3, endpoint):
+    """boto3's generate_presigned_post + a plain multipart POST: the policy is enforced, the
+    object keeps the form's metadata, ${filename} is replaced, success_action_status 201
+    answers a PostResponse, success_action_redirect a 303, and the upload's event is
+    s3:ObjectCreated:Post."""
+    import json
+    import time
+
+    bucket = bucket_name()
+    s3.create_bucket(Bucket=bucket)
+    sqs = client(endpoint, "sqs")
+    queue = sqs.create_queue(QueueName="posts-" + uuid.uuid4().hex[:8])["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:Post"]}]
+        },
+    )
+    test_event = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"][0]
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=test_event["ReceiptHandle"])
+
+    post = s3.generate_presigned_post(
+        bucket,
+        "uploads/${filename}",
+        Fields={
+            "success_action_status": "201",
+            "Content-Type": "text/plain",
+            "x-amz-meta-origin": "form",
+        },
+        Conditions=[
+            {"success_action_status": "201"},
+            {"Content-Type": "text/plain"},
+            {"x-amz-meta-origin": "form"},
+            ["content-length-range", 1, 100],
+        ],
+        ExpiresIn=300,
+    )
+    assert "policy" in post["fields"], post["fields"]
+    r = form_post(post["url"], post["fields"], "hello.txt", b"hello form")
+    assert r.status == 201, r.data
+    assert b"<Key>uploads/hello.txt</Key>" in r.data, r.data
+    assert b"<Bucket>" + bucket.encode() + b"</Bucket>" in r.data, r.data
+    assert r.headers["ETag"].strip('"') in r.data.decode()
+    got = s3.get_object(Bucket=bucket, Key="uploads/hello.txt")
+    assert got["Body"].read() == b"hello form"
+    assert got["ContentType"] == "text/plain"
+    assert got["Metadata"] == {"origin": "form"}
+    msg = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"][0]
+    record = json.loads(msg["Body"])["Records"][0]
+    assert record["eventName"] == "ObjectCreated:Post"
+    assert record["s3"]["object"]["key"] == "uploads/hello.txt"
+    assert record["s3"]["object"]["size"] == len(b"hello form")
+
+    # The policy's content-length-range.
+    r = form_post(post["url"], post["fields"], "big.txt", b"x" * 101)
+    assert r.status == 400, r.data
+    assert b"<Code>EntityTooLarge</Code>" in r.data
+    # A field the policy does not sign, a key outside the signed prefix.
+    extra = dict(post["fields"], **{"x-amz-meta-sneaky": "1"})
+    r = form_post(post["url"], extra, "a.txt", b"a")
+    assert r.status == 403, r.data
+    assert b"<Code>AccessDenied</Code>" in r.data and b"Extra input fields" in r.data
+    moved = dict(post["fields"], key="elsewhere/${filename}")
+    r = form_post(post["url"], moved, "a.txt", b"a")
+    assert r.status == 403, r.data
+    assert b"Policy Condition failed" in r.data
+    # An expired policy.
+    old = s3.generate_presigned_post(bucket, "k", ExpiresIn=1)
+    time.sleep(1.5)
+    r = form_post(old["url"], old["fields"], "a.txt", b"a")
+    assert r.status == 403, r.data
+    assert b"Policy expired" in r.data
+    # No key field.
+    fields = {k: v for k, v in post["fields"].items() if k != "key"}
+    r = form_post(post["url"], fields, "a.txt", b"a")
+    assert r.status == 400 and b"must contain a field named 'key'" in r.data, r.data
+
+    # A redirect after the upload, and the default 204.
+    post = s3.generate_presigned_post(
+        bucket,
+        "r.txt",
+        Fields={"success_action_redirect": "http://localhost:3000/done"},
+        Conditions=[{"success_action_redirect": "http://localhost:3000/done"}],
+    )
+    r = form_post(post["url"], post["fields"], "r.txt", b"redirected")
+    assert r.status == 303, r.data
+    location = r.headers["Location"]
+    assert location.startswith("http://localhost:3000/done?bucket=" + bucket + "&key=r.txt&etag="), location
+    plain = s3.generate_presigned_post(bucket, "plain.bin")
+    r = form_post(plain["url"], plain["fields"], "p.bin", b"\x00\x01\r\n--x", "application/octet-stream")
+    assert r.status == 204, r.data
+    assert s3.get_object(Bucket=bucket, Key="plain.bin")["Body"].read() == b"\x00\x01\r\n--x"
+
+
+def test_presigned_post_in_strict_mode_checks_the_sigv4_signature():
+    """With --auth strict the form's x-amz-signature is verified with the configured secret
+    (boto3 with s3v4 signs the policy); a form signed with another secret is refused."""
+    from conftest import start_fogbank, stop_fogbank
+
+    proc, url = start_fogbank("--auth", "strict", "--credentials", "AKIDPOST:postsecret")
+    try:
+        def strict_client(secret):
+            return boto3.client(
+                "s3",
+                endpoint_url=url,
+                region_name="us-east-1",
+                aws_access_key_id="AKIDPOST",
+                aws_secret_access_key=secret,
+                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+            )
+
+        good = strict_client("postsecret")
+        bucket = bucket_name()
+        good.create_bucket(Bucket=bucket)
+        post = good.generate_presigned_post(bucket, "signed.txt")
+        assert "x-amz-signature" in post["fields"], post["fields"]
+        r = form_post(post["url"], post["fields"], "s.txt", b"signed")
+        assert r.status == 204, r.data
+        assert good.get_object(Bucket=bucket, Key="signed.txt")["Body"].read() == b"signed"
+        forged = strict_client("wrong").generate_presigned_post(bucket, "forged.txt")
+        r = form_post(forged["url"], forged["fields"], "f.txt", b"forged")
+        assert r.status == 403, r.data
+        assert b"<Code>SignatureDoesNotMatch</Code>" in r.data
+        unsigned = {"key": "anon.txt"}
+        r = form_post(post["url"], unsigned, "a.txt", b"anon")
+        assert r.status == 403, r.data
+    finally:
+        stop_fogbank(proc)

@@ -44,8 +44,15 @@ impl RunningServer {
     }
 
     /// Stop accepting, finish in-flight requests, and wait for the server task.
+    /// When it returns, the state is released too (a data dir's lock with it), so a server
+    /// can be started again on the same data dir at once: the connection tasks that still hold
+    /// the state after their last request are given up to 2 s to end.
     pub async fn shutdown(mut self) {
         self.stop().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while Arc::strong_count(&self.state) > 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
 
     async fn stop(&mut self) {

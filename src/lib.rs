@@ -15,6 +15,8 @@
 //! - [`sns`]: topics, subscriptions, filter policies, publish with in-process delivery to SQS.
 //! - [`lambda`]: functions run as host subprocesses behind the Runtime API; invoke, warm pools,
 //!   async retries and destinations, SQS event source mappings.
+//! - [`logs`]: CloudWatch Logs (JSON 1.1): groups, streams, events in memory, filter
+//!   patterns; where Lambda output lands.
 //! - [`s3`]: S3 on the same port through s3s: buckets, versioned objects, multipart; bodies
 //!   streamed to files in a temp dir (or the data dir); object events for notifications.
 //! - [`iam`]: IAM (global): users, roles, managed policies and versions, inline policies,
@@ -34,6 +36,7 @@ pub mod config;
 pub mod context;
 pub mod iam;
 pub mod lambda;
+pub mod logs;
 pub mod protocol;
 pub mod residency;
 pub mod s3;

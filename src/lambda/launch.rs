@@ -175,10 +175,7 @@ pub(crate) fn environment(
             spec.memory_mb.to_string(),
         ),
         ("AWS_LAMBDA_FUNCTION_TIMEOUT", spec.timeout_secs.to_string()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{}", spec.function_name),
-        ),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", spec.log_group.clone()),
         ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream.to_string()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("AWS_REGION", spec.region.clone()),
@@ -229,6 +226,7 @@ pub(crate) fn environment(
     if let Some(e) = exec_env {
         env.push(("AWS_EXECUTION_ENV".into(), e));
     }
+    env.extend(spec.log_format.variables());
     env.push((contain::MARKER_VAR.into(), marker.to_string()));
     env
 }

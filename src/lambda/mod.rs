@@ -30,6 +30,7 @@ pub mod api_guard;
 pub mod cache;
 pub mod code;
 pub mod contain;
+pub mod cwlogs;
 pub mod engine;
 pub mod error;
 pub mod esm;

@@ -102,11 +102,13 @@ impl LogBuffer {
     }
 }
 
-/// One environment's output: the invocation's kept lines and where lines are logged.
+/// One environment's output: the invocation's kept lines, where lines are logged, and the
+/// CloudWatch Logs stream they land in.
 pub(crate) struct Output {
     label: String,
     mode: HandlerLog,
     logs: Mutex<LogBuffer>,
+    sink: Option<crate::logs::LogSink>,
 }
 
 impl Output {
@@ -115,6 +117,32 @@ impl Output {
             label,
             mode,
             logs: Mutex::new(LogBuffer::default()),
+            sink: None,
+        }
+    }
+
+    /// Also write every line to a CloudWatch Logs stream.
+    pub fn with_sink(mut self, sink: Option<crate::logs::LogSink>) -> Self {
+        self.sink = sink;
+        self
+    }
+
+    /// Events written only to CloudWatch Logs (START, END, REPORT: the Tail log gets its own).
+    pub fn platform_events(&self, events: &[String]) {
+        if let Some(sink) = &self.sink {
+            let now = super::engine::now_ms() as i64;
+            let batch: Vec<(i64, &str)> = events.iter().map(|e| (now, e.as_str())).collect();
+            sink.write(&batch);
+        }
+    }
+
+    /// One line (without its newline) as a CloudWatch Logs event: AWS keeps the newline.
+    fn to_sink(&self, line: &str) {
+        if let Some(sink) = &self.sink {
+            let mut message = String::with_capacity(line.len() + 1);
+            message.push_str(line);
+            message.push('\n');
+            sink.write(&[(super::engine::now_ms() as i64, &message)]);
         }
     }
 
@@ -130,13 +158,17 @@ impl Output {
     pub fn platform_line(&self, line: String) {
         self.log(None, "platform", &line);
         lock(&self.logs).push(&line);
+        self.to_sink(&line);
     }
 
     /// A piece of handler output (one line, or part of an over-long one).
     fn handler_line(&self, stream: &'static str, line: &str) {
-        let mut logs = lock(&self.logs);
-        self.log(Some(&logs.request_id), stream, line);
-        logs.push(line);
+        {
+            let mut logs = lock(&self.logs);
+            self.log(Some(&logs.request_id), stream, line);
+            logs.push(line);
+        }
+        self.to_sink(line);
     }
 
     fn log(&self, request_id: Option<&str>, stream: &'static str, line: &str) {

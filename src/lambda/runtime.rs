@@ -80,6 +80,12 @@ pub struct EnvSpec {
     pub tmp_root: PathBuf,
     /// What fogbank's log gets of the handler's output (`--lambda-log`).
     pub handler_log: HandlerLog,
+    /// The function's log group (LoggingConfig's, else `/aws/lambda/<name>`).
+    pub log_group: String,
+    /// LoggingConfig's LogFormat and levels.
+    pub log_format: super::cwlogs::LogFormat,
+    /// CloudWatch Logs, where the environment's lines land (none in engine-only tests).
+    pub logs: Option<super::cwlogs::Logs>,
 }
 
 /// One invocation handed to an environment.
@@ -191,12 +197,22 @@ impl Env {
             .to_string();
         let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
         let label = spec.function_name.clone();
+        let log_stream = log_stream_name(&spec.version);
+        let sink = spec.logs.as_ref().map(|l| {
+            crate::logs::LogSink::new(
+                l.0.clone(),
+                &spec.account,
+                &spec.region,
+                &spec.log_group,
+                &log_stream,
+            )
+        });
         let shared = Arc::new(Shared {
             label: label.clone(),
             jobs: tokio::sync::Mutex::new(jobs_rx),
             current: Mutex::new(None),
             init_error: Mutex::new(init_error),
-            out: Arc::new(Output::new(label.clone(), spec.handler_log)),
+            out: Arc::new(Output::new(label.clone(), spec.handler_log).with_sink(sink)),
         });
         let app = runtime_api(shared.clone());
         let listener_task = tokio::spawn(async move {
@@ -205,7 +221,6 @@ impl Env {
             });
             let _ = axum::serve(listener, app).await;
         });
-        let log_stream = log_stream_name(&spec.version);
         let tmp = spec
             .tmp_root
             .join(uuid::Uuid::new_v4().simple().to_string());
@@ -224,6 +239,16 @@ impl Env {
             .process_group(0)
             .kill_on_drop(true);
         let spawned = Instant::now();
+        if let Some(e) = super::cwlogs::init_start(
+            &spec.log_format,
+            &spec.runtime,
+            &spec.region,
+            &spec.function_name,
+            &spec.version,
+            now_ms(),
+        ) {
+            shared.out.platform_events(&[e]);
+        }
         let mut child = match contain::spawn(&mut cmd) {
             Ok(c) => c,
             Err(e) => {
@@ -366,6 +391,11 @@ impl Env {
     ) -> Ran {
         let cold = !self.initialized.load(Ordering::Acquire);
         self.shared.out.begin(&request_id);
+        if let Some(e) =
+            super::cwlogs::start(&spec.log_format, &request_id, &spec.version, now_ms())
+        {
+            self.shared.out.platform_events(&[e]);
+        }
         let limit_kb = u64::from(spec.memory_mb) * 1024;
         let watch = self.watch_memory(limit_kb);
         tokio::pin!(watch);
@@ -413,6 +443,11 @@ impl Env {
                     self.kill();
                     let init_ms = self.spawned.elapsed().as_secs_f64() * 1000.0;
                     *lock(&self.shared.current) = None;
+                    if !spec.log_format.json {
+                        self.shared.out.platform_events(&[format!(
+                            "INIT_REPORT Init Duration: {init_ms:.2} ms\tPhase: init\tStatus: timeout\n"
+                        )]);
+                    }
                     return Ran {
                         outcome: Outcome::platform_error(
                             "Runtime.InitTimeout",
@@ -483,7 +518,12 @@ impl Env {
             Some(p) if !within_invoke => (None, p.elapsed()),
             _ => (None, started.elapsed()),
         };
-        let log = self.report(&request_id, spec, duration, init_duration, used_kb);
+        let status = match &outcome {
+            Outcome::Error { error_type, .. } if error_type == "Sandbox.Timedout" => "timeout",
+            Outcome::Error { error_type, .. } if error_type.starts_with("Runtime.") => "failure",
+            _ => "success",
+        };
+        let log = self.report(&request_id, spec, duration, init_duration, used_kb, status);
         *lock(&self.shared.current) = None;
         Ran {
             outcome,
@@ -555,6 +595,7 @@ impl Env {
         duration: Duration,
         init_duration: Option<Duration>,
         used_kb: u64,
+        status: &'static str,
     ) -> String {
         let ms = duration.as_secs_f64() * 1000.0;
         let billed = ms.ceil().max(1.0) as u64;
@@ -568,6 +609,21 @@ impl Env {
             let init_ms = init.as_secs_f64() * 1000.0;
             report.push_str(&format!("Init Duration: {init_ms:.2} ms\t"));
         }
+        let events = super::cwlogs::end(
+            &spec.log_format,
+            &super::cwlogs::Report {
+                request_id,
+                duration_ms: ms,
+                billed_ms: billed,
+                memory_mb: spec.memory_mb,
+                used_mb: mem,
+                init_ms: init_duration.map(|d| d.as_secs_f64() * 1000.0),
+                status,
+                text: &report,
+            },
+            now_ms(),
+        );
+        self.shared.out.platform_events(&events);
         let mut out = format!("START RequestId: {request_id} Version: {}\n", spec.version);
         out.push_str(&self.shared.out.text());
         out.push_str(&format!("END RequestId: {request_id}\n{report}\n"));

@@ -33,6 +33,7 @@ impl AppState {
             self.s3.as_ref(),
             self.iam.as_ref(),
             self.sts.as_ref(),
+            self.logs.as_ref(),
         ]
     }
 

@@ -1,6 +1,7 @@
 //! The single HTTP entry point: health endpoints, then dispatch of AWS requests by protocol.
 //!
 //! - `X-Amz-Target: AmazonSQS.<Action>` -> SQS over AWS JSON 1.0;
+//! - `X-Amz-Target: Logs_20140328.<Action>` -> CloudWatch Logs over AWS JSON 1.1;
 //! - a function URL (`<url-id>.lambda-url.<region>.*` hosts, `/_fogbank/lambda-url/<url-id>/`)
 //!   -> `server::lambda_url`;
 //! - S3 (`crate::s3::is_s3`: SigV4 scope `s3`, a bucket host, or an unsigned request with no
@@ -53,6 +54,8 @@ pub struct AppState {
     pub iam: Arc<crate::iam::IamEngine>,
     /// The STS engine (issued credentials; consulted for `ASIA...` access keys).
     pub sts: Arc<crate::sts::StsEngine>,
+    /// The CloudWatch Logs engine (Lambda's output lands there).
+    pub logs: Arc<crate::logs::LogsEngine>,
     /// S3's protocol front (s3s), dispatched to from [`aws`].
     s3_front: crate::s3::S3Front,
     /// The data dir, when state is durable.
@@ -86,6 +89,8 @@ impl AppState {
             None => crate::s3::S3Engine::new(),
         };
         lambda.set_s3(&s3);
+        let logs = crate::logs::LogsEngine::new(config.clock.clone());
+        lambda.set_logs(logs.clone());
         s3.set_events(Arc::new(crate::s3::notify::Notifier {
             s3: Arc::downgrade(&s3),
             sqs: sqs.clone(),
@@ -108,6 +113,7 @@ impl AppState {
             s3,
             iam,
             sts,
+            logs,
             s3_front,
             store,
         })
@@ -282,6 +288,7 @@ fn fogbank_health(state: &AppState) -> Response {
             "s3": "running",
             "iam": "running",
             "sts": "running",
+            "logs": "running",
         },
         "sqs": {"waiting_receives": state.sqs.waiting_receives()},
     }))
@@ -354,11 +361,12 @@ async fn reset(
     let all = service.is_none();
     let wants = |s: &str| all || service.as_deref() == Some(s);
     if !all
-        && !["sqs", "sns", "lambda", "s3", "iam", "sts"].contains(&service.as_deref().unwrap_or(""))
+        && !["sqs", "sns", "lambda", "s3", "iam", "sts", "logs"]
+            .contains(&service.as_deref().unwrap_or(""))
     {
         return (
             StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "service must be sqs, sns, lambda, s3, iam or sts"})),
+            axum::Json(json!({"error": "service must be sqs, sns, lambda, s3, iam, sts or logs"})),
         )
             .into_response();
     }
@@ -386,6 +394,10 @@ async fn reset(
     if wants("sts") {
         state.sts.reset();
         done.push("sts");
+    }
+    if wants("logs") {
+        state.logs.reset();
+        done.push("logs");
     }
     tracing::info!(services = ?done, "state reset");
     axum::Json(json!({"reset": done})).into_response()
@@ -559,6 +571,7 @@ async fn localstack_health() -> Response {
             "s3": "running",
             "iam": "running",
             "sts": "running",
+            "logs": "running",
         },
         "edition": "community",
         "version": format!("fogbank-{VERSION}"),
@@ -685,6 +698,10 @@ async fn aws(State(state): State<Arc<AppState>>, req: Request) -> Response {
     }
 
     if let Some(target) = target {
+        if let Some(action) = target.strip_prefix(crate::logs::codec::TARGET_PREFIX) {
+            let reply = crate::logs::codec::handle(&state.logs, &ctx, action, &body);
+            return respond(reply, &rid, "logs", action);
+        }
         let reply = match target.strip_prefix("AmazonSQS.") {
             Some(action) => {
                 sqs_codec::handle_traced(

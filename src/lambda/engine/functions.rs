@@ -2,6 +2,29 @@
 
 use super::*;
 
+/// A LoggingConfig as AWS answers it: the given members over the current ones (or the
+/// defaults: Text, `/aws/lambda/<name>`); JSON gets INFO application and system levels unless
+/// set, Text has no levels.
+fn logging_config(given: Option<Value>, current: Option<&Value>, name: &str) -> Value {
+    let mut out = current
+        .cloned()
+        .unwrap_or_else(|| json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{name}")}));
+    if let (Some(Value::Object(g)), Value::Object(o)) = (given, &mut out) {
+        for (k, v) in g {
+            o.insert(k, v);
+        }
+        let json = o.get("LogFormat").and_then(Value::as_str) == Some("JSON");
+        for level in ["ApplicationLogLevel", "SystemLogLevel"] {
+            if json {
+                o.entry(level).or_insert_with(|| json!("INFO"));
+            } else {
+                o.remove(level);
+            }
+        }
+    }
+    out
+}
+
 pub(super) fn check_range(
     v: Option<i64>,
     field: &str,
@@ -247,9 +270,7 @@ impl LambdaEngine {
                 .clone()
                 .unwrap_or_else(|| json!({"Size": 512})),
             snap_start: json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
-            logging_config: input.logging_config.clone().unwrap_or_else(
-                || json!({"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{name}")}),
-            ),
+            logging_config: logging_config(input.logging_config.clone(), None, &name),
             runtime_version_config: json!({"RuntimeVersionArn": format!("arn:aws:lambda:{region}::runtime:fogbank")}),
         };
         let latest = Arc::new(Version {
@@ -679,7 +700,7 @@ impl LambdaEngine {
             c.tracing_config = t;
         }
         if let Some(l) = input.logging_config {
-            c.logging_config = l;
+            c.logging_config = logging_config(Some(l), Some(&c.logging_config), &c.function_name);
         }
         if let Some((dirs, refs)) = layers {
             c.layers = refs;

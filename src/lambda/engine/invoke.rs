@@ -73,6 +73,15 @@ impl LambdaEngine {
             runtime_dir: self.runtime_dir()?,
             tmp_root: self.data_dir.join("tmp"),
             handler_log: self.settings.handler_log,
+            log_group: c
+                .logging_config
+                .get("LogGroup")
+                .and_then(|g| g.as_str())
+                .filter(|g| !g.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("/aws/lambda/{}", c.function_name)),
+            log_format: super::super::cwlogs::LogFormat::of(&c.logging_config),
+            logs: self.logs.get().cloned().map(super::super::cwlogs::Logs),
         };
         let pool = Pool::new(spec, fingerprint);
         self.pools.insert(key, pool.clone());

@@ -238,6 +238,8 @@ pub struct LambdaEngine {
     sns: OnceLock<Weak<SnsEngine>>,
     /// Where `Code.S3Bucket`/`S3Key` packages are read from.
     s3: OnceLock<Weak<crate::s3::S3Engine>>,
+    /// Where environments write their log lines (CloudWatch Logs).
+    logs: OnceLock<Arc<crate::logs::LogsEngine>>,
     endpoint: OnceLock<String>,
     pub(crate) functions: DashMap<String, Arc<Mutex<Function>>>,
     pools: DashMap<String, Arc<Pool>>,
@@ -562,6 +564,7 @@ impl LambdaEngine {
             sqs,
             sns: OnceLock::new(),
             s3: OnceLock::new(),
+            logs: OnceLock::new(),
             endpoint: OnceLock::new(),
             functions: DashMap::new(),
             pools: DashMap::new(),
@@ -599,6 +602,11 @@ impl LambdaEngine {
     /// Let destinations and dead-letter targets publish to SNS topics.
     pub fn set_sns(&self, sns: &Arc<SnsEngine>) {
         let _ = self.sns.set(Arc::downgrade(sns));
+    }
+
+    /// Send every environment's log lines to CloudWatch Logs (the function's log group).
+    pub fn set_logs(&self, logs: Arc<crate::logs::LogsEngine>) {
+        let _ = self.logs.set(logs);
     }
 
     /// Let functions and layers take their code from fogbank's S3 buckets.

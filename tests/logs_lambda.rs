@@ -313,3 +313,55 @@ async fn log_groups_streams_retention_and_tags_survive_a_restart() {
     assert_eq!(events["events"], json!([]));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn node_json_log_format_writes_json_records_and_honours_the_level() {
+    use aws_sdk_lambda::types::{ApplicationLogLevel, LogFormat, LoggingConfig};
+    let server = common::start().await;
+    let endpoint = server.endpoint();
+    let lambda = common::lambda(&server).await;
+    let zip = common::zip_of(&[(
+        "app.js",
+        "exports.handler = async () => { console.log('hello', 1); console.debug('quiet'); console.warn('careful'); return 1; };\n",
+        0o644,
+    )]);
+    lambda
+        .create_function()
+        .function_name("node-json")
+        .runtime(Runtime::Nodejs20x)
+        .role(common::ROLE)
+        .handler("app.handler")
+        .logging_config(
+            LoggingConfig::builder()
+                .log_format(LogFormat::Json)
+                .application_log_level(ApplicationLogLevel::Info)
+                .build(),
+        )
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .expect("create function");
+    lambda
+        .invoke()
+        .function_name("node-json")
+        .send()
+        .await
+        .expect("invoke");
+    let got = messages(&endpoint, "/aws/lambda/node-json", |m| {
+        m.iter().any(|x| x.contains("platform.report"))
+    })
+    .await;
+    let records: Vec<Value> = got
+        .iter()
+        .map(|m| serde_json::from_str(m).expect("every event is JSON"))
+        .collect();
+    let app: Vec<&Value> = records
+        .iter()
+        .filter(|r| r.get("level").is_some())
+        .collect();
+    assert_eq!(app.len(), 2, "{got:?}");
+    assert_eq!(app[0]["message"], json!("hello 1"));
+    assert_eq!(app[0]["level"], json!("INFO"));
+    assert_eq!(app[1]["level"], json!("WARN"));
+    assert!(app[0]["requestId"].as_str().is_some_and(|r| r.len() == 36));
+}

@@ -430,6 +430,8 @@ def test_logging_config_custom_group_and_json(endpoint, logs):
         "import logging, os\n"
         "def handler(event, context):\n"
         "    print('plain')\n"
+        "    logging.getLogger('app').info('structured %s', 42)\n"
+        "    logging.getLogger('app').debug('below the level')\n"
         "    return {'group': context.log_group_name, 'format': os.environ.get('AWS_LAMBDA_LOG_FORMAT')}\n"
     )
     create(
@@ -445,8 +447,15 @@ def test_logging_config_custom_group_and_json(endpoint, logs):
         return [e["message"] for e in logs.filter_log_events(logGroupName=custom)["events"]]
 
     got = wait_for(messages, lambda m: any("platform.report" in x for x in m))
-    types = [json.loads(m)["type"] for m in got if m.startswith("{")]
+    records = [json.loads(m) for m in got if m.startswith("{")]
+    types = [r.get("type") for r in records if "type" in r]
     assert types == ["platform.initStart", "platform.start", "platform.report"]
+    app = [r for r in records if "level" in r]
+    assert len(app) == 1, got
+    assert app[0]["message"] == "structured 42" and app[0]["level"] == "INFO" and app[0]["logger"] == "app"
+    assert app[0]["timestamp"].endswith("Z") and len(app[0]["requestId"]) == 36
+    hits = logs.filter_log_events(logGroupName=custom, filterPattern='{ $.level = "INFO" && $.message = "structured*" }')
+    assert len(hits["events"]) == 1
     report = json.loads([m for m in got if "platform.report" in m][0])
     assert report["record"]["status"] == "success"
     assert set(report["record"]["metrics"]) >= {"durationMs", "billedDurationMs", "memorySizeMB", "maxMemoryUsedMB"}

@@ -126,9 +126,20 @@ async function runStreaming(handler, event, context) {
   await stream.answered();
 }
 
+// LoggingConfig LogFormat JSON: one JSON object per call, levels below AWS_LAMBDA_LOG_LEVEL
+// dropped, as AWS's runtime does.
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === "JSON";
+const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+const minLevel = jsonLogs ? Math.max(0, LEVELS.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || "INFO").toUpperCase())) : 0;
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"], ["debug", "DEBUG"], ["trace", "TRACE"]]) {
   const stream = level === "WARN" || level === "ERROR" ? process.stderr : process.stdout;
   console[name] = (...args) => {
+    if (jsonLogs) {
+      if (LEVELS.indexOf(level) < minLevel) return;
+      const record = { timestamp: new Date().toISOString(), level, requestId: requestId || undefined, message: util.format(...args) };
+      stream.write(JSON.stringify(record) + "\n");
+      return;
+    }
     const line = `${new Date().toISOString()}\t${requestId || "undefined"}\t${level}\t${util.format(...args)}\n`;
     stream.write(line);
   };

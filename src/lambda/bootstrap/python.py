@@ -182,18 +182,41 @@ def _setup_logging():
             record.aws_request_id = _request_id
             return True
 
+    class _JsonFormatter(logging.Formatter):
+        # LoggingConfig LogFormat JSON: one JSON object per record, as AWS's runtime writes it.
+        def format(self, record):
+            ms = int(record.created * 1000) % 1000
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            out = {
+                "timestamp": f"{stamp}.{ms:03d}Z",
+                "level": record.levelname,
+                "message": record.getMessage(),
+                "logger": record.name,
+                "requestId": record.aws_request_id,
+            }
+            if record.exc_info and record.exc_info[0] is not None:
+                out["errorType"] = record.exc_info[0].__name__
+                out["errorMessage"] = str(record.exc_info[1])
+                out["stackTrace"] = self.formatException(record.exc_info).splitlines()
+            return json.dumps(out, default=str)
+
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    json_format = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
+    if json_format:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
-    handler.formatter.converter = time.gmtime
+        handler.formatter.converter = time.gmtime
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     root.handlers = [handler]
-    root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "WARNING").upper())
+    default_level = "INFO" if json_format else "WARNING"
+    root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", default_level).upper())
 
 
 class LambdaContext:

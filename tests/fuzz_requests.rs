@@ -110,6 +110,51 @@ fn nasty(rng: &mut Rng) -> Value {
     }
 }
 
+const LOGS_ACTIONS: &[&str] = &[
+    "CreateLogGroup",
+    "CreateLogStream",
+    "PutLogEvents",
+    "GetLogEvents",
+    "FilterLogEvents",
+    "DescribeLogGroups",
+    "DescribeLogStreams",
+    "PutRetentionPolicy",
+    "TagResource",
+    "DeleteLogGroup",
+];
+
+/// A CloudWatch Logs body: plausible members with nasty values, patterns and tokens.
+fn logs_json_body(rng: &mut Rng) -> Value {
+    let pattern = rng
+        .pick(&[
+            "ERROR",
+            "{ $.a = 1 }",
+            "{ $.a = ",
+            "[a, ..., b > 3]",
+            "\"x",
+            "?a -b",
+            "{ ((($.a > 1 }",
+            "[",
+            "{}",
+            "%a%",
+        ])
+        .to_string();
+    let events: Vec<Value> = (0..rng.below(5))
+        .map(|i| json!({"timestamp": if rng.chance(4) { nasty(rng) } else { json!(1_790_000_000_000i64 + i as i64) }, "message": if rng.chance(4) { nasty(rng) } else { json!("m") }}))
+        .collect();
+    json!({
+        "logGroupName": if rng.chance(3) { nasty(rng) } else { json!(format!("/g{}", rng.below(2))) },
+        "logStreamName": if rng.chance(3) { nasty(rng) } else { json!("s") },
+        "logEvents": events,
+        "filterPattern": if rng.chance(4) { nasty(rng) } else { json!(pattern) },
+        "nextToken": if rng.chance(2) { nasty(rng) } else { json!("f/00000000000000000000000000000000000000000000000000000000") },
+        "limit": nasty(rng),
+        "retentionInDays": nasty(rng),
+        "resourceArn": nasty(rng),
+        "tags": {"k": nasty(rng)},
+    })
+}
+
 fn sqs_json_body(rng: &mut Rng) -> Value {
     let url = json!(format!(
         "http://localhost:4566/000000000000/q{}",
@@ -362,6 +407,20 @@ fn internal_request(rng: &mut Rng) -> (reqwest::Method, String) {
 /// One random request; returns a description of what was sent, for failure messages.
 async fn one(client: &reqwest::Client, base: &str, rng: &mut Rng) -> (String, Result<u16, String>) {
     let (req, what) = match rng.below(10) {
+        0..=2 if rng.chance(3) => {
+            let action = rng.pick(LOGS_ACTIONS);
+            let bytes = serde_json::to_vec(&logs_json_body(rng)).unwrap_or_default();
+            let body = damage(rng, bytes);
+            let what = format!("Logs {action} ({} bytes)", body.len());
+            (
+                client
+                    .post(base)
+                    .header("x-amz-target", format!("Logs_20140328.{action}"))
+                    .header("content-type", "application/x-amz-json-1.1")
+                    .body(body),
+                what,
+            )
+        }
         0..=2 => {
             let action = rng.pick(SQS_ACTIONS);
             let bytes = serde_json::to_vec(&sqs_json_body(rng)).unwrap_or_default();

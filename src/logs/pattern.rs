@@ -74,12 +74,20 @@ pub enum SpaceField {
     Field(Option<(Op, Literal)>),
 }
 
+/// The longest filter pattern AWS accepts.
+pub const MAX_PATTERN: usize = 1024;
+
 fn invalid(pattern: &str) -> String {
     format!("Invalid filter pattern: {pattern}")
 }
 
 impl FilterPattern {
     pub fn parse(pattern: &str) -> Result<Self, String> {
+        if pattern.chars().count() > MAX_PATTERN {
+            return Err(format!(
+                "1 validation error detected: Value '{pattern}' at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN}"
+            ));
+        }
         let p = pattern.trim();
         if p.is_empty() || p == "\"\"" {
             return Ok(FilterPattern::All);
@@ -586,15 +594,31 @@ fn field_ok(cond: &Option<(Op, Literal)>, word: &str) -> bool {
     }
 }
 
+/// Whether the fields match the words, `...` taking any number of them: a table of
+/// "fields[f..] match words[w..]" filled from the end, O(fields x words) whatever the pattern.
 fn space_match(fields: &[SpaceField], words: &[&str]) -> bool {
-    match fields.split_first() {
-        None => words.is_empty(),
-        Some((SpaceField::Rest, rest)) => (0..=words.len()).any(|k| space_match(rest, &words[k..])),
-        Some((SpaceField::Field(cond), rest)) => match words.split_first() {
-            Some((w, more)) => field_ok(cond, w) && space_match(rest, more),
-            None => false,
-        },
+    let n = words.len();
+    // next[w]: fields[f + 1..] match words[w..]; starts as "no fields left".
+    let mut next: Vec<bool> = (0..=n).map(|w| w == n).collect();
+    for field in fields.iter().rev() {
+        let mut cur = vec![false; n + 1];
+        match field {
+            SpaceField::Rest => {
+                let mut any = false;
+                for w in (0..=n).rev() {
+                    any |= next[w];
+                    cur[w] = any;
+                }
+            }
+            SpaceField::Field(cond) => {
+                for w in 0..n {
+                    cur[w] = next[w + 1] && field_ok(cond, words[w]);
+                }
+            }
+        }
+        next = cur;
     }
+    next[0]
 }
 
 #[cfg(test)]
@@ -709,5 +733,14 @@ mod tests {
         assert!(!m("[..., status_code = 200, bytes]", line));
         assert!(m("[ip = 127.0.0.*, ...]", line));
         assert!(!m("[ip, user]", line));
+        assert!(m("[..., ..., bytes = 1534]", line));
+    }
+
+    #[test]
+    fn many_ellipses_stay_linear_and_long_patterns_are_refused() {
+        let words = vec!["w"; 2000].join(" ");
+        let pattern = format!("[{}, x = y]", vec!["..."; 200].join(", "));
+        assert!(!m(&pattern, &words));
+        assert!(FilterPattern::parse(&"a".repeat(MAX_PATTERN + 1)).is_err());
     }
 }

@@ -329,10 +329,15 @@ fn tokenize(src: &str, whole: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
+/// Deepest parenthesis nesting a JSON pattern may have (AWS states no bound; this keeps the
+/// recursive parser's stack small).
+const MAX_DEPTH: usize = 32;
+
 struct Parser<'a> {
     toks: Vec<Tok>,
     at: usize,
     whole: &'a str,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -373,7 +378,12 @@ impl Parser<'_> {
     fn primary(&mut self) -> Result<Expr, String> {
         match self.next() {
             Some(Tok::LParen) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(self.err());
+                }
                 let e = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Tok::RParen) => Ok(e),
                     _ => Err(self.err()),
@@ -429,6 +439,7 @@ fn parse_json(p: &str) -> Result<Expr, String> {
         toks,
         at: 0,
         whole: p,
+        depth: 0,
     };
     let e = parser.or()?;
     if parser.at != parser.toks.len() {
@@ -716,6 +727,7 @@ mod tests {
             "{ ($.a = 1 }",
             "{ $.a = 1 $.b = 2 }",
             "{ $.a IS MAYBE }",
+            &format!("{{ {}$.a = 1{} }}", "(".repeat(40), ")".repeat(40)),
         ] {
             assert!(FilterPattern::parse(bad).is_err(), "{bad}");
         }

@@ -12,13 +12,14 @@
 //!                 "blobs": {} },
 //!     "sns":    { "records": [...], "blobs": {} },
 //!     "lambda": { "records": [...], "blobs": { "lambda/code/<sha256>.zip": "<base64>" } },
-//!     "s3":     { "records": [...], "blobs": { "s3/<32 hex>": "<base64>" } }
+//!     "s3":     { "records": [...], "blobs": { "s3/<32 hex>": "<base64>" } },
+//!     "logs":   { "records": [ {"kind": "logs.group", ...} ], "blobs": {} }
 //!   }
 //! }
 //! ```
 //!
 //! Each record is one resource as its service's state module defines it (`sqs::state`,
-//! `sns::state`, `lambda::state`, `s3::state`). Loading replaces the state of every service the file
+//! `sns::state`, `lambda::state`, `s3::state`, `logs::state`). Loading replaces the state of every service the file
 //! contains and leaves the others alone; a file that does not parse or whose records do not
 //! check changes nothing.
 

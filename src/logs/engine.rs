@@ -18,9 +18,13 @@ use crate::clock::Clock;
 use crate::context::RequestContext;
 use crate::store::Journal;
 
-/// Most bytes of events one log group keeps (each event counts its message's UTF-8 bytes plus
-/// 26, as AWS counts a batch); past it the oldest events are dropped.
+/// Most memory the events of one log group may take (each event counts its message's UTF-8
+/// bytes plus [`EVENT_MEMORY`]); past it the oldest events are dropped.
 pub const MAX_GROUP_BYTES: usize = 32 * 1024 * 1024;
+
+/// What fogbank holds per event beside its message: the event (40 bytes), the message's
+/// allocation rounded up, and the group's arrival entry (16 bytes).
+pub const EVENT_MEMORY: usize = 80;
 
 /// Retention periods AWS accepts (`Days`).
 pub const RETENTION_DAYS: &[u32] = &[
@@ -50,8 +54,14 @@ impl Event {
         (self.ts, self.seq)
     }
 
+    /// Its size as AWS counts it (message + 26 bytes).
     pub fn size(&self) -> usize {
         self.message.len() + EVENT_OVERHEAD
+    }
+
+    /// The memory it holds, for the group cap.
+    pub fn memory(&self) -> usize {
+        self.message.len() + EVENT_MEMORY
     }
 }
 
@@ -94,6 +104,8 @@ pub(crate) struct GroupState {
     pub class: String,
     pub deletion_protection: bool,
     pub streams: BTreeMap<Arc<str>, Stream>,
+    /// Memory held by the events (see [`Event::memory`]), against the cap.
+    pub memory: usize,
     /// The stream of every stored event, in arrival order (for dropping the oldest).
     pub(crate) arrivals: VecDeque<Arc<str>>,
     pub bytes: usize,
@@ -164,10 +176,11 @@ impl GroupState {
             message: message.into(),
         };
         self.bytes += event.size();
+        self.memory += event.memory();
         s.last_ingestion = Some(now);
         s.insert(event);
         self.arrivals.push_back(s.name.clone());
-        while self.bytes > cap {
+        while self.memory > cap {
             let Some(name) = self.arrivals.pop_front() else {
                 break;
             };
@@ -175,6 +188,7 @@ impl GroupState {
                 && let Some(e) = s.events.pop_front()
             {
                 self.bytes -= e.size();
+                self.memory -= e.memory();
             }
         }
     }
@@ -183,8 +197,8 @@ impl GroupState {
         let Some(s) = self.streams.remove(name) else {
             return false;
         };
-        let freed: usize = s.events.iter().map(Event::size).sum();
-        self.bytes -= freed;
+        self.bytes -= s.events.iter().map(Event::size).sum::<usize>();
+        self.memory -= s.events.iter().map(Event::memory).sum::<usize>();
         if !s.events.is_empty() {
             self.arrivals.retain(|n| &**n != name);
         }

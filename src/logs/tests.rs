@@ -79,8 +79,8 @@ fn all(e: &LogsEngine, ctx: &RequestContext, group: &str) -> Vec<String> {
 #[test]
 fn the_group_cap_drops_the_oldest_events_across_streams() {
     let (e, ctx) = engine();
-    // Each event is 1 byte + 26: room for four.
-    e.set_group_cap(4 * 27);
+    // Each event holds 1 byte + EVENT_MEMORY: room for four.
+    e.set_group_cap(4 * (1 + super::engine::EVENT_MEMORY));
     setup(&e, &ctx, "g", &["a", "b"]);
     let t = NOW as i64;
     put(&e, &ctx, "g", "a", &[(t, "1"), (t + 1, "2")]);

@@ -180,17 +180,32 @@ impl GroupState {
         s.last_ingestion = Some(now);
         s.insert(event);
         self.arrivals.push_back(s.name.clone());
-        while self.memory > cap {
-            let Some(name) = self.arrivals.pop_front() else {
-                break;
-            };
-            if let Some(s) = self.streams.get_mut(&*name)
-                && let Some(e) = s.events.pop_front()
-            {
-                self.bytes -= e.size();
-                self.memory -= e.memory();
-            }
+        while self.memory > cap && self.drop_oldest() {}
+        // Past the retention period: gone from memory too (reads hide them already).
+        if let Some(days) = self.retention {
+            let cutoff = now as i64 - i64::from(days) * 86_400_000;
+            while self.oldest_ts().is_some_and(|ts| ts < cutoff) && self.drop_oldest() {}
         }
+    }
+
+    /// The timestamp of the event [`GroupState::drop_oldest`] would drop.
+    fn oldest_ts(&self) -> Option<i64> {
+        let name = self.arrivals.front()?;
+        self.streams.get(&**name)?.events.front().map(|e| e.ts)
+    }
+
+    /// Drop the oldest arrival's stream's first event; false when nothing is left.
+    fn drop_oldest(&mut self) -> bool {
+        let Some(name) = self.arrivals.pop_front() else {
+            return false;
+        };
+        if let Some(s) = self.streams.get_mut(&*name)
+            && let Some(e) = s.events.pop_front()
+        {
+            self.bytes -= e.size();
+            self.memory -= e.memory();
+        }
+        true
     }
 
     fn remove_stream(&mut self, name: &str) -> bool {

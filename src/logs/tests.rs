@@ -103,6 +103,36 @@ fn the_group_cap_drops_the_oldest_events_across_streams() {
 }
 
 #[test]
+fn events_past_retention_leave_memory_as_new_ones_arrive() {
+    let (e, ctx) = engine();
+    setup(&e, &ctx, "g", &["a"]);
+    let t = NOW as i64;
+    put(
+        &e,
+        &ctx,
+        "g",
+        "a",
+        &[
+            (t - 3 * 86_400_000, "old"),
+            (t - 3 * 86_400_000 + 1, "old2"),
+        ],
+    );
+    e.put_retention_policy(
+        &ctx,
+        PutRetentionPolicyRequest {
+            log_group_name: Some("g".into()),
+            retention_in_days: Some(1),
+        },
+    )
+    .unwrap();
+    put(&e, &ctx, "g", "a", &[(t, "new")]);
+    let group = e.group(&ctx, "g").unwrap();
+    let s = super::engine::lock(&group.state);
+    assert_eq!(s.streams.get("a").map(|st| st.events.len()), Some(1));
+    assert_eq!(s.memory, 3 + super::engine::EVENT_MEMORY);
+}
+
+#[test]
 fn filter_pages_with_next_token_and_out_of_order_batches_sort() {
     let (e, ctx) = engine();
     setup(&e, &ctx, "g", &["a"]);

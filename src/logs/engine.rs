@@ -338,8 +338,12 @@ impl LogsEngine {
         self.clock.now_millis()
     }
 
-    /// Forget everything.
+    /// Forget everything (environments still writing create their groups again).
     pub fn reset(&self) {
+        for g in self.groups.iter() {
+            let _s = lock(&g.state);
+            g.deleted.store(true, Ordering::Release);
+        }
         self.groups.clear();
         if let Some(j) = self.journal.get() {
             j.replace_service("logs", &crate::store::ServiceState::default());

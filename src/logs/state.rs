@@ -145,6 +145,7 @@ impl Durable for LogsEngine {
     fn restore(&self, state: ServiceState) -> Result<(), String> {
         let decoded = self.decode_state(&state)?;
         for g in self.groups.iter() {
+            let _s = lock(&g.state);
             g.deleted.store(true, Ordering::Release);
         }
         self.groups.clear();

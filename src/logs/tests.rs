@@ -183,6 +183,9 @@ fn lambda_sink_creates_group_and_stream_and_recreates_them() {
     .unwrap();
     sink.write(&[(NOW as i64 + 2, "again\n")]);
     assert_eq!(all(&e, &ctx, "/aws/lambda/f"), ["again\n"]);
+    e.reset();
+    sink.write(&[(NOW as i64 + 3, "after reset\n")]);
+    assert_eq!(all(&e, &ctx, "/aws/lambda/f"), ["after reset\n"]);
 }
 
 #[test]

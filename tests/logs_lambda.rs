@@ -311,6 +311,17 @@ async fn log_groups_streams_retention_and_tags_survive_a_restart() {
     )
     .await;
     assert_eq!(events["events"], json!([]));
+    // The snapshot has the group as a record.
+    let snapshot: Value = reqwest::get(format!("{e}/_fogbank/state?service=logs"))
+        .await
+        .expect("snapshot")
+        .json()
+        .await
+        .expect("snapshot json");
+    let records = &snapshot["services"]["logs"]["records"];
+    assert_eq!(records[0]["kind"], json!("logs.group"));
+    assert_eq!(records[0]["key"], json!("000000000000/us-east-1//kept"));
+    assert_eq!(records[0]["value"]["streams"][0]["name"], json!("s1"));
     server.shutdown().await;
 }
 

@@ -148,8 +148,8 @@ fn service_param(query: Option<&str>) -> Result<Option<String>, &'static str> {
         .find(|(k, _)| k == "service")
         .map(|(_, v)| v.into_owned());
     match service.as_deref() {
-        None | Some("sqs" | "sns" | "lambda" | "s3" | "iam" | "sts") => Ok(service),
-        Some(_) => Err("service must be sqs, sns, lambda, s3, iam or sts"),
+        None | Some("sqs" | "sns" | "lambda" | "s3" | "iam" | "sts" | "logs") => Ok(service),
+        Some(_) => Err("service must be sqs, sns, lambda, s3, iam, sts or logs"),
     }
 }
 

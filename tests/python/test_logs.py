@@ -486,3 +486,22 @@ def test_cli_v1_get_and_filter_log_events(endpoint, logs, group):
     assert [e["message"] for e in got["events"]] == ["alpha", "beta ERROR", "gamma"]
     got = cli("filter-log-events", "--log-group-name", group, "--filter-pattern", "ERROR")
     assert [e["message"] for e in got["events"]] == ["beta ERROR"]
+
+
+def test_reset_clears_log_groups():
+    from conftest import start_fogbank, stop_fogbank
+    import urllib.request
+
+    proc, url = start_fogbank()
+    try:
+        client = boto3.client(
+            "logs", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )
+        client.create_log_group(logGroupName="/reset/me")
+        req = urllib.request.Request(f"{url}/_fogbank/reset?service=logs", method="POST")
+        with urllib.request.urlopen(req) as r:
+            assert json.load(r) == {"reset": ["logs"]}
+        assert client.describe_log_groups()["logGroups"] == []
+    finally:
+        stop_fogbank(proc)

@@ -23,11 +23,13 @@ pub enum FilterPattern {
     Space(Vec<SpaceField>),
 }
 
-/// An unstructured pattern.
+/// An unstructured pattern: `all` must occur; if there are `groups` (each begun by a `?`
+/// term and taking the plain terms after it, as `?"ERROR" "MainThread" ?"WARN" "Deadlock"`),
+/// every term of at least one group must occur; no `none` term may occur.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Terms {
     pub all: Vec<String>,
-    pub any: Vec<String>,
+    pub groups: Vec<Vec<String>>,
     pub none: Vec<String>,
 }
 
@@ -70,8 +72,9 @@ pub enum Literal {
 pub enum SpaceField {
     /// `...`: any number of fields.
     Rest,
-    /// A named field, with an optional condition on it.
-    Field(Option<(Op, Literal)>),
+    /// A named field, with optional conditions on it: alternatives (`||`) of conditions that
+    /// must all hold (`&&`), as `status >= 400 && status < 500`.
+    Field(Vec<Vec<(Op, Literal)>>),
 }
 
 /// The longest filter pattern AWS accepts.
@@ -110,8 +113,9 @@ impl FilterPattern {
         match self {
             FilterPattern::All => true,
             FilterPattern::Terms(t) => {
-                t.all.iter().all(|x| message.contains(x.as_str()))
-                    && (t.any.is_empty() || t.any.iter().any(|x| message.contains(x.as_str())))
+                let has = |x: &String| message.contains(x.as_str());
+                t.all.iter().all(has)
+                    && (t.groups.is_empty() || t.groups.iter().any(|g| g.iter().all(has)))
                     && !t.none.iter().any(|x| message.contains(x.as_str()))
             }
             FilterPattern::Json(e) => match serde_json::from_str::<Value>(message.trim_end()) {
@@ -184,9 +188,12 @@ fn parse_terms(p: &str) -> Result<Terms, String> {
             t
         };
         match kind {
-            '?' => terms.any.push(term),
+            '?' => terms.groups.push(vec![term]),
             '-' => terms.none.push(term),
-            _ => terms.all.push(term),
+            _ => match terms.groups.last_mut() {
+                Some(group) => group.push(term),
+                None => terms.all.push(term),
+            },
         }
     }
     Ok(terms)
@@ -541,9 +548,23 @@ fn parse_space(p: &str) -> Result<Vec<SpaceField>, String> {
             continue;
         }
         let toks = tokenize(part, p)?;
-        match toks.as_slice() {
-            [Tok::Word(_)] => fields.push(SpaceField::Field(None)),
-            [Tok::Word(_), Tok::Op(op), value] => {
+        let Some(Tok::Word(name)) = toks.first() else {
+            return Err(invalid(p));
+        };
+        if toks.len() == 1 {
+            fields.push(SpaceField::Field(Vec::new()));
+            continue;
+        }
+        let mut alternatives = Vec::new();
+        for alternative in toks.split(|t| *t == Tok::Or) {
+            let mut all = Vec::new();
+            for cond in alternative.split(|t| *t == Tok::And) {
+                let [Tok::Word(n), Tok::Op(op), value] = cond else {
+                    return Err(invalid(p));
+                };
+                if n != name {
+                    return Err(invalid(p));
+                }
                 let lit = match value {
                     Tok::Str(s) => Literal::Text(s.clone()),
                     Tok::Word(w) => match w.parse::<f64>() {
@@ -552,10 +573,14 @@ fn parse_space(p: &str) -> Result<Vec<SpaceField>, String> {
                     },
                     _ => return Err(invalid(p)),
                 };
-                fields.push(SpaceField::Field(Some((*op, lit))));
+                if matches!(lit, Literal::Text(_)) && !matches!(op, Op::Eq | Op::Ne) {
+                    return Err(invalid(p));
+                }
+                all.push((*op, lit));
             }
-            _ => return Err(invalid(p)),
+            alternatives.push(all);
         }
+        fields.push(SpaceField::Field(alternatives));
     }
     Ok(fields)
 }
@@ -594,15 +619,15 @@ fn split_fields(message: &str) -> Vec<&str> {
     out
 }
 
-fn field_ok(cond: &Option<(Op, Literal)>, word: &str) -> bool {
-    match cond {
-        None => true,
-        Some((op, Literal::Number(n))) => match word.parse::<f64>() {
+fn field_ok(alternatives: &[Vec<(Op, Literal)>], word: &str) -> bool {
+    let holds = |(op, lit): &(Op, Literal)| match lit {
+        Literal::Number(n) => match word.parse::<f64>() {
             Ok(x) => compare(Some(&Value::from(x)), *op, &Literal::Number(*n)),
             Err(_) => false,
         },
-        Some((op, lit)) => compare(Some(&Value::String(word.to_string())), *op, lit),
-    }
+        lit => compare(Some(&Value::String(word.to_string())), *op, lit),
+    };
+    alternatives.is_empty() || alternatives.iter().any(|all| all.iter().all(holds))
 }
 
 /// Whether the fields match the words, `...` taking any number of them: a table of
@@ -663,6 +688,12 @@ mod tests {
         assert!(!m("?ERROR ?WARN", "INFO disk"));
         assert!(m("ERROR -Exiting", "ERROR retrying"));
         assert!(!m("ERROR -Exiting", "ERROR Exiting now"));
+        // Term groups, as CDK's anyTermGroup writes them.
+        let p = r#"?"ERROR" "MainThread" ?"WARN" "Deadlock""#;
+        assert!(m(p, "ERROR in MainThread"));
+        assert!(m(p, "WARN Deadlock found"));
+        assert!(!m(p, "ERROR in worker"));
+        assert!(!m(p, "WARN in MainThread"));
     }
 
     #[test]
@@ -746,6 +777,11 @@ mod tests {
         assert!(m("[ip = 127.0.0.*, ...]", line));
         assert!(!m("[ip, user]", line));
         assert!(m("[..., ..., bytes = 1534]", line));
+        assert!(m("[..., status >= 400 && status < 500, bytes]", line));
+        assert!(!m("[..., status >= 500 && status < 600, bytes]", line));
+        assert!(m("[..., status = 200 || status = 404, bytes]", line));
+        assert!(FilterPattern::parse("[a = 1 && b = 2]").is_err());
+        assert!(FilterPattern::parse("[a > x]").is_err());
     }
 
     #[test]

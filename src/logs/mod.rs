@@ -6,6 +6,7 @@
 //! - [`engine`]: groups, streams, the per-group cap, group and stream operations;
 //! - [`events`]: PutLogEvents, GetLogEvents, FilterLogEvents;
 //! - [`pattern`]: the filter pattern parser and matcher;
+//! - [`regex`]: the `%...%` regular expressions of filter patterns (AWS's subset);
 //! - [`tags`]: tagging by ARN and by name;
 //! - [`codec`]: the JSON 1.1 wire format;
 //! - [`sink`]: the Lambda side's writer;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod pattern;
+pub mod regex;
 pub mod sink;
 pub mod state;
 pub mod tags;

@@ -9,7 +9,8 @@
 //! - space-delimited: `[ip, user, ..., status = 404, bytes > 1000]` (fields split on spaces,
 //!   `"..."` and `[...]` kept whole; `...` stands for any number of fields).
 //!
-//! Regular-expression patterns (`%...%`) are refused: fogbank does not evaluate them yet.
+//! - regular expressions `%...%` (`logs::regex`, AWS's subset), alone or as the value of a
+//!   JSON or space-delimited comparison (`{ $.code = %4[0-9]{2}% }`).
 
 use serde_json::Value;
 
@@ -21,6 +22,7 @@ pub enum FilterPattern {
     Terms(Terms),
     Json(Expr),
     Space(Vec<SpaceField>),
+    Regex(super::regex::Regex),
 }
 
 /// An unstructured pattern: `all` must occur; if there are `groups` (each begun by a `?`
@@ -65,6 +67,7 @@ pub enum Op {
 pub enum Literal {
     Number(f64),
     Text(String),
+    Regex(super::regex::Regex),
 }
 
 /// One field of a space-delimited pattern.
@@ -101,10 +104,8 @@ impl FilterPattern {
         if p.starts_with('[') {
             return parse_space(p).map(FilterPattern::Space);
         }
-        if p.starts_with('%') {
-            return Err(format!(
-                "fogbank does not support regular-expression filter patterns yet: {pattern}"
-            ));
+        if let Some(inner) = p.strip_prefix('%').and_then(|r| r.strip_suffix('%')) {
+            return super::regex::Regex::parse(inner).map(FilterPattern::Regex);
         }
         parse_terms(p).map(FilterPattern::Terms)
     }
@@ -122,6 +123,7 @@ impl FilterPattern {
                 Ok(v @ Value::Object(_)) => eval(e, &v),
                 _ => false,
             },
+            FilterPattern::Regex(r) => r.is_match(message),
             FilterPattern::Space(fields) => {
                 let words = split_fields(message.trim_end());
                 space_match(fields, &words)
@@ -211,6 +213,7 @@ enum Tok {
     Selector(Vec<Step>),
     Str(String),
     Word(String),
+    Re(String),
 }
 
 fn tokenize(src: &str, whole: &str) -> Result<Vec<Tok>, String> {
@@ -254,6 +257,14 @@ fn tokenize(src: &str, whole: &str) -> Result<Vec<Tok>, String> {
                     _ => Op::Gt,
                 }));
                 i += if eq { 2 } else { 1 };
+            }
+            '%' => {
+                let close = b[i + 1..]
+                    .iter()
+                    .position(|c| *c == '%')
+                    .ok_or_else(|| invalid(whole))?;
+                out.push(Tok::Re(b[i + 1..i + 1 + close].iter().collect()));
+                i += close + 2;
             }
             '"' => {
                 let mut s = String::new();
@@ -400,15 +411,14 @@ impl Parser<'_> {
                 Some(Tok::Op(op)) => {
                     let lit = match self.next() {
                         Some(Tok::Str(s)) => Literal::Text(s),
+                        Some(Tok::Re(r)) => Literal::Regex(super::regex::Regex::parse(&r)?),
                         Some(Tok::Word(w)) => match w.parse::<f64>() {
                             Ok(n) if !w.contains('*') => Literal::Number(n),
                             _ => Literal::Text(w),
                         },
                         _ => return Err(self.err()),
                     };
-                    if let Literal::Text(_) = lit
-                        && !matches!(op, Op::Eq | Op::Ne)
-                    {
+                    if !matches!(lit, Literal::Number(_)) && !matches!(op, Op::Eq | Op::Ne) {
                         return Err(self.err());
                     }
                     Ok(Expr::Compare(path, op, lit))
@@ -519,6 +529,16 @@ fn compare(value: Option<&Value>, op: Op, lit: &Literal) -> bool {
             let eq = wildcard(t, &text);
             if op == Op::Ne { !eq } else { eq }
         }
+        Literal::Regex(r) => {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return false,
+            };
+            let eq = r.is_match(&text);
+            if op == Op::Ne { !eq } else { eq }
+        }
     }
 }
 
@@ -567,13 +587,14 @@ fn parse_space(p: &str) -> Result<Vec<SpaceField>, String> {
                 }
                 let lit = match value {
                     Tok::Str(s) => Literal::Text(s.clone()),
+                    Tok::Re(r) => Literal::Regex(super::regex::Regex::parse(r)?),
                     Tok::Word(w) => match w.parse::<f64>() {
                         Ok(n) if !w.contains('*') => Literal::Number(n),
                         _ => Literal::Text(w.clone()),
                     },
                     _ => return Err(invalid(p)),
                 };
-                if matches!(lit, Literal::Text(_)) && !matches!(op, Op::Eq | Op::Ne) {
+                if !matches!(lit, Literal::Number(_)) && !matches!(op, Op::Eq | Op::Ne) {
                     return Err(invalid(p));
                 }
                 all.push((*op, lit));
@@ -714,7 +735,8 @@ mod tests {
     fn unquoted_symbols_are_refused() {
         assert!(FilterPattern::parse("ERROR:").is_err());
         assert!(FilterPattern::parse("\"open").is_err());
-        assert!(FilterPattern::parse("%ERR.*%").is_err());
+        assert!(FilterPattern::parse("%ERR(.*)%").is_err());
+        assert!(FilterPattern::parse("{ $.a = %x }").is_err());
     }
 
     #[test]
@@ -733,6 +755,18 @@ mod tests {
         assert!(m("{ $.gone IS NULL }", msg));
         assert!(m("{ $.missing NOT EXISTS }", msg));
         assert!(!m("{ $.level NOT EXISTS }", msg));
+    }
+
+    #[test]
+    fn regular_expressions_alone_and_in_comparisons() {
+        assert!(m("%ERR[A-Z]+%", "an ERROR here"));
+        assert!(!m("%ERR[A-Z]+%", "an Err here"));
+        assert!(m("%^START RequestId%", "START RequestId: x"));
+        let msg = r#"{"code":"404","path":"/a"}"#;
+        assert!(m("{ $.code = %4[0-9]{2}% }", msg));
+        assert!(!m("{ $.code != %4[0-9]{2}% }", msg));
+        let line = "GET /x 503 12";
+        assert!(m("[method, path, status = %5[0-9]{2}%, size]", line));
     }
 
     #[test]

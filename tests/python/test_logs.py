@@ -279,6 +279,10 @@ def test_filter_log_events_patterns(logs, group):
     assert len(f('{ $.latency < 100 || $.user.id = "u-*" }')) == 2
     assert len(f('{ $.level = "INFO" && $.latency > 100 }')) == 0
     assert len(f("[ip, id, user, ts, request, status = 404, size > 1000]")) == 1
+    assert len(f("[..., status >= 400 && status < 500, size]")) == 1
+    assert f("%^ERROR [a-z]+ t%") == ["ERROR db timeout"]
+    assert len(f('{ $.user.id = %u-[0-9]+% }')) == 1
+    assert f('?"WARN" "91%" ?"INFO" "nothing"') == ["WARN disk 91%"]
     # Interleaved across streams, by timestamp; stream selection.
     assert f("404", logStreamNames=["app"]) == []
     assert len(f("", logStreamNamePrefix="we")) == 1

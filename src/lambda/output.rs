@@ -161,14 +161,17 @@ impl Output {
         self.to_sink(&line);
     }
 
-    /// A piece of handler output (one line, or part of an over-long one).
-    fn handler_line(&self, stream: &'static str, line: &str) {
+    /// A piece of handler output (one line, or part of an over-long one). CloudWatch Logs
+    /// gets only a line's first piece: AWS truncates longer lines.
+    fn handler_line(&self, stream: &'static str, line: &str, continued: bool) {
         {
             let mut logs = lock(&self.logs);
             self.log(Some(&logs.request_id), stream, line);
             logs.push(line);
         }
-        self.to_sink(line);
+        if !continued {
+            self.to_sink(line);
+        }
     }
 
     fn log(&self, request_id: Option<&str>, stream: &'static str, line: &str) {
@@ -220,15 +223,19 @@ pub(crate) struct Splitter {
     /// The last piece was cut at [`MAX_PIECE`]: a newline right after it ends that line
     /// (it is not an empty line of its own).
     cut: bool,
+    /// The next piece continues a line already cut at [`MAX_PIECE`].
+    continuing: bool,
 }
 
 impl Splitter {
-    /// Feed bytes; `emit` gets each complete line (without its newline) or over-long piece.
-    pub fn feed(&mut self, mut data: &[u8], emit: &mut impl FnMut(&[u8])) {
+    /// Feed bytes; `emit` gets each complete line (without its newline) or over-long piece,
+    /// and whether the piece continues a line cut before it.
+    pub fn feed(&mut self, mut data: &[u8], emit: &mut impl FnMut(&[u8], bool)) {
         if self.cut && !data.is_empty() {
             self.cut = false;
             if data[0] == b'\n' {
                 data = &data[1..];
+                self.continuing = false;
             }
         }
         while !data.is_empty() {
@@ -237,7 +244,8 @@ impl Splitter {
             match window.iter().position(|&b| b == b'\n') {
                 Some(i) => {
                     self.pending.extend_from_slice(&window[..i]);
-                    emit(&self.pending);
+                    emit(&self.pending, self.continuing);
+                    self.continuing = false;
                     self.pending.clear();
                     data = &data[i + 1..];
                 }
@@ -245,12 +253,14 @@ impl Splitter {
                     self.pending.extend_from_slice(window);
                     data = &data[window.len()..];
                     if self.pending.len() >= MAX_PIECE {
-                        emit(&self.pending);
+                        emit(&self.pending, self.continuing);
+                        self.continuing = true;
                         self.pending.clear();
                         if data.is_empty() {
                             self.cut = true;
                         } else if data[0] == b'\n' {
                             data = &data[1..];
+                            self.continuing = false;
                         }
                     }
                 }
@@ -259,9 +269,9 @@ impl Splitter {
     }
 
     /// The stream ended: whatever is left is the last line.
-    pub fn finish(&mut self, emit: &mut impl FnMut(&[u8])) {
+    pub fn finish(&mut self, emit: &mut impl FnMut(&[u8], bool)) {
         if !self.pending.is_empty() {
-            emit(&self.pending);
+            emit(&self.pending, self.continuing);
             self.pending.clear();
         }
     }
@@ -275,8 +285,8 @@ pub(crate) async fn read_output<R: tokio::io::AsyncRead + Unpin>(
 ) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut splitter = Splitter::default();
-    let mut emit = |piece: &[u8]| {
-        output.handler_line(stream, &String::from_utf8_lossy(piece));
+    let mut emit = |piece: &[u8], continued: bool| {
+        output.handler_line(stream, &String::from_utf8_lossy(piece), continued);
     };
     loop {
         match pipe.read(&mut buf).await {
@@ -295,9 +305,9 @@ mod tests {
         let mut out = Vec::new();
         let mut s = Splitter::default();
         for c in chunks {
-            s.feed(c, &mut |p| out.push(p.to_vec()));
+            s.feed(c, &mut |p, _| out.push(p.to_vec()));
         }
-        s.finish(&mut |p| out.push(p.to_vec()));
+        s.finish(&mut |p, _| out.push(p.to_vec()));
         out
     }
 
@@ -329,6 +339,20 @@ mod tests {
     }
 
     #[test]
+    fn pieces_after_a_cut_are_marked_as_continuations() {
+        let mut flags = Vec::new();
+        let mut s = Splitter::default();
+        let big = vec![b'x'; MAX_PIECE * 2 + 10];
+        for c in big.chunks(7000) {
+            s.feed(c, &mut |_, cont| flags.push(cont));
+        }
+        s.feed(b"\nnext\n", &mut |_, cont| flags.push(cont));
+        s.feed(&vec![b'y'; MAX_PIECE], &mut |_, cont| flags.push(cont));
+        s.feed(b"\nafter\n", &mut |_, cont| flags.push(cont));
+        assert_eq!(flags, [false, true, true, false, false, false]);
+    }
+
+    #[test]
     fn a_line_of_exactly_the_piece_size_is_one_line() {
         let big = vec![b'x'; MAX_PIECE];
         let out = split(&[&big, b"\nnext\n"]);
@@ -343,13 +367,13 @@ mod tests {
         let o = Output::new("f".into(), HandlerLog::Off);
         o.begin("r");
         for i in 0..10_000 {
-            o.handler_line("stdout", &format!("line {i}"));
+            o.handler_line("stdout", &format!("line {i}"), false);
         }
-        o.handler_line("stdout", &"y".repeat(LOG_KEEP * 3));
+        o.handler_line("stdout", &"y".repeat(LOG_KEEP * 3), false);
         let text = o.text();
         assert_eq!(text.len(), LOG_KEEP + 1);
         assert!(text.ends_with("yyyy\n"));
-        o.handler_line("stdout", "last");
+        o.handler_line("stdout", "last", false);
         assert_eq!(o.text().len(), LOG_KEEP);
         assert!(o.text().ends_with("yyyy\nlast\n"));
     }
@@ -386,8 +410,8 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             let o = Output::new("fn".into(), mode);
             o.begin("req-1");
-            o.handler_line("stdout", &"z".repeat(5000));
-            o.handler_line("stderr", "short line");
+            o.handler_line("stdout", &"z".repeat(5000), false);
+            o.handler_line("stderr", "short line", false);
         });
         String::from_utf8_lossy(&lock(&sink.0)).into_owned()
     }
@@ -415,7 +439,7 @@ mod tests {
         assert_eq!(logged(HandlerLog::Off, "trace"), "");
         let o = Output::new("fn".into(), HandlerLog::Off);
         o.begin("r");
-        o.handler_line("stdout", "kept");
+        o.handler_line("stdout", "kept", false);
         assert_eq!(o.text(), "kept\n");
     }
 

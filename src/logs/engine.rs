@@ -18,9 +18,27 @@ use crate::clock::Clock;
 use crate::context::RequestContext;
 use crate::store::Journal;
 
-/// Most memory the events of one log group may take (each event counts its message's UTF-8
-/// bytes plus [`EVENT_MEMORY`]); past it the oldest events are dropped.
-pub const MAX_GROUP_BYTES: usize = 32 * 1024 * 1024;
+/// Most memory the events of one log group may take by default (each event counts its
+/// message's UTF-8 bytes plus [`EVENT_MEMORY`]); past it the oldest events are dropped.
+/// `FOGBANK_LOGS_GROUP_BYTES` changes it.
+pub const MAX_GROUP_BYTES: usize = 8 * 1024 * 1024;
+
+/// The per-group cap: `FOGBANK_LOGS_GROUP_BYTES` if it is a number of bytes, else
+/// [`MAX_GROUP_BYTES`].
+fn configured_cap() -> usize {
+    match std::env::var("FOGBANK_LOGS_GROUP_BYTES") {
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                tracing::warn!(
+                    "FOGBANK_LOGS_GROUP_BYTES={v:?} is not a positive number of bytes; log groups keep {MAX_GROUP_BYTES}"
+                );
+                MAX_GROUP_BYTES
+            }
+        },
+        Err(_) => MAX_GROUP_BYTES,
+    }
+}
 
 /// What fogbank holds per event beside its message: the event (40 bytes), the message's
 /// allocation rounded up, and the group's arrival entry (16 bytes).
@@ -320,7 +338,7 @@ impl LogsEngine {
         Arc::new(LogsEngine {
             clock,
             groups: DashMap::new(),
-            cap: AtomicU64::new(MAX_GROUP_BYTES as u64),
+            cap: AtomicU64::new(configured_cap() as u64),
             journal: OnceLock::new(),
         })
     }

@@ -1,4 +1,4 @@
-//! fogbank: a local emulator of AWS SQS, SNS and Lambda.
+//! fogbank: a local emulator of AWS SQS, SNS, Lambda, CloudWatch Logs and S3.
 //!
 //! Module map (a request flows server -> codec -> engine -> codec -> server):
 //! - [`config`]: listen address, default account and region, the clock.

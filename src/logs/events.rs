@@ -112,7 +112,7 @@ impl LogsEngine {
             ));
         }
         if let (Some(first), Some(last)) = (batch.first(), batch.last())
-            && last.0 - first.0 > DAY
+            && last.0.saturating_sub(first.0) > DAY
         {
             return Err(LogsError::invalid(
                 "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",

@@ -230,3 +230,41 @@ fn groups_and_streams_survive_export_and_restore_without_events() {
     );
     assert!(all(&f, &ctx, "g").is_empty());
 }
+
+#[test]
+fn extreme_timestamps_are_refused_or_rejected_without_overflow() {
+    let (e, ctx) = engine();
+    setup(&e, &ctx, "g", &["a"]);
+    let put_raw = |events: Vec<(i64, &str)>| {
+        e.put_log_events(
+            &ctx,
+            PutLogEventsRequest {
+                log_group_name: Some("g".into()),
+                log_stream_name: Some("a".into()),
+                log_events: Some(
+                    events
+                        .into_iter()
+                        .map(|(t, m)| InputLogEvent {
+                            timestamp: Some(t),
+                            message: Some(m.into()),
+                        })
+                        .collect(),
+                ),
+                sequence_token: None,
+            },
+        )
+    };
+    assert!(put_raw(vec![(i64::MIN, "a"), (i64::MAX, "b")]).is_err());
+    let out = put_raw(vec![(i64::MAX, "b")]).unwrap();
+    assert_eq!(
+        out.rejected_log_events_info
+            .and_then(|r| r.too_new_log_event_start_index),
+        Some(0)
+    );
+    let out = put_raw(vec![(i64::MIN, "a")]).unwrap();
+    assert_eq!(
+        out.rejected_log_events_info
+            .and_then(|r| r.too_old_log_event_end_index),
+        Some(0)
+    );
+}

@@ -12,6 +12,7 @@ fixtures ``fogbank`` (one server per session), ``fogbank_fresh`` (one per test) 
 ``fogbank_env`` (sets ``AWS_ENDPOINT_URL`` and friends for the code under test).
 """
 
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import sys
 import sysconfig
 import threading
 import urllib.request
+import weakref
 
 __all__ = ["Fogbank", "FogbankError", "binary_path", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION"]
 
@@ -29,6 +31,13 @@ REGION = "us-east-1"
 
 _LISTENING = re.compile(r"listening on (https?://[\w.\-\[\]:]+)")
 _EXE = "fogbank.exe" if os.name == "nt" else "fogbank"
+
+
+def _terminate(process):
+    """Stop a server a program forgot to stop (run by a finalizer, at the latest at exit)."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
 
 
 class FogbankError(RuntimeError):
@@ -100,6 +109,7 @@ class Fogbank:
         """Start the server and wait until it listens; returns self."""
         if self.process is not None:
             return self
+        self.endpoint_url = None
         try:
             self.process = subprocess.Popen(
                 self.command(),
@@ -111,6 +121,7 @@ class Fogbank:
             )
         except OSError as e:
             raise FogbankError(f"cannot run {self.binary}: {e}") from e
+        self._finalizer = weakref.finalize(self, _terminate, self.process)
         ready = threading.Event()
         threading.Thread(target=self._drain, args=(ready,), daemon=True).start()
         ready.wait(self.start_timeout)
@@ -155,17 +166,17 @@ class Fogbank:
         }
 
     def reset(self, service=None):
-        """Wipe every service's state, or only ``service`` ("sqs", "sns", "lambda", "s3")."""
+        """Wipe every service's state, or only ``service`` ("sqs", "sns", "lambda", "s3");
+        returns the services reset."""
         url = f"{self.endpoint_url}/_fogbank/reset"
         if service:
             url += f"?service={service}"
         req = urllib.request.Request(url, data=b"", method="POST")
         with urllib.request.urlopen(req, timeout=30) as r:
-            return r.read()
+            return json.load(r)["reset"]
 
     def health(self):
-        import json
-
+        """The server's ``/_fogbank/health`` answer."""
         with urllib.request.urlopen(f"{self.endpoint_url}/_fogbank/health", timeout=10) as r:
             return json.load(r)
 

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import sys
+import urllib.request
 import zipfile
 
 import boto3
@@ -68,8 +69,9 @@ def test_python_lambda(fogbank):
 def test_reset_wipes_the_session_server(fogbank):
     sqs = fogbank.client("sqs")
     sqs.create_queue(QueueName="leftover")
-    fogbank.reset()
+    assert fogbank.reset("sqs") == ["sqs"]
     assert sqs.list_queues().get("QueueUrls", []) == []
+    assert sorted(fogbank.reset()) == ["lambda", "s3", "sns", "sqs"]
 
 
 def test_fresh_server_is_isolated(fogbank, fogbank_fresh):
@@ -89,6 +91,17 @@ def test_env_mode_points_plain_boto3_at_fogbank(fogbank_env):
     arn = sns.create_topic(Name="from-env")["TopicArn"]
     topics = [t["TopicArn"] for t in fogbank_env.client("sns").list_topics()["Topics"]]
     assert arn in topics
+
+
+def test_server_class_without_fixtures():
+    with fogbank_pkg.Fogbank(args=["--region", "eu-west-1"]) as server:
+        assert server.running
+        assert server.health()["services"]
+        url = server.client("sqs").create_queue(QueueName="q")["QueueUrl"]
+        assert url.startswith(server.endpoint_url)
+    assert not server.running
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{server.endpoint_url}/_fogbank/health", timeout=5)
 
 
 def test_python_dash_m_fogbank_serves(tmp_path):

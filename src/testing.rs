@@ -27,11 +27,11 @@
 //! Lambda functions run as host processes (python, node, ruby, java, `provided`), exactly as
 //! in the standalone binary; they are killed when the server is dropped.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
 
 use crate::config::Config;
 use crate::server::{self, AppState, RunningServer};
@@ -56,6 +56,9 @@ pub struct Server {
 
 impl Server {
     /// Start a server with the default, in-memory configuration on a free port.
+    ///
+    /// Call it inside a tokio runtime (e.g. a `#[tokio::test]`, either flavour): the server is
+    /// a task of that runtime. Errors are those of binding the port.
     pub async fn start() -> std::io::Result<Server> {
         Self::start_with(Config::ephemeral()).await
     }
@@ -82,8 +85,8 @@ impl Server {
     }
 
     /// An SDK config for this server: its endpoint URL, region [`REGION`] and the static
-    /// credentials [`ACCESS_KEY_ID`] / [`SECRET_ACCESS_KEY`]. Nothing is read from the
-    /// environment or `~/.aws`.
+    /// credentials [`ACCESS_KEY_ID`] / [`SECRET_ACCESS_KEY`], whatever the environment or
+    /// `~/.aws` says about those three.
     pub async fn sdk_config(&self) -> SdkConfig {
         self.sdk_config_as(ACCESS_KEY_ID, REGION).await
     }

@@ -139,3 +139,24 @@ def test_options_reach_the_binary(pytester, tmp_path):
     )
     result = pytester.runpytest_subprocess(f"--fogbank-config={config}")
     result.assert_outcomes(passed=1)
+
+
+def test_data_dir_keeps_the_session_servers_state(pytester, tmp_path):
+    data = tmp_path / "state"
+    pytester.makepyfile(
+        test_first="""
+        def test_create(fogbank):
+            fogbank.client("sqs").create_queue(QueueName="kept")
+        """
+    )
+    pytester.runpytest_subprocess(f"--fogbank-data-dir={data}").assert_outcomes(passed=1)
+    pytester.makepyfile(
+        test_first="""
+        def test_still_there(fogbank, fogbank_fresh):
+            urls = fogbank.client("sqs").list_queues()["QueueUrls"]
+            assert [u.rsplit("/", 1)[1] for u in urls] == ["kept"]
+            # a fresh server never shares the session's data dir
+            assert fogbank_fresh.client("sqs").list_queues().get("QueueUrls", []) == []
+        """
+    )
+    pytester.runpytest_subprocess(f"--fogbank-data-dir={data}").assert_outcomes(passed=1)

@@ -41,7 +41,7 @@ fi
 
 "$venv/bin/python" -m pytest -q tests/python
 
-# The Python package (python/): its wheel assembled from the release binary built above (no
+# The Python package (packages/python): its wheel assembled from the release binary built above (no
 # second compile; maturin makes the published wheels), installed into the example project's
 # own venv, and examples/pytest run through the fixtures the wheel's pytest plugin provides.
 ex=examples/pytest
@@ -56,7 +56,7 @@ if [ "$(cat "$ex_stamp" 2>/dev/null || true)" != "$want" ]; then
   echo "$want" > "$ex_stamp"
 fi
 target_dir="${CARGO_TARGET_DIR:-target}"
-wheel=$("$venv/bin/python" python/build_wheel.py "$target_dir/release/fogbank" --out "$target_dir/wheels")
+wheel=$("$venv/bin/python" packages/python/build_wheel.py "$target_dir/release/fogbank" --out "$target_dir/wheels")
 "$ex_venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 (cd "$ex" && env -u FOGBANK_BIN .venv/bin/python -m pytest -q)
 

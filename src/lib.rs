@@ -42,7 +42,7 @@
 //! let config = server.sdk_config().await; // endpoint, us-east-1, test credentials
 //! // let sqs = aws_sdk_sqs::Client::new(&config);
 //! // sqs.create_queue().queue_name("jobs").send().await?; ...
-//! server.reset(); // wipe queues, topics, functions and buckets
+//! server.reset(); // wipe every service's state
 //! # let _ = config;
 //! # Ok(())
 //! # }

@@ -10,7 +10,8 @@
 //! [`Server::start`] binds `127.0.0.1` on a port the OS picks, so every test (or test binary)
 //! can have its own server; starting one takes a few milliseconds. [`Server::sdk_config`] gives
 //! an [`aws_config::SdkConfig`] pointed at it (region `us-east-1`, static test credentials)
-//! for any `aws-sdk-*` client; [`Server::reset`] wipes every queue, topic, function and bucket;
+//! for any `aws-sdk-*` client; [`Server::reset`] wipes every service's state (queues, topics,
+//! functions, buckets, IAM and STS);
 //! dropping the server stops it.
 //!
 //! ```no_run
@@ -108,8 +109,8 @@ impl Server {
             .await
     }
 
-    /// Wipe every service's state (queues, topics, subscriptions, functions, buckets), as
-    /// `POST /_fogbank/reset` does. Lambda processes are stopped.
+    /// Wipe every service's state (queues, topics, subscriptions, functions, buckets, IAM and
+    /// STS), as `POST /_fogbank/reset` does. Lambda processes are stopped.
     pub fn reset(&self) {
         self.state.reset();
     }

@@ -71,7 +71,7 @@ def test_reset_wipes_the_session_server(fogbank):
     sqs.create_queue(QueueName="leftover")
     assert fogbank.reset("sqs") == ["sqs"]
     assert sqs.list_queues().get("QueueUrls", []) == []
-    assert sorted(fogbank.reset()) == ["lambda", "s3", "sns", "sqs"]
+    assert {"sqs", "sns", "lambda", "s3"} <= set(fogbank.reset())
 
 
 def test_fresh_server_is_isolated(fogbank, fogbank_fresh):

@@ -1,6 +1,6 @@
 """Assemble the fogbank wheel from an already built binary, with the standard library only.
 
-    python3 python/build_wheel.py target/release/fogbank --out dist/
+    python3 packages/python/build_wheel.py target/release/fogbank --out dist/
 
 The release wheels are made by maturin (`pyproject.toml`, see RELEASING.md), which compiles
 the binary itself; test.sh uses this script instead so that it packages the binary its own
@@ -26,7 +26,7 @@ except ImportError:  # Python < 3.11
     sys.exit("build_wheel.py needs Python 3.11+ (tomllib)")
 
 HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parents[1]
 
 
 def crate_version():

@@ -104,7 +104,7 @@ def test_server_class_without_fixtures():
         urllib.request.urlopen(f"{server.endpoint_url}/_fogbank/health", timeout=5)
 
 
-def test_python_dash_m_fogbank_serves(tmp_path):
+def test_python_dash_m_fogbank_runs_the_binary():
     import subprocess
 
     proc = subprocess.run(

@@ -50,8 +50,8 @@ pub const SECRET_ACCESS_KEY: &str = "test";
 /// Dropping it stops the server and the Lambda processes it started.
 pub struct Server {
     addr: SocketAddr,
-    state: Arc<AppState>,
-    /// `None` only inside [`Server::shutdown`].
+    /// Taken only by [`Server::shutdown`], which consumes the server. No other handle on the
+    /// state is kept here: `RunningServer::shutdown` waits for the state to be released.
     running: Option<RunningServer>,
 }
 
@@ -70,7 +70,6 @@ impl Server {
         let running = server::spawn(config).await?;
         Ok(Server {
             addr: running.addr,
-            state: running.state.clone(),
             running: Some(running),
         })
     }
@@ -112,18 +111,22 @@ impl Server {
     /// Wipe every service's state (queues, topics, subscriptions, functions, buckets, IAM and
     /// STS), as `POST /_fogbank/reset` does. Lambda processes are stopped.
     pub fn reset(&self) {
-        self.state.reset();
+        self.state().reset();
     }
 
     /// The server's shared state (its engines), for tests that look inside.
     pub fn state(&self) -> &Arc<AppState> {
-        &self.state
+        match &self.running {
+            Some(running) => &running.state,
+            None => unreachable!("only shutdown takes the running server, and it consumes self"),
+        }
     }
 
     /// Stop accepting, finish in-flight requests and wait for the server to end.
+    /// When it returns, the state (and a data dir's lock) is released.
     pub async fn shutdown(mut self) {
-        self.state.shutdown();
         if let Some(running) = self.running.take() {
+            running.state.shutdown();
             running.shutdown().await;
         }
     }
@@ -133,6 +136,8 @@ impl Drop for Server {
     fn drop(&mut self) {
         // The RunningServer's own Drop signals the server task; Lambda processes are stopped
         // here too, since the runtime may be torn down before that task runs again.
-        self.state.shutdown();
+        if let Some(running) = &self.running {
+            running.state.shutdown();
+        }
     }
 }

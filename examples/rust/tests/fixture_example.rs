@@ -169,3 +169,41 @@ async fn reset_wipes_state_and_servers_are_isolated() {
     let after = sqs_first.list_queues().send().await;
     assert!(after.is_err(), "{endpoint} still answers after shutdown");
 }
+
+#[tokio::test]
+async fn state_survives_a_restart_on_the_same_data_dir() {
+    use fogbank::config::Config;
+    use fogbank::server::StorageSettings;
+    use fogbank::store::Durability;
+
+    let dir = std::env::temp_dir().join(format!("fogbank-fixture-{}", std::process::id()));
+    let config = || Config {
+        storage: Some(StorageSettings {
+            data_dir: dir.clone(),
+            durability: Durability::Process,
+        }),
+        ..Config::ephemeral()
+    };
+    let first = Server::start_with(config()).await.expect("fogbank starts");
+    let sqs = aws_sdk_sqs::Client::new(&first.sdk_config().await);
+    sqs.create_queue()
+        .queue_name("kept")
+        .send()
+        .await
+        .expect("create queue");
+    // shutdown() releases the data dir, so the next server can open it at once
+    first.shutdown().await;
+    let second = Server::start_with(config())
+        .await
+        .expect("a second server opens the released data dir");
+    let sqs = aws_sdk_sqs::Client::new(&second.sdk_config().await);
+    let listed = sqs.list_queues().send().await.expect("list");
+    let names: Vec<_> = listed
+        .queue_urls()
+        .iter()
+        .filter_map(|u| u.rsplit('/').next())
+        .collect();
+    assert_eq!(names, ["kept"]);
+    second.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every fogbank test: Rust unit and integration tests, then the Python boto3 suite and the
-# JavaScript (AWS SDK v3) suite against the release binary. Needs a Rust toolchain, python3, node
-# and npm; creates .venv/ and tests/js/node_modules/ on first use.
+# Runs every fogbank test: Rust unit and integration tests (with the `testing` feature, which
+# also builds the Rust fixture example), then the Python boto3 suite, the Python package's
+# pytest fixtures (examples/pytest) and the JavaScript (AWS SDK v3) suite against the release
+# binary. Needs a Rust toolchain, python3 (3.11+), node and npm; creates .venv/,
+# examples/pytest/.venv/ and tests/js/node_modules/ on first use.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-cargo test --all-targets
+cargo test --all-targets --features testing
 cargo build --release --locked
 
 py=python3
@@ -38,6 +40,25 @@ PY
 fi
 
 "$venv/bin/python" -m pytest -q tests/python
+
+# The Python package (packages/python): its wheel assembled from the release binary built above (no
+# second compile; maturin makes the published wheels), installed into the example project's
+# own venv, and examples/pytest run through the fixtures the wheel's pytest plugin provides.
+ex=examples/pytest
+ex_venv="$ex/.venv"
+if [ ! -x "$ex_venv/bin/python" ]; then
+  "$py" -m venv "$ex_venv"
+fi
+ex_stamp="$ex_venv/.requirements.sha256"
+want=$(sha256sum "$ex/requirements.txt" | cut -d' ' -f1)
+if [ "$(cat "$ex_stamp" 2>/dev/null || true)" != "$want" ]; then
+  "$ex_venv/bin/python" -m pip install -q --disable-pip-version-check -r "$ex/requirements.txt"
+  echo "$want" > "$ex_stamp"
+fi
+target_dir="${CARGO_TARGET_DIR:-target}"
+wheel=$("$venv/bin/python" packages/python/build_wheel.py "$target_dir/release/fogbank" --out "$target_dir/wheels")
+"$ex_venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+(cd "$ex" && env -u FOGBANK_BIN .venv/bin/python -m pytest -q)
 
 # The AWS SDK for JavaScript v3 suite (node:test), against the same release binary. `npm ci`
 # reinstalls the locked versions whenever package-lock.json changes (stamped like the venv).

@@ -28,6 +28,29 @@
 //!   writer, and snapshot files (`/_fogbank/state`, `--load-state`).
 //! - [`residency`]: after start-up, the binary's once-only code leaves the resident set.
 //! - [`benchmark`]: `fogbank bench`, the load generator and its no-op HTTP ceiling.
+//! - `testing` (cargo feature `testing`): a server inside your tests on a free port, with an
+//!   `aws_config::SdkConfig` pointed at it.
+//!
+//! # Use it in your tests
+//!
+//! With `fogbank = { version = "0.1", features = ["testing"] }` in `[dev-dependencies]`
+//! (`cargo add fogbank --dev --features testing`), each test starts its own server in a few
+//! milliseconds:
+//!
+//! ```no_run
+//! # #[cfg(feature = "testing")]
+//! # async fn example() -> std::io::Result<()> {
+//! let server = fogbank::testing::Server::start().await?;
+//! let config = server.sdk_config().await; // endpoint, us-east-1, test credentials
+//! // let sqs = aws_sdk_sqs::Client::new(&config);
+//! // sqs.create_queue().queue_name("jobs").send().await?; ...
+//! server.reset(); // wipe every service's state
+//! # let _ = config;
+//! # Ok(())
+//! # }
+//! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod arn;
 pub mod benchmark;
@@ -46,3 +69,6 @@ pub mod sqs;
 pub mod startup;
 pub mod store;
 pub mod sts;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;

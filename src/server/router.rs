@@ -119,6 +119,32 @@ impl AppState {
         })
     }
 
+    /// The services [`AppState::reset_service`] knows, in the order a full reset wipes them.
+    pub const RESETTABLE: [&'static str; 7] = ["lambda", "sns", "sqs", "s3", "iam", "sts", "logs"];
+
+    /// Wipe one service's state (a name from [`AppState::RESETTABLE`]); false for any other
+    /// name.
+    pub fn reset_service(&self, service: &str) -> bool {
+        match service {
+            "lambda" => self.lambda.reset(),
+            "sns" => self.sns.reset(),
+            "sqs" => self.sqs.reset(),
+            "s3" => self.s3.reset(),
+            "iam" => self.iam.reset(),
+            "sts" => self.sts.reset(),
+            "logs" => self.logs.reset(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Wipe every service's state, as `POST /_fogbank/reset` without `?service=` does.
+    pub fn reset(&self) {
+        for service in Self::RESETTABLE {
+            self.reset_service(service);
+        }
+    }
+
     /// Stop background work and end long polls (called on shutdown).
     pub fn shutdown(&self) {
         self.sqs.shutdown();
@@ -350,7 +376,7 @@ async fn peek_localstack(
     )
 }
 
-/// Wipe state: every service, or the one named by `?service=sqs|sns|lambda`.
+/// Wipe state: every service, or the one named by `?service=sqs|sns|lambda|s3|iam|sts`.
 async fn reset(
     State(state): State<Arc<AppState>>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
@@ -358,46 +384,21 @@ async fn reset(
     let service = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "service")
         .map(|(_, v)| v.into_owned());
-    let all = service.is_none();
-    let wants = |s: &str| all || service.as_deref() == Some(s);
-    if !all
-        && !["sqs", "sns", "lambda", "s3", "iam", "sts", "logs"]
-            .contains(&service.as_deref().unwrap_or(""))
-    {
-        return (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": "service must be sqs, sns, lambda, s3, iam, sts or logs"})),
-        )
-            .into_response();
-    }
-    let mut done = Vec::new();
-    if wants("lambda") {
-        state.lambda.reset();
-        done.push("lambda");
-    }
-    if wants("sns") {
-        state.sns.reset();
-        done.push("sns");
-    }
-    if wants("sqs") {
-        state.sqs.reset();
-        done.push("sqs");
-    }
-    if wants("s3") {
-        state.s3.reset();
-        done.push("s3");
-    }
-    if wants("iam") {
-        state.iam.reset();
-        done.push("iam");
-    }
-    if wants("sts") {
-        state.sts.reset();
-        done.push("sts");
-    }
-    if wants("logs") {
-        state.logs.reset();
-        done.push("logs");
+    let done: Vec<&str> = match service.as_deref() {
+        None => AppState::RESETTABLE.to_vec(),
+        Some(name) if AppState::RESETTABLE.contains(&name) => vec![name],
+        Some(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(
+                    json!({"error": "service must be sqs, sns, lambda, s3, iam, sts or logs"}),
+                ),
+            )
+                .into_response();
+        }
+    };
+    for name in &done {
+        state.reset_service(name);
     }
     tracing::info!(services = ?done, "state reset");
     axum::Json(json!({"reset": done})).into_response()

@@ -7,6 +7,7 @@
 //! and listings come in that (case-insensitive) name order.
 
 mod durable;
+mod holders;
 mod keys;
 mod policies;
 mod profiles;

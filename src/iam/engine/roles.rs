@@ -99,7 +99,7 @@ impl IamEngine {
     }
 
     /// Run `f` on a role, journaling it afterwards when `f` changed it.
-    fn with_role<T>(
+    pub(super) fn with_role<T>(
         &self,
         account: &str,
         name: &str,
@@ -214,17 +214,11 @@ impl IamEngine {
     }
 
     pub fn tag_role(&self, account: &str, name: &str, tags: Vec<Tag>) -> IamResult<()> {
-        self.with_role(account, name, |r, _| {
-            merge_tags(&mut r.tags, tags)?;
-            Ok(((), true))
-        })
+        self.tag_holder::<RoleRecord>(account, name, tags)
     }
 
     pub fn untag_role(&self, account: &str, name: &str, keys: &[String]) -> IamResult<()> {
-        self.with_role(account, name, |r, _| {
-            remove_tags(&mut r.tags, keys);
-            Ok(((), true))
-        })
+        self.untag_holder::<RoleRecord>(account, name, keys)
     }
 
     pub fn put_role_policy(
@@ -234,16 +228,7 @@ impl IamEngine {
         policy_name: &str,
         doc: &str,
     ) -> IamResult<()> {
-        check_name("policyName", policy_name, 128)?;
-        policy_doc::validate(
-            doc,
-            Kind::Identity,
-            ("RolePolicySize", policy_doc::INLINE_POLICY_SIZE),
-        )?;
-        self.with_role(account, role, |r, _| {
-            r.inline.insert(policy_name.to_string(), doc.to_string());
-            Ok(((), true))
-        })
+        self.put_inline::<RoleRecord>(account, role, policy_name, doc)
     }
 
     pub fn get_role_policy(
@@ -252,13 +237,7 @@ impl IamEngine {
         role: &str,
         policy_name: &str,
     ) -> IamResult<(String, String)> {
-        check_name("policyName", policy_name, 128)?;
-        self.with_role(account, role, |r, _| match r.inline.get(policy_name) {
-            Some(doc) => Ok(((r.name.clone(), doc.clone()), false)),
-            None => Err(IamError::no_such(format!(
-                "The role policy with name {policy_name} cannot be found."
-            ))),
-        })
+        self.get_inline::<RoleRecord>(account, role, policy_name)
     }
 
     pub fn delete_role_policy(
@@ -267,13 +246,7 @@ impl IamEngine {
         role: &str,
         policy_name: &str,
     ) -> IamResult<()> {
-        check_name("policyName", policy_name, 128)?;
-        self.with_role(account, role, |r, _| match r.inline.remove(policy_name) {
-            Some(_) => Ok(((), true)),
-            None => Err(IamError::no_such(format!(
-                "The role policy with name {policy_name} cannot be found."
-            ))),
-        })
+        self.delete_inline::<RoleRecord>(account, role, policy_name)
     }
 
     pub fn list_role_policies(
@@ -282,41 +255,15 @@ impl IamEngine {
         role: &str,
         paging: &Paging,
     ) -> IamResult<Page<String>> {
-        let names: Vec<(String, String)> = self.with_role(account, role, |r, _| {
-            Ok((
-                r.inline.keys().map(|k| (k.clone(), k.clone())).collect(),
-                false,
-            ))
-        })?;
-        page(names, paging)
+        self.list_inline::<RoleRecord>(account, role, paging)
     }
 
     pub fn attach_role_policy(&self, account: &str, role: &str, arn: &str) -> IamResult<()> {
-        self.with_role(account, role, |r, acct| {
-            super::policies::check_attachable(acct, arn)?;
-            if r.attached.iter().any(|a| a == arn) {
-                return Ok(((), false));
-            }
-            if r.attached.len() >= 10 {
-                return Err(IamError::new(
-                    crate::iam::error::IamErrorCode::LimitExceeded,
-                    "Cannot exceed quota for PoliciesPerRole: 10",
-                ));
-            }
-            r.attached.push(arn.to_string());
-            Ok(((), true))
-        })
+        self.attach::<RoleRecord>(account, role, arn)
     }
 
     pub fn detach_role_policy(&self, account: &str, role: &str, arn: &str) -> IamResult<()> {
-        self.with_role(account, role, |r, _| {
-            let before = r.attached.len();
-            r.attached.retain(|a| a != arn);
-            if r.attached.len() == before {
-                return Err(IamError::no_such(format!("Policy {arn} was not found.")));
-            }
-            Ok(((), true))
-        })
+        self.detach::<RoleRecord>(account, role, arn)
     }
 
     pub fn list_attached_role_policies(
@@ -326,10 +273,6 @@ impl IamEngine {
         path_prefix: Option<&str>,
         paging: &Paging,
     ) -> IamResult<Page<(String, String)>> {
-        let attached = self.with_role(account, role, |r, _| Ok((r.attached.clone(), false)))?;
-        page(
-            super::policies::attached_list(&attached, path_prefix),
-            paging,
-        )
+        self.list_attached::<RoleRecord>(account, role, path_prefix, paging)
     }
 }

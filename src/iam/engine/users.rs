@@ -1,7 +1,6 @@
 //! Users: create/get/delete/list, tags, inline policies, attachments.
 
 use super::*;
-use crate::iam::policy_doc::{self, Kind};
 
 pub(crate) fn no_user(name: &str) -> IamError {
     IamError::no_such(format!("The user with name {name} cannot be found."))
@@ -112,17 +111,11 @@ impl IamEngine {
     }
 
     pub fn tag_user(&self, account: &str, name: &str, tags: Vec<Tag>) -> IamResult<()> {
-        self.with_user(account, name, |u, _| {
-            merge_tags(&mut u.tags, tags)?;
-            Ok(((), true))
-        })
+        self.tag_holder::<UserRecord>(account, name, tags)
     }
 
     pub fn untag_user(&self, account: &str, name: &str, keys: &[String]) -> IamResult<()> {
-        self.with_user(account, name, |u, _| {
-            remove_tags(&mut u.tags, keys);
-            Ok(((), true))
-        })
+        self.untag_holder::<UserRecord>(account, name, keys)
     }
 
     pub fn put_user_policy(
@@ -132,16 +125,7 @@ impl IamEngine {
         policy_name: &str,
         doc: &str,
     ) -> IamResult<()> {
-        check_name("policyName", policy_name, 128)?;
-        policy_doc::validate(
-            doc,
-            Kind::Identity,
-            ("UserPolicySize", policy_doc::INLINE_POLICY_SIZE),
-        )?;
-        self.with_user(account, user, |u, _| {
-            u.inline.insert(policy_name.to_string(), doc.to_string());
-            Ok(((), true))
-        })
+        self.put_inline::<UserRecord>(account, user, policy_name, doc)
     }
 
     pub fn get_user_policy(
@@ -150,13 +134,7 @@ impl IamEngine {
         user: &str,
         policy_name: &str,
     ) -> IamResult<(String, String)> {
-        check_name("policyName", policy_name, 128)?;
-        self.with_user(account, user, |u, _| match u.inline.get(policy_name) {
-            Some(doc) => Ok(((u.name.clone(), doc.clone()), false)),
-            None => Err(IamError::no_such(format!(
-                "The user policy with name {policy_name} cannot be found."
-            ))),
-        })
+        self.get_inline::<UserRecord>(account, user, policy_name)
     }
 
     pub fn delete_user_policy(
@@ -165,13 +143,7 @@ impl IamEngine {
         user: &str,
         policy_name: &str,
     ) -> IamResult<()> {
-        check_name("policyName", policy_name, 128)?;
-        self.with_user(account, user, |u, _| match u.inline.remove(policy_name) {
-            Some(_) => Ok(((), true)),
-            None => Err(IamError::no_such(format!(
-                "The user policy with name {policy_name} cannot be found."
-            ))),
-        })
+        self.delete_inline::<UserRecord>(account, user, policy_name)
     }
 
     pub fn list_user_policies(
@@ -180,41 +152,15 @@ impl IamEngine {
         user: &str,
         paging: &Paging,
     ) -> IamResult<Page<String>> {
-        let names: Vec<(String, String)> = self.with_user(account, user, |u, _| {
-            Ok((
-                u.inline.keys().map(|k| (k.clone(), k.clone())).collect(),
-                false,
-            ))
-        })?;
-        page(names, paging)
+        self.list_inline::<UserRecord>(account, user, paging)
     }
 
     pub fn attach_user_policy(&self, account: &str, user: &str, arn: &str) -> IamResult<()> {
-        self.with_user(account, user, |u, acct| {
-            super::policies::check_attachable(acct, arn)?;
-            if u.attached.iter().any(|a| a == arn) {
-                return Ok(((), false));
-            }
-            if u.attached.len() >= 10 {
-                return Err(IamError::new(
-                    crate::iam::error::IamErrorCode::LimitExceeded,
-                    "Cannot exceed quota for PoliciesPerUser: 10",
-                ));
-            }
-            u.attached.push(arn.to_string());
-            Ok(((), true))
-        })
+        self.attach::<UserRecord>(account, user, arn)
     }
 
     pub fn detach_user_policy(&self, account: &str, user: &str, arn: &str) -> IamResult<()> {
-        self.with_user(account, user, |u, _| {
-            let before = u.attached.len();
-            u.attached.retain(|a| a != arn);
-            if u.attached.len() == before {
-                return Err(IamError::no_such(format!("Policy {arn} was not found.")));
-            }
-            Ok(((), true))
-        })
+        self.detach::<UserRecord>(account, user, arn)
     }
 
     pub fn list_attached_user_policies(
@@ -224,10 +170,6 @@ impl IamEngine {
         path_prefix: Option<&str>,
         paging: &Paging,
     ) -> IamResult<Page<(String, String)>> {
-        let attached = self.with_user(account, user, |u, _| Ok((u.attached.clone(), false)))?;
-        page(
-            super::policies::attached_list(&attached, path_prefix),
-            paging,
-        )
+        self.list_attached::<UserRecord>(account, user, path_prefix, paging)
     }
 }

@@ -8,9 +8,14 @@
 //! carried out after the commit of what was journaled so far (the record that stopped naming
 //! the blob was journaled before the last reference went), so a crash never leaves a committed
 //! record naming a removed file.
+//!
+//! Without a data dir, small bodies (up to [`MEM_BODY_MAX`]) stay in memory while all of them
+//! together fit in [`MEM_BUDGET`]: creating and removing a file per small PUT made the kernel's
+//! inode allocation the bulk of a small-object PUT. Larger bodies, bodies past the budget and
+//! every body of a data dir are files as above.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::store::{Durability, Journal};
@@ -22,6 +27,11 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use super::checksum::{Algorithm, Digested, Digests};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The largest body kept in memory (without a data dir).
+pub const MEM_BODY_MAX: usize = 64 * 1024;
+/// The most memory all in-memory bodies of a server take together.
+pub const MEM_BUDGET: u64 = 64 * 1024 * 1024;
 
 /// The directory holding the blobs of one server.
 #[derive(Debug)]
@@ -39,6 +49,8 @@ struct DirInner {
     journal: OnceLock<Journal>,
     /// Set when the engine goes: blobs dropped from then on leave their files alone.
     detached: AtomicBool,
+    /// Bytes of the bodies held in memory.
+    mem_used: AtomicU64,
 }
 
 /// One immutable file; let go when dropped (see the module doc).
@@ -49,10 +61,16 @@ pub struct Blob {
     /// The file name (32 hex digits).
     id: String,
     dir: Arc<DirInner>,
+    /// The bytes, for a small body kept in memory (then there is no file).
+    mem: Option<Bytes>,
 }
 
 impl Drop for Blob {
     fn drop(&mut self) {
+        if self.mem.is_some() {
+            self.dir.mem_used.fetch_sub(self.len, Ordering::Relaxed);
+            return;
+        }
         if self.dir.detached.load(Ordering::Acquire) {
             return;
         }
@@ -93,6 +111,14 @@ impl Blob {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The blob as a snapshot carries it.
+    pub fn to_store(&self) -> crate::store::Blob {
+        match &self.mem {
+            Some(b) => crate::store::Blob::Bytes(Arc::new(b.to_vec())),
+            None => crate::store::Blob::File(self.path.clone()),
+        }
+    }
 }
 
 /// Why a body could not be stored.
@@ -118,7 +144,10 @@ impl Content {
     pub fn read_all(&self) -> std::io::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(usize::try_from(self.len()).unwrap_or(0));
         for blob in &self.parts {
-            out.extend_from_slice(&std::fs::read(&blob.path)?);
+            match &blob.mem {
+                Some(b) => out.extend_from_slice(b),
+                None => out.extend_from_slice(&std::fs::read(&blob.path)?),
+            }
         }
         Ok(out)
     }
@@ -146,6 +175,7 @@ impl BlobDir {
                 durability: Durability::Process,
                 journal: OnceLock::new(),
                 detached: AtomicBool::new(false),
+                mem_used: AtomicU64::new(0),
             }),
         }
     }
@@ -159,6 +189,7 @@ impl BlobDir {
                 durability,
                 journal: OnceLock::new(),
                 detached: AtomicBool::new(false),
+                mem_used: AtomicU64::new(0),
             }),
         }
     }
@@ -197,6 +228,7 @@ impl BlobDir {
             len: 0,
             id,
             dir: self.inner.clone(),
+            mem: None,
         }
     }
 
@@ -218,6 +250,7 @@ impl BlobDir {
             len,
             id: id.to_string(),
             dir: self.inner.clone(),
+            mem: None,
         }))
     }
 
@@ -234,6 +267,20 @@ impl BlobDir {
         Ok(Arc::new(blob))
     }
 
+    /// The file of `blob`, created (the blob owns it from then on: an early return lets it go).
+    async fn create(
+        &self,
+        blob: &Blob,
+    ) -> Result<tokio::io::BufWriter<tokio::fs::File>, WriteError> {
+        tokio::fs::create_dir_all(&self.inner.path)
+            .await
+            .map_err(WriteError::Io)?;
+        let file = tokio::fs::File::create(&blob.path)
+            .await
+            .map_err(WriteError::Io)?;
+        Ok(tokio::io::BufWriter::with_capacity(256 * 1024, file))
+    }
+
     /// Write a body to a new blob, computing MD5 and `algorithms` as it streams. `expected` is
     /// the announced length, checked at the end.
     pub async fn write<S>(
@@ -245,20 +292,18 @@ impl BlobDir {
     where
         S: Stream<Item = Result<Bytes, BoxError>> + Unpin,
     {
-        if let Err(e) = tokio::fs::create_dir_all(&self.inner.path).await {
-            return Err(WriteError::Io(e));
-        }
         let mut blob = self.new_blob();
-        let file = tokio::fs::File::create(&blob.path)
-            .await
-            .map_err(WriteError::Io)?;
-        // From here on the blob owns the file: any early return lets it go.
-        let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
         let mut digests = Digests::new(algorithms);
+        // Without a data dir a body starts in memory and goes to a file once it outgrows
+        // MEM_BODY_MAX; with one, straight to its file.
+        let mut held: Option<Vec<u8>> = self.inner.temporary.then(Vec::new);
+        let mut out = match held {
+            Some(_) => None,
+            None => Some(self.create(&blob).await?),
+        };
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(WriteError::Body)?;
             digests.update(&chunk);
-            out.write_all(&chunk).await.map_err(WriteError::Io)?;
             blob.len += chunk.len() as u64;
             if let Some(n) = expected
                 && blob.len > n
@@ -268,16 +313,19 @@ impl BlobDir {
                     got: blob.len,
                 });
             }
-        }
-        out.flush().await.map_err(WriteError::Io)?;
-        if self.inner.durability == Durability::Machine {
-            // The body is on the disk before the record naming it is journaled.
-            out.get_ref().sync_all().await.map_err(WriteError::Io)?;
-            let dir = self.inner.path.clone();
-            tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
-                .await
-                .map_err(|e| WriteError::Io(std::io::Error::other(e)))?
-                .map_err(WriteError::Io)?;
+            if let Some(buf) = held.as_mut() {
+                if buf.len() + chunk.len() <= MEM_BODY_MAX {
+                    buf.extend_from_slice(&chunk);
+                    continue;
+                }
+                let mut w = self.create(&blob).await?;
+                w.write_all(buf).await.map_err(WriteError::Io)?;
+                held = None;
+                out = Some(w);
+            }
+            if let Some(w) = out.as_mut() {
+                w.write_all(&chunk).await.map_err(WriteError::Io)?;
+            }
         }
         if let Some(n) = expected
             && blob.len != n
@@ -286,6 +334,30 @@ impl BlobDir {
                 expected: n,
                 got: blob.len,
             });
+        }
+        if let Some(buf) = held {
+            let used = self.inner.mem_used.fetch_add(blob.len, Ordering::Relaxed) + blob.len;
+            if used <= MEM_BUDGET {
+                blob.mem = Some(Bytes::from(buf));
+                return Ok((Arc::new(blob), digests.finish()));
+            }
+            // Past the budget: this one goes to a file after all.
+            self.inner.mem_used.fetch_sub(blob.len, Ordering::Relaxed);
+            let mut w = self.create(&blob).await?;
+            w.write_all(&buf).await.map_err(WriteError::Io)?;
+            out = Some(w);
+        }
+        if let Some(mut w) = out {
+            w.flush().await.map_err(WriteError::Io)?;
+            if self.inner.durability == Durability::Machine {
+                // The body is on the disk before the record naming it is journaled.
+                w.get_ref().sync_all().await.map_err(WriteError::Io)?;
+                let dir = self.inner.path.clone();
+                tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+                    .await
+                    .map_err(|e| WriteError::Io(std::io::Error::other(e)))?
+                    .map_err(WriteError::Io)?;
+            }
         }
         Ok((Arc::new(blob), digests.finish()))
     }
@@ -326,6 +398,17 @@ pub fn read(
                     r.skip -= blob.len;
                     continue;
                 }
+                if let Some(bytes) = &blob.mem {
+                    let start = usize::try_from(r.skip)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len());
+                    let n = usize::try_from(r.left)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len() - start);
+                    r.skip = 0;
+                    r.left -= n as u64;
+                    return Some((Ok(bytes.slice(start..start + n)), r));
+                }
                 let mut f = match tokio::fs::File::open(&blob.path).await {
                     Ok(f) => f,
                     Err(e) => {
@@ -361,4 +444,99 @@ pub fn read(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&[u8]]) -> impl Stream<Item = Result<Bytes, BoxError>> + Unpin {
+        futures::stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok(Bytes::copy_from_slice(p)))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    async fn read_range(content: &Content, start: u64, len: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut s = Box::pin(read(content.clone(), start, len));
+        while let Some(c) = s.next().await {
+            out.extend_from_slice(&c.expect("read"));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn small_bodies_stay_in_memory_and_large_ones_go_to_files() {
+        let dir = BlobDir::new();
+        let (small, _) = dir
+            .write(chunks(&[b"hello ", b"world"]), &[], Some(11))
+            .await
+            .expect("small");
+        assert!(small.mem.is_some());
+        assert!(!small.path().exists());
+        assert_eq!(dir.inner.mem_used.load(Ordering::Relaxed), 11);
+
+        let big_part = vec![7u8; MEM_BODY_MAX];
+        let (big, _) = dir
+            .write(chunks(&[&big_part, b"!"]), &[], None)
+            .await
+            .expect("big");
+        assert!(big.mem.is_none());
+        assert_eq!(
+            std::fs::metadata(big.path()).expect("file").len(),
+            big.len()
+        );
+
+        // Ranges across a memory blob and a file blob, as a multipart object holds them.
+        let content = Content {
+            parts: vec![small.clone(), big.clone()],
+        };
+        assert_eq!(read_range(&content, 6, 5).await, b"world");
+        let all = read_range(&content, 0, content.len()).await;
+        assert_eq!(&all[..11], b"hello world");
+        assert_eq!(all.len() as u64, content.len());
+        assert_eq!(read_range(&content, 9, 4).await, [b'l', b'd', 7, 7]);
+        assert_eq!(content.read_all().expect("all"), all);
+        assert!(matches!(small.to_store(), crate::store::Blob::Bytes(_)));
+
+        drop(content);
+        drop(small);
+        assert_eq!(dir.inner.mem_used.load(Ordering::Relaxed), 0);
+        let path = big.path().to_path_buf();
+        drop(big);
+        assert!(!path.exists());
+        dir.remove();
+    }
+
+    #[tokio::test]
+    async fn past_the_budget_small_bodies_go_to_files() {
+        let dir = BlobDir::new();
+        dir.inner.mem_used.store(MEM_BUDGET - 3, Ordering::Relaxed);
+        let (fits, _) = dir.write(chunks(&[b"abc"]), &[], None).await.expect("fits");
+        assert!(fits.mem.is_some());
+        let (over, _) = dir.write(chunks(&[b"d"]), &[], None).await.expect("over");
+        assert!(over.mem.is_none());
+        assert!(over.path().exists());
+        assert_eq!(dir.inner.mem_used.load(Ordering::Relaxed), MEM_BUDGET);
+        drop(fits);
+        drop(over);
+        dir.remove();
+    }
+
+    #[tokio::test]
+    async fn a_data_dir_keeps_every_body_in_a_file() {
+        let root = std::env::temp_dir().join(format!(
+            "fogbank-blob-test-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let dir = BlobDir::in_data_dir(&root, Durability::Process);
+        let (b, _) = dir.write(chunks(&[b"x"]), &[], None).await.expect("write");
+        assert!(b.mem.is_none());
+        assert!(b.path().exists());
+        drop(b);
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

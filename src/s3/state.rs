@@ -547,8 +547,7 @@ impl Durable for S3Engine {
             push(&mut out.records, BUCKET, &b.name, &bucket_record(&b, &s));
             for (key, list) in &s.objects {
                 for blob in list.iter().flat_map(|v| v.content.parts.iter()) {
-                    out.blobs
-                        .insert(blob.name(), store::Blob::File(blob.path().to_path_buf()));
+                    out.blobs.insert(blob.name(), blob.to_store());
                 }
                 let rk = object_key(&b.name, key);
                 push(
@@ -562,8 +561,7 @@ impl Durable for S3Engine {
                 uploads.push((upload_key(&b.name, &u.id), upload_record(&b.name, u)));
                 for p in u.parts.values() {
                     let name = p.blob.name();
-                    out.blobs
-                        .insert(name, store::Blob::File(p.blob.path().to_path_buf()));
+                    out.blobs.insert(name, p.blob.to_store());
                     parts.push((
                         part_key(&b.name, &u.id, p.number),
                         part_record(&b.name, &u.id, p),

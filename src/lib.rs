@@ -56,6 +56,7 @@ pub mod arn;
 pub mod benchmark;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod iam;
 pub mod lambda;

@@ -163,3 +163,6 @@ async fn peek_shows_every_message_without_receiving_it() {
         .expect("peek missing");
     assert_eq!(res.status().as_u16(), 400);
 }
+
+#[path = "devtools/console.rs"]
+mod console;

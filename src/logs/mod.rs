@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod pattern;
+pub mod query;
 pub mod regex;
 pub mod sink;
 pub mod state;

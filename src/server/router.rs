@@ -58,6 +58,8 @@ pub struct AppState {
     pub logs: Arc<crate::logs::LogsEngine>,
     /// S3's protocol front (s3s), dispatched to from [`aws`].
     s3_front: crate::s3::S3Front,
+    /// The console (`/_fogbank/ui`): its token and live streams.
+    pub console: crate::console::Console,
     /// The data dir, when state is durable.
     pub(super) store: Option<crate::store::Store>,
 }
@@ -115,6 +117,7 @@ impl AppState {
             sts,
             logs,
             s3_front,
+            console: crate::console::Console::new(),
             store,
         })
     }
@@ -147,6 +150,7 @@ impl AppState {
 
     /// Stop background work and end long polls (called on shutdown).
     pub fn shutdown(&self) {
+        self.console.close();
         self.sqs.shutdown();
         self.lambda.shutdown();
     }
@@ -191,6 +195,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(localstack_health).head(localstack_health),
         )
         .merge(protected)
+        .merge(crate::console::routes(state.clone()))
         .fallback(aws)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

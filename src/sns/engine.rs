@@ -8,6 +8,7 @@ mod delivery;
 mod delivery_policy;
 mod durable;
 mod extras;
+pub mod inspect;
 mod message_attributes;
 mod platform;
 mod sandbox;

@@ -1604,6 +1604,7 @@ mod durable;
 use durable::MovedOut;
 mod move_tasks;
 use move_tasks::MoveTask;
+pub mod inspect;
 mod permissions;
 mod urls;
 pub use urls::{EndpointStrategy, QueueRef};

@@ -296,6 +296,19 @@ impl QueueState {
         all
     }
 
+    /// The `limit` oldest messages (by send order), cloned, and how many there are in all:
+    /// O(n) in the queue's size, not O(n log n).
+    pub fn first_messages(&self, limit: usize) -> (Vec<StoredMessage>, usize) {
+        let mut refs: Vec<&StoredMessage> = self.messages.values().map(|m| &**m).collect();
+        let total = refs.len();
+        if limit < total {
+            refs.select_nth_unstable_by_key(limit, |m| m.seq);
+            refs.truncate(limit);
+        }
+        refs.sort_by_key(|m| m.seq);
+        (refs.into_iter().cloned().collect(), total)
+    }
+
     pub fn new(attributes: QueueAttributes, now: Millis, sequence_start: u128) -> Self {
         QueueState {
             attributes,

@@ -8,14 +8,12 @@
 // .ci/run installs). FOGBANK_SKIP_BROWSER=1 skips these tests on a machine without one.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
@@ -23,28 +21,11 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 
+import { launchChromium, skipBrowser } from './lib/browser.js';
 import { unique, useFogbank } from './lib/fogbank.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const skip = process.env.FOGBANK_SKIP_BROWSER === '1';
-
-function chromiumPath() {
-  const candidates = [
-    process.env.CHROMIUM,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  ].filter(Boolean);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(
-      'no Chromium found: install it (Debian: apt-get install chromium), set $CHROMIUM, ' +
-        'or set FOGBANK_SKIP_BROWSER=1 to skip the browser tests',
-    );
-  }
-  return found;
-}
+const skip = skipBrowser;
 
 const fb = useFogbank();
 
@@ -98,21 +79,9 @@ async function servePages() {
 before(async () => {
   if (skip) return;
   pages = await servePages();
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // A foreign site whose name resolves to this machine, as an attacker's page (or a
-      // rebinding DNS name) would.
-      '--host-resolver-rules=MAP evil.example 127.0.0.1',
-    ],
-  });
+  // A foreign site whose name resolves to this machine, as an attacker's page (or a
+  // rebinding DNS name) would.
+  browser = await launchChromium(['--host-resolver-rules=MAP evil.example 127.0.0.1']);
 });
 
 after(async () => {

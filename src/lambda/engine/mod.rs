@@ -31,6 +31,7 @@ mod code_url;
 mod concurrency;
 mod durable;
 mod functions;
+pub mod inspect;
 mod invoke;
 mod invoke_config;
 mod policy;

@@ -486,6 +486,13 @@ async fn serve(
         config.default_account,
         config.default_region
     );
+    match &config.strict_auth {
+        Some(_) => tracing::info!(
+            "console: http://{addr}/_fogbank/ui?token={} (--auth strict: the token is needed)",
+            state.console.token()
+        ),
+        None => tracing::info!("console: http://{addr}/_fogbank/ui"),
+    }
     // Start-up's once-only code need not stay resident (see `fogbank::residency`); ~2 ms,
     // done before the first request so that health answers after it.
     fogbank::residency::release_startup_code();

@@ -28,6 +28,11 @@ pub(crate) enum Op {
         kind: Box<str>,
         key: Box<str>,
     },
+    /// Remove every resource of `kind` whose key starts with `prefix`.
+    DeletePrefix {
+        kind: Box<str>,
+        prefix: Box<str>,
+    },
     /// Remove every record, message and dedup entry of a service (and its blobs after the
     /// commit).
     ClearService(&'static str),
@@ -163,6 +168,16 @@ impl Journal {
         self.push(Op::Delete {
             kind: kind.into(),
             key: key.into(),
+        });
+    }
+
+    /// Forget every resource of `kind` whose key starts with `prefix` (one statement, however
+    /// many there are). No key of another owner may start with `prefix`: end it with a
+    /// separator their keys cannot have at that place.
+    pub fn delete_prefix(&self, kind: &str, prefix: &str) {
+        self.push(Op::DeletePrefix {
+            kind: kind.into(),
+            prefix: prefix.into(),
         });
     }
 

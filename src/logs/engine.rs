@@ -618,6 +618,8 @@ impl LogsEngine {
         if !s.remove_stream(name, &mut log) {
             return Err(LogsError::no_stream());
         }
+        // The events' deletions before the record without their stream.
+        log.flush();
         self.journal_group(&group, &s);
         Ok(())
     }

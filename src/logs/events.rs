@@ -145,6 +145,7 @@ impl LogsEngine {
             }
             s.append(stream_name, *ts, message, now, cap, &mut log);
         }
+        log.flush();
         let count = s.streams.get(stream_name).map_or(0, |st| st.events.len());
         Ok(PutLogEventsResponse {
             next_sequence_token: sequence_token(count),

@@ -75,5 +75,6 @@ impl LogSink {
         for (ts, message) in events {
             s.append(&self.stream, *ts, message, now, cap, &mut log);
         }
+        log.flush();
     }
 }

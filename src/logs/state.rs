@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::engine::{Event, Group, GroupState, LogsEngine, check_group_name, group_key, lock};
-use crate::store::{Durable, Journal, Record, ServiceState};
+use crate::store::{Batch, Durable, Journal, Record, ServiceState};
 
 pub const GROUP: &str = "logs.group";
 pub const EVENT: &str = "logs.event";
@@ -91,8 +91,13 @@ fn parse_event_key(key: &str) -> Option<(&str, u64)> {
 pub(crate) enum EventLog<'a> {
     /// No data dir, or the group is deleted.
     Off,
-    /// Journal each stored event and each dropped one.
-    Journal { journal: &'a Journal, group: String },
+    /// Journal each stored event and each dropped one: gathered in `batch`, pushed by
+    /// [`EventLog::flush`] (or when dropped), still under the group's lock.
+    Journal {
+        journal: &'a Journal,
+        group: String,
+        batch: Batch,
+    },
     /// A restore: the events are in the store already; the keys of those it drops (cap,
     /// retention) are collected, to be removed from the store once the journal is attached.
     Restore {
@@ -103,8 +108,8 @@ pub(crate) enum EventLog<'a> {
 
 impl EventLog<'_> {
     pub(crate) fn stored(&mut self, stream: &str, e: &Event) {
-        if let EventLog::Journal { journal, group } = self {
-            journal.put(
+        if let EventLog::Journal { group, batch, .. } = self {
+            batch.put(
                 EVENT,
                 &event_key(group, e.seq),
                 &EventRecord {
@@ -120,9 +125,25 @@ impl EventLog<'_> {
     pub(crate) fn dropped(&mut self, seq: u64) {
         match self {
             EventLog::Off => {}
-            EventLog::Journal { journal, group } => journal.delete(EVENT, &event_key(group, seq)),
+            EventLog::Journal { group, batch, .. } => batch.delete(EVENT, &event_key(group, seq)),
             EventLog::Restore { group, dropped } => dropped.push(event_key(group, seq)),
         }
+    }
+
+    /// Journal what was gathered: before any other change of the group is journaled (its
+    /// record after a stream's deletion), so the store sees them in order.
+    pub(crate) fn flush(&mut self) {
+        if let EventLog::Journal { journal, batch, .. } = self {
+            journal.push_batch(batch);
+        }
+    }
+}
+
+impl Drop for EventLog<'_> {
+    /// A log dropped before the group's lock is released (declared after the lock's guard)
+    /// has journaled everything under it.
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -188,6 +209,7 @@ impl LogsEngine {
             Some(journal) if !g.deleted.load(Ordering::Acquire) => EventLog::Journal {
                 journal,
                 group: group_key(&g.account, &g.region, &g.name),
+                batch: Batch::default(),
             },
             _ => EventLog::Off,
         }
@@ -358,6 +380,7 @@ impl Durable for LogsEngine {
                 };
                 s.insert(&e.stream, event, now, cap, &mut log);
             }
+            drop(log);
             self.groups.insert(
                 key,
                 Arc::new(Group {

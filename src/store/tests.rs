@@ -87,9 +87,17 @@ fn delete_prefix_removes_exactly_the_keys_that_start_with_it() {
         std::env::temp_dir().join(format!("fogbank-prefix-{}", uuid::Uuid::new_v4().simple()));
     let (store, _) = sqlite::Store::open(&dir, Durability::Process).expect("open");
     let j = store.journal.clone();
-    for key in ["g:1", "g:2", "g", "g/h:1", "g;", "f:9", "h:1"] {
+    // Some as single changes, some gathered in a batch (pushed in its order).
+    for key in ["g:1", "g:2", "g"] {
         j.put("logs.event", key, &key);
     }
+    let mut batch = Batch::default();
+    for key in ["g/h:1", "g;", "f:9", "h:1", "h:2"] {
+        batch.put("logs.event", key, &key);
+    }
+    batch.delete("logs.event", "h:2");
+    j.push_batch(&mut batch);
+    assert!(batch.is_empty());
     j.put("logs.other", "g:1", &"other kind");
     j.delete_prefix("logs.event", "g:");
     // A later put under the prefix, in the same batch, stays.

@@ -19,7 +19,7 @@
 //! meanwhile) are deleted from the store when the journal is attached. The store loads records
 //! by kind name (events first); the restore does not depend on their order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -231,7 +231,7 @@ impl LogsEngine {
 
     fn decode_state(&self, state: &ServiceState) -> Result<Decoded, String> {
         let mut groups = Vec::new();
-        let mut streams: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut streams: HashMap<String, HashSet<&str>> = HashMap::new();
         let mut events: Vec<&Record> = Vec::new();
         for r in &state.records {
             match r.kind.as_str() {

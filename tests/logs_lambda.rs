@@ -1,6 +1,7 @@
 //! Lambda output in CloudWatch Logs, read with raw AWS JSON 1.1 requests
 //! (`X-Amz-Target: Logs_20140328.*`): a python and a node function's lines, START/END/REPORT,
-//! a timeout's line, the stream named as AWS names it; and log groups kept in a data dir.
+//! a timeout's line, the stream named as AWS names it; and log groups kept in a data dir
+//! (their events: tests/durable_logs.rs).
 
 mod common;
 
@@ -282,7 +283,7 @@ async fn log_groups_streams_retention_and_tags_survive_a_restart() {
     let (status, _) = logs(
         &e,
         "PutLogEvents",
-        json!({"logGroupName": "/kept", "logStreamName": "s1", "logEvents": [{"timestamp": now, "message": "gone after restart"}]}),
+        json!({"logGroupName": "/kept", "logStreamName": "s1", "logEvents": [{"timestamp": now, "message": "kept too"}]}),
     )
     .await;
     assert_eq!(status, 200);
@@ -303,15 +304,15 @@ async fn log_groups_streams_retention_and_tags_survive_a_restart() {
     assert_eq!(tags, json!({"tags": {"team": "blue"}}));
     let (_, streams) = logs(&e, "DescribeLogStreams", json!({"logGroupName": "/kept"})).await;
     assert_eq!(streams["logStreams"][0]["logStreamName"], json!("s1"));
-    // Events are kept in memory only.
+    // Its events too (tests/durable_logs.rs has more).
     let (_, events) = logs(
         &e,
         "GetLogEvents",
         json!({"logGroupName": "/kept", "logStreamName": "s1"}),
     )
     .await;
-    assert_eq!(events["events"], json!([]));
-    // The snapshot has the group as a record.
+    assert_eq!(events["events"][0]["message"], json!("kept too"));
+    // The snapshot has the group as a record, then its event.
     let snapshot: Value = reqwest::get(format!("{e}/_fogbank/state?service=logs"))
         .await
         .expect("snapshot")
@@ -322,6 +323,8 @@ async fn log_groups_streams_retention_and_tags_survive_a_restart() {
     assert_eq!(records[0]["kind"], json!("logs.group"));
     assert_eq!(records[0]["key"], json!("000000000000/us-east-1//kept"));
     assert_eq!(records[0]["value"]["streams"][0]["name"], json!("s1"));
+    assert_eq!(records[1]["kind"], json!("logs.event"));
+    assert_eq!(records[1]["value"]["message"], json!("kept too"));
     server.shutdown().await;
 }
 

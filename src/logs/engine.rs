@@ -1,5 +1,6 @@
 //! The CloudWatch Logs engine (no HTTP): log groups per account and region, their streams and
-//! events, retention, tags. Events live in memory under a per-group cap (oldest dropped).
+//! events, retention, tags. Events live in memory under a per-group cap (oldest dropped);
+//! with a data dir each stored and dropped event is journaled too (see [`super::state`]).
 //!
 //! Each group has its own mutex, so writers of different groups (one per Lambda function)
 //! never wait for each other.
@@ -14,6 +15,7 @@ use dashmap::DashMap;
 
 use super::error::{LogsError, LogsResult};
 use super::model::*;
+use super::state::EventLog;
 use crate::clock::Clock;
 use crate::context::RequestContext;
 use crate::store::Journal;
@@ -180,29 +182,51 @@ impl GroupState {
     }
 
     /// Store one event in `stream` (which must exist), dropping the group's oldest events
-    /// beyond `cap` bytes.
-    pub(crate) fn append(&mut self, stream: &str, ts: i64, message: &str, now: u64, cap: usize) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let Some(s) = self.streams.get_mut(stream) else {
-            return;
-        };
+    /// beyond `cap` bytes; `log` hears of the stored and dropped events.
+    pub(crate) fn append(
+        &mut self,
+        stream: &str,
+        ts: i64,
+        message: &str,
+        now: u64,
+        cap: usize,
+        log: &mut EventLog<'_>,
+    ) {
         let event = Event {
             ts,
-            seq,
+            seq: self.next_seq,
             ingestion: now,
             message: message.into(),
         };
+        self.next_seq += 1;
+        self.insert(stream, event, now, cap, log);
+    }
+
+    /// Store `event` (an append's, or a restored one in arrival order) in `stream`, then drop
+    /// what the cap and the retention no longer allow. Nothing when the stream is gone.
+    pub(crate) fn insert(
+        &mut self,
+        stream: &str,
+        event: Event,
+        now: u64,
+        cap: usize,
+        log: &mut EventLog<'_>,
+    ) {
+        self.next_seq = self.next_seq.max(event.seq.saturating_add(1));
+        let Some(s) = self.streams.get_mut(stream) else {
+            return;
+        };
         self.bytes += event.size();
         self.memory += event.memory();
-        s.last_ingestion = Some(now);
+        s.last_ingestion = Some(event.ingestion);
+        log.stored(&s.name, &event);
         s.insert(event);
         self.arrivals.push_back(s.name.clone());
-        while self.memory > cap && self.drop_oldest() {}
+        while self.memory > cap && self.drop_oldest(log) {}
         // Past the retention period: gone from memory too (reads hide them already).
         if let Some(days) = self.retention {
-            let cutoff = now as i64 - i64::from(days) * 86_400_000;
-            while self.oldest_ts().is_some_and(|ts| ts < cutoff) && self.drop_oldest() {}
+            let cutoff = (now as i64).saturating_sub(i64::from(days) * 86_400_000);
+            while self.oldest_ts().is_some_and(|ts| ts < cutoff) && self.drop_oldest(log) {}
         }
     }
 
@@ -213,7 +237,7 @@ impl GroupState {
     }
 
     /// Drop the oldest arrival's stream's first event; false when nothing is left.
-    fn drop_oldest(&mut self) -> bool {
+    fn drop_oldest(&mut self, log: &mut EventLog<'_>) -> bool {
         let Some(name) = self.arrivals.pop_front() else {
             return false;
         };
@@ -222,16 +246,20 @@ impl GroupState {
         {
             self.bytes -= e.size();
             self.memory -= e.memory();
+            log.dropped(e.seq);
         }
         true
     }
 
-    fn remove_stream(&mut self, name: &str) -> bool {
+    pub(crate) fn remove_stream(&mut self, name: &str, log: &mut EventLog<'_>) -> bool {
         let Some(s) = self.streams.remove(name) else {
             return false;
         };
-        self.bytes -= s.events.iter().map(Event::size).sum::<usize>();
-        self.memory -= s.events.iter().map(Event::memory).sum::<usize>();
+        for e in &s.events {
+            self.bytes -= e.size();
+            self.memory -= e.memory();
+            log.dropped(e.seq);
+        }
         if !s.events.is_empty() {
             self.arrivals.retain(|n| &**n != name);
         }
@@ -246,6 +274,9 @@ pub struct LogsEngine {
     pub(crate) groups: DashMap<String, Arc<Group>>,
     pub(crate) cap: AtomicU64,
     pub(crate) journal: OnceLock<Journal>,
+    /// Keys of stored events the last restore dropped (cap, retention), removed from the
+    /// store when the journal is attached.
+    pub(crate) restore_dropped: Mutex<Vec<String>>,
 }
 
 pub(crate) fn group_key(account: &str, region: &str, name: &str) -> String {
@@ -340,6 +371,7 @@ impl LogsEngine {
             groups: DashMap::new(),
             cap: AtomicU64::new(configured_cap() as u64),
             journal: OnceLock::new(),
+            restore_dropped: Mutex::new(Vec::new()),
         })
     }
 
@@ -473,12 +505,15 @@ impl LogsEngine {
                 "Cannot delete log group with deletion protection enabled",
             ));
         }
-        let removed = self.groups.remove_if(&key, |_, g| Arc::ptr_eq(g, &entry));
-        match removed {
-            Some((_, g)) => {
-                self.journal_group_deleted(&g);
-                Ok(())
+        // Journaled under the map entry: a group created again under this name journals after.
+        let removed = self.groups.remove_if(&key, |_, g| {
+            Arc::ptr_eq(g, &entry) && {
+                self.journal_group_deleted(g);
+                true
             }
+        });
+        match removed {
+            Some(_) => Ok(()),
             None => Err(LogsError::no_group()),
         }
     }
@@ -579,9 +614,12 @@ impl LogsEngine {
         let name = required(&input.log_stream_name, "logStreamName")?;
         let group = self.group(ctx, group_name)?;
         let mut s = lock(&group.state);
-        if !s.remove_stream(name) {
+        let mut log = self.event_log(&group);
+        if !s.remove_stream(name, &mut log) {
             return Err(LogsError::no_stream());
         }
+        // The events' deletions before the record without their stream.
+        log.flush();
         self.journal_group(&group, &s);
         Ok(())
     }

@@ -128,6 +128,7 @@ impl LogsEngine {
         let too_new = now as i64 + 2 * HOUR;
         let too_old = now as i64 - 14 * DAY;
         let expired = retention_cutoff(&s, now);
+        let mut log = self.event_log(&group);
         let mut info = RejectedLogEventsInfo::default();
         for (i, (ts, message)) in batch.iter().enumerate() {
             if *ts > too_new {
@@ -142,8 +143,9 @@ impl LogsEngine {
                 info.expired_log_event_end_index = Some(i);
                 continue;
             }
-            s.append(stream_name, *ts, message, now, cap);
+            s.append(stream_name, *ts, message, now, cap, &mut log);
         }
+        log.flush();
         let count = s.streams.get(stream_name).map_or(0, |st| st.events.len());
         Ok(PutLogEventsResponse {
             next_sequence_token: sequence_token(count),

@@ -1,7 +1,7 @@
 //! CloudWatch Logs (AWS JSON 1.1, `X-Amz-Target: Logs_20140328.*`): log groups, streams and
-//! events in memory (a per-group cap drops the oldest), retention applied on read, tags,
-//! filter patterns; Lambda's handler output and START/END/REPORT lines arrive through
-//! [`sink::LogSink`].
+//! events in memory (a per-group cap drops the oldest; with `--data-dir` all of it is also
+//! journaled), retention applied on read, tags, filter patterns; Lambda's handler output and
+//! START/END/REPORT lines arrive through [`sink::LogSink`].
 //!
 //! - [`engine`]: groups, streams, the per-group cap, group and stream operations;
 //! - [`events`]: PutLogEvents, GetLogEvents, FilterLogEvents;
@@ -10,7 +10,7 @@
 //! - [`tags`]: tagging by ARN and by name;
 //! - [`codec`]: the JSON 1.1 wire format;
 //! - [`sink`]: the Lambda side's writer;
-//! - [`state`]: durable records (groups and streams; events stay in memory).
+//! - [`state`]: durable records (groups with their streams, and events).
 
 pub mod codec;
 pub mod engine;
@@ -28,5 +28,7 @@ pub use engine::LogsEngine;
 pub use error::{LogsError, LogsResult};
 pub use sink::LogSink;
 
+#[cfg(test)]
+mod durable_tests;
 #[cfg(test)]
 mod tests;

@@ -71,8 +71,10 @@ impl LogSink {
         if s.ensure_stream(&self.stream, now) {
             self.engine.journal_group(&group, &s);
         }
+        let mut log = self.engine.event_log(&group);
         for (ts, message) in events {
-            s.append(&self.stream, *ts, message, now, cap);
+            s.append(&self.stream, *ts, message, now, cap, &mut log);
         }
+        log.flush();
     }
 }

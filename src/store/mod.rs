@@ -28,7 +28,7 @@ pub(crate) mod writer;
 
 pub use rows::MessageRows;
 pub use sqlite::{Loaded, SqsLoaded, Store, StoreError};
-pub use writer::Journal;
+pub use writer::{Batch, Journal};
 
 /// How far an acknowledged change survives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

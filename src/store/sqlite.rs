@@ -344,6 +344,24 @@ fn load_blobs(dir: &Path, loaded: &mut Loaded) {
     }
 }
 
+/// The least string greater than every string that starts with `prefix` (keys compare as
+/// UTF-8 bytes, which is code point order): the prefix with its last character replaced by
+/// the next one. `None` when there is no such string.
+pub(crate) fn key_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = u32::from(last) + 1;
+        if (0xD800..0xE000).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 fn to_i64(v: u64) -> i64 {
     v as i64
 }
@@ -368,6 +386,19 @@ pub(crate) fn apply(
                 tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND key = ?2")?
                     .execute(params![&*kind, &*key])?;
             }
+            Op::DeletePrefix { kind, prefix } => match key_successor(&prefix) {
+                Some(end) => {
+                    tx.prepare_cached(
+                        "DELETE FROM resources WHERE kind = ?1 AND key >= ?2 AND key < ?3",
+                    )?
+                    .execute(params![&*kind, &*prefix, end])?;
+                }
+                // No string is past the prefix (empty, or only U+10FFFF): all from it on.
+                None => {
+                    tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND key >= ?2")?
+                        .execute(params![&*kind, &*prefix])?;
+                }
+            },
             Op::ClearService(service) => {
                 let lo = format!("{service}.");
                 let hi = format!("{service}/");

@@ -80,3 +80,62 @@ fn messages_are_read_on_their_own_thread_and_a_bad_row_fails_the_load() {
     store.close();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn delete_prefix_removes_exactly_the_keys_that_start_with_it() {
+    let dir =
+        std::env::temp_dir().join(format!("fogbank-prefix-{}", uuid::Uuid::new_v4().simple()));
+    let (store, _) = sqlite::Store::open(&dir, Durability::Process).expect("open");
+    let j = store.journal.clone();
+    // Some as single changes, some gathered in a batch (pushed in its order).
+    for key in ["g:1", "g:2", "g"] {
+        j.put("logs.event", key, &key);
+    }
+    let mut batch = Batch::default();
+    for key in ["g/h:1", "g;", "f:9", "h:1", "h:2"] {
+        batch.put("logs.event", key, &key);
+    }
+    batch.delete("logs.event", "h:2");
+    j.push_batch(&mut batch);
+    assert!(batch.is_empty());
+    j.put("logs.other", "g:1", &"other kind");
+    j.delete_prefix("logs.event", "g:");
+    // A later put under the prefix, in the same batch, stays.
+    j.put("logs.event", "g:3", &"g:3");
+    store.close();
+    let (store, mut loaded) = sqlite::Store::open(&dir, Durability::Process).expect("reopen");
+    let mut keys: Vec<(String, String)> = loaded
+        .take("logs")
+        .records
+        .into_iter()
+        .map(|r| (r.kind, r.key))
+        .collect();
+    keys.sort();
+    let want: Vec<(String, String)> = [
+        ("logs.event", "f:9"),
+        ("logs.event", "g"),
+        ("logs.event", "g/h:1"),
+        ("logs.event", "g:3"),
+        ("logs.event", "g;"),
+        ("logs.event", "h:1"),
+        ("logs.other", "g:1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(keys, want);
+    store.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn key_successors_follow_code_point_order() {
+    assert_eq!(sqlite::key_successor("g:").as_deref(), Some("g;"));
+    assert_eq!(
+        sqlite::key_successor("a\u{D7FF}").as_deref(),
+        Some("a\u{E000}")
+    );
+    assert_eq!(sqlite::key_successor("a\u{10FFFF}").as_deref(), Some("b"));
+    assert_eq!(sqlite::key_successor("\u{10FFFF}"), None);
+    assert_eq!(sqlite::key_successor(""), None);
+}

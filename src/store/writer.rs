@@ -28,6 +28,11 @@ pub(crate) enum Op {
         kind: Box<str>,
         key: Box<str>,
     },
+    /// Remove every resource of `kind` whose key starts with `prefix`.
+    DeletePrefix {
+        kind: Box<str>,
+        prefix: Box<str>,
+    },
     /// Remove every record, message and dedup entry of a service (and its blobs after the
     /// commit).
     ClearService(&'static str),
@@ -120,6 +125,50 @@ impl Shared {
     }
 }
 
+fn put_op<T: Serialize + ?Sized>(kind: &str, key: &str, value: &T) -> Option<Op> {
+    match serde_json::to_string(value) {
+        Ok(value) => Some(Op::Put {
+            kind: kind.into(),
+            key: key.into(),
+            value,
+        }),
+        // Records are plain data; this cannot happen short of a bug in a record type.
+        Err(e) => {
+            tracing::error!("cannot encode {kind} {key} for the store: {e}");
+            None
+        }
+    }
+}
+
+/// Changes gathered to be journaled together ([`Journal::push_batch`]): for a caller that
+/// makes many at once under one lock (a batch of log events), so that the journal's lock and
+/// the writer's wake-up are taken once, not per change.
+#[derive(Default)]
+pub struct Batch {
+    ops: Vec<Op>,
+}
+
+impl Batch {
+    /// As [`Journal::put`].
+    pub fn put<T: Serialize + ?Sized>(&mut self, kind: &str, key: &str, value: &T) {
+        if let Some(op) = put_op(kind, key, value) {
+            self.ops.push(op);
+        }
+    }
+
+    /// As [`Journal::delete`].
+    pub fn delete(&mut self, kind: &str, key: &str) {
+        self.ops.push(Op::Delete {
+            kind: kind.into(),
+            key: key.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
 /// Where engines report changes of durable state; cheap to clone.
 #[derive(Clone)]
 pub struct Journal {
@@ -147,14 +196,8 @@ impl Journal {
     /// Record (or replace) the resource `kind`/`key`. `kind` starts with the service
     /// (`sns.topic`); `value` is the typed record.
     pub fn put<T: Serialize + ?Sized>(&self, kind: &str, key: &str, value: &T) {
-        match serde_json::to_string(value) {
-            Ok(value) => self.push(Op::Put {
-                kind: kind.into(),
-                key: key.into(),
-                value,
-            }),
-            // Records are plain data; this cannot happen short of a bug in a record type.
-            Err(e) => tracing::error!("cannot encode {kind} {key} for the store: {e}"),
+        if let Some(op) = put_op(kind, key, value) {
+            self.push(op);
         }
     }
 
@@ -163,6 +206,30 @@ impl Journal {
         self.push(Op::Delete {
             kind: kind.into(),
             key: key.into(),
+        });
+    }
+
+    /// Journal the changes gathered in `batch` (emptying it), in their order, as one push:
+    /// one lock of the pending batch and one wake-up of the writer for all of them.
+    pub fn push_batch(&self, batch: &mut Batch) {
+        if batch.ops.is_empty() {
+            return;
+        }
+        let mut p = self.shared.lock();
+        p.enqueued += batch.ops.len() as u64;
+        p.ops.append(&mut batch.ops);
+        self.shared.enqueued.store(p.enqueued, Ordering::Release);
+        drop(p);
+        self.shared.wake.notify_one();
+    }
+
+    /// Forget every resource of `kind` whose key starts with `prefix` (one statement, however
+    /// many there are). No key of another owner may start with `prefix`: end it with a
+    /// separator their keys cannot have at that place.
+    pub fn delete_prefix(&self, kind: &str, prefix: &str) {
+        self.push(Op::DeletePrefix {
+            kind: kind.into(),
+            prefix: prefix.into(),
         });
     }
 

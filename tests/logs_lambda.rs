@@ -1,7 +1,7 @@
 //! Lambda output in CloudWatch Logs, read with raw AWS JSON 1.1 requests
 //! (`X-Amz-Target: Logs_20140328.*`): a python and a node function's lines, START/END/REPORT,
 //! a timeout's line, the stream named as AWS names it; and log groups kept in a data dir
-//! (their events: tests/durable_logs.rs).
+//! (their events: tests/logs_lambda/durable.rs).
 
 mod common;
 
@@ -304,7 +304,7 @@ async fn log_groups_streams_retention_and_tags_survive_a_restart() {
     assert_eq!(tags, json!({"tags": {"team": "blue"}}));
     let (_, streams) = logs(&e, "DescribeLogStreams", json!({"logGroupName": "/kept"})).await;
     assert_eq!(streams["logStreams"][0]["logStreamName"], json!("s1"));
-    // Its events too (tests/durable_logs.rs has more).
+    // Its events too (tests/logs_lambda/durable.rs has more).
     let (_, events) = logs(
         &e,
         "GetLogEvents",
@@ -379,3 +379,6 @@ async fn node_json_log_format_writes_json_records_and_honours_the_level() {
     assert_eq!(app[1]["level"], json!("WARN"));
     assert!(app[0]["requestId"].as_str().is_some_and(|r| r.len() == 36));
 }
+
+#[path = "logs_lambda/durable.rs"]
+mod durable;

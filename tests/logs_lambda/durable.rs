@@ -3,13 +3,11 @@
 //! off) and FilterLogEvents (same event ids); a deleted group's events stay gone; a snapshot
 //! carries the events; and a Lambda invocation's START/END/REPORT lines survive a restart.
 
-mod common;
-
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use common::{TempDir, start_durable};
+use super::common::{self, TempDir, start_durable};
 use fogbank::clock::{Clock, ManualClock};
 use fogbank::server::RunningServer;
 use serde_json::{Value, json};

@@ -23,6 +23,7 @@ use crate::sqs::model::{
 const SHOWN: usize = 100;
 
 type FormData = Form<std::collections::HashMap<String, String>>;
+type Attributes = Vec<(String, String)>;
 
 /// A queue's attributes as GetQueueAttributes(All) answers them.
 fn attributes(state: &AppState, q: &Queue) -> Vec<(String, String)> {
@@ -76,7 +77,7 @@ pub(super) fn list_live(state: &AppState) -> Markup {
     if queues.is_empty() {
         return html! { p.empty { "No queues yet." } };
     }
-    let rows: Vec<(Arc<Queue>, Vec<(String, String)>)> = queues
+    let rows: Vec<(Arc<Queue>, Attributes)> = queues
         .into_iter()
         .map(|q| {
             let a = attributes(state, &q);
@@ -289,7 +290,7 @@ pub(super) fn show_live(state: &AppState, q: &Queue) -> Markup {
                             td {
                                 dl.attrs {
                                     @for (k, v) in &m.message.attributes {
-                                        @if !matches!(k.as_str(), "SentTimestamp" | "ApproximateReceiveCount" | "IsVisible" | "SenderId") && !(k == "ApproximateFirstReceiveTimestamp" && v == "0") {
+                                        @if shown_attribute(k, v) {
                                             dt { (k) } dd { (v) }
                                         }
                                     }
@@ -309,6 +310,16 @@ pub(super) fn show_live(state: &AppState, q: &Queue) -> Markup {
             dl.meta { @for (k, v) in &attrs { dt { (k) } dd { code { (v) } } } }
         }
     }
+}
+
+/// System attributes a message row shows in its own columns, or that say nothing.
+fn shown_attribute(name: &str, value: &str) -> bool {
+    let own_column = matches!(
+        name,
+        "SentTimestamp" | "ApproximateReceiveCount" | "IsVisible" | "SenderId"
+    );
+    let never_received = name == "ApproximateFirstReceiveTimestamp" && value == "0";
+    !(own_column || never_received)
 }
 
 fn back(arn: &str, key: &str, text: &str) -> Response {

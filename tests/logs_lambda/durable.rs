@@ -3,11 +3,11 @@
 //! off) and FilterLogEvents (same event ids); a deleted group's events stay gone; a snapshot
 //! carries the events; and a Lambda invocation's START/END/REPORT lines survive a restart.
 
+use super::common::{self, TempDir, start_durable};
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use super::common::{self, TempDir, start_durable};
 use fogbank::clock::{Clock, ManualClock};
 use fogbank::server::RunningServer;
 use serde_json::{Value, json};

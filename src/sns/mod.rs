@@ -1,5 +1,6 @@
 //! SNS: topics, subscriptions, publishing with filter policies, and in-process delivery to SQS.
 
+pub mod activity;
 pub mod codec;
 pub mod engine;
 pub mod envelope;

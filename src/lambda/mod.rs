@@ -26,6 +26,7 @@
 //! - [`url`]: function URLs over HTTP: routes, the payload 2.0 event, responses, CORS.
 //! - `bootstrap/`: the embedded Python, Node.js, Ruby and Java runtime clients.
 
+pub mod activity;
 pub mod api_guard;
 pub mod cache;
 pub mod code;

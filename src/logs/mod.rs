@@ -10,6 +10,7 @@
 //! - [`tags`]: tagging by ARN and by name;
 //! - [`codec`]: the JSON 1.1 wire format;
 //! - [`sink`]: the Lambda side's writer;
+//! - [`query`]: reads for fogbank's own views (an invocation's lines);
 //! - [`state`]: durable records (groups and streams; events stay in memory).
 
 pub mod codec;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod model;
 pub mod pattern;
+pub mod query;
 pub mod regex;
 pub mod sink;
 pub mod state;

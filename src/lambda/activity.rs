@@ -168,13 +168,18 @@ pub(crate) fn status_of(outcome: &Outcome) -> Status {
         Outcome::Response(_) => Status::Succeeded,
         Outcome::Error { error_type, .. } if error_type == "Sandbox.Timedout" => Status::TimedOut,
         Outcome::Error { error_type, body } => {
-            let message = serde_json::from_slice::<Value>(body)
-                .ok()
-                .and_then(|v| v.get("errorMessage")?.as_str().map(str::to_string))
-                .unwrap_or_default();
+            // The payload's errorType (`ValueError`) says more than the runtime's header
+            // (`Unhandled` from most runtime clients).
+            let v = serde_json::from_slice::<Value>(body).ok();
+            let field = |k: &str| {
+                v.as_ref()
+                    .and_then(|v| v.get(k)?.as_str())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
             Status::Failed {
-                error_type: error_type.clone(),
-                message,
+                error_type: field("errorType").unwrap_or_else(|| error_type.clone()),
+                message: field("errorMessage").unwrap_or_default(),
             }
         }
     }
@@ -208,7 +213,7 @@ mod tests {
         }
         first.finish(
             &Outcome::Error {
-                error_type: "ValueError".into(),
+                error_type: "Unhandled".into(),
                 body: Bytes::from(r#"{"errorType":"ValueError","errorMessage":"bad"}"#),
             },
             2.0,

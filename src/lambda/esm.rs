@@ -559,7 +559,9 @@ async fn poll(engine: std::sync::Weak<LambdaEngine>, esm: Arc<Esm>) {
             continue;
         }
         let payload = Bytes::from(json!({"Records": records}).to_string());
-        let outcome = engine.invoke_for_mapping(&c.function_arn, payload).await;
+        let outcome = engine
+            .invoke_for_mapping(&c.function_arn, payload, &c.uuid)
+            .await;
         match outcome {
             Ok(Outcome::Response(body)) => {
                 let failed = if c.report_failures {

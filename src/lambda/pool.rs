@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use tokio::sync::Notify;
 
+use super::activity::{InvocationRecord, Live, Recording, Status};
 use super::error::{LambdaError, LambdaResult};
 use super::runtime::{Env, EnvSpec, InitPhase, Outcome, Ran, lock};
 
@@ -139,15 +140,20 @@ impl Pool {
 
     /// Run one invocation on a warm or new environment. An environment whose init outlasts
     /// AWS's 10 s limit is replaced, and the init retried within the invocation (sharing the
-    /// function's timeout), as AWS does for on-demand functions.
-    pub async fn invoke(
+    /// function's timeout), as AWS does for on-demand functions. With `recording`, the
+    /// invocation is recorded in its function's recent invocations once an environment
+    /// takes it.
+    pub(crate) async fn invoke(
         &self,
         request_id: String,
         payload: Bytes,
         invoked_arn: String,
         client_context: Option<String>,
         capacity: Capacity,
+        recording: Option<Recording>,
     ) -> LambdaResult<Ran> {
+        let mut live = Live::default();
+        let rec = recording.as_ref();
         let first = self
             .invoke_once(
                 request_id.clone(),
@@ -156,12 +162,18 @@ impl Pool {
                 client_context.clone(),
                 capacity,
                 InitPhase::Limited,
+                (rec, &mut live),
             )
-            .await?;
-        if !first.init_timed_out {
-            return Ok(first);
-        }
-        let mut ran = self
+            .await;
+        let first = match first {
+            Ok(first) if !first.init_timed_out => return Ok(first),
+            Ok(first) => first,
+            Err(e) => {
+                live.fail(e.code, &e.message);
+                return Err(e);
+            }
+        };
+        let mut ran = match self
             .invoke_once(
                 request_id,
                 payload,
@@ -169,12 +181,47 @@ impl Pool {
                 client_context,
                 capacity,
                 InitPhase::WithinInvoke,
+                (rec, &mut live),
             )
-            .await?;
+            .await
+        {
+            Ok(ran) => ran,
+            Err(e) => {
+                live.fail(e.code, &e.message);
+                return Err(e);
+            }
+        };
         ran.log.insert_str(0, &first.log);
         Ok(ran)
     }
 
+    /// Start the invocation's record (or move it to this environment's stream).
+    fn record_start(
+        &self,
+        rec: Option<&Recording>,
+        live: &mut Live,
+        request_id: &str,
+        stream: &str,
+    ) {
+        match rec {
+            _ if live.started() => live.set_stream(stream),
+            Some(r) => {
+                *live = r.recent.start(InvocationRecord {
+                    request_id: request_id.to_string(),
+                    qualifier: r.qualifier.clone(),
+                    trigger: r.trigger.clone(),
+                    started_ms: super::engine::now_ms(),
+                    duration_ms: None,
+                    status: Status::Running,
+                    log_group: self.spec.log_group.clone(),
+                    log_stream: stream.to_string(),
+                });
+            }
+            None => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn invoke_once(
         &self,
         request_id: String,
@@ -183,12 +230,14 @@ impl Pool {
         client_context: Option<String>,
         capacity: Capacity,
         init: InitPhase,
+        (rec, live): (Option<&Recording>, &mut Live),
     ) -> LambdaResult<Ran> {
         let env = match self.acquire(capacity).await {
             Ok(env) => env,
             Err(e) if e.status == 502 => {
                 // The runtime could not be started: report it as the function's error.
-                return Ok(Ran {
+                self.record_start(rec, live, &request_id, "");
+                let ran = Ran {
                     outcome: Outcome::Error {
                         error_type: "Runtime.InvalidEntrypoint".into(),
                         body: Bytes::from(
@@ -201,10 +250,14 @@ impl Pool {
                     },
                     log: String::new(),
                     init_timed_out: false,
-                });
+                    duration_ms: 0.0,
+                };
+                live.finish(&ran.outcome, 0.0);
+                return Ok(ran);
             }
             Err(e) => return Err(e),
         };
+        self.record_start(rec, live, &request_id, &env.log_stream);
         let mut guard = ReleaseGuard {
             pool: self,
             env: Some(env.clone()),
@@ -222,6 +275,9 @@ impl Pool {
             .await;
         guard.finished = true;
         drop(guard);
+        if !ran.init_timed_out {
+            live.finish(&ran.outcome, ran.duration_ms);
+        }
         Ok(ran)
     }
 }

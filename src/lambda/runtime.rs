@@ -129,6 +129,8 @@ pub struct Ran {
     /// The environment did not finish its init within [`INIT_TIMEOUT`] (or [`set_init_limit`]'s) and was killed; the
     /// invocation has not run (`log` holds the `INIT_REPORT` line).
     pub init_timed_out: bool,
+    /// REPORT's duration, in milliseconds.
+    pub duration_ms: f64,
 }
 
 struct Current {
@@ -457,6 +459,7 @@ impl Env {
                             "INIT_REPORT Init Duration: {init_ms:.2} ms\tPhase: init\tStatus: timeout\n"
                         ),
                         init_timed_out: true,
+                        duration_ms: init_ms,
                     };
                 }
                 Pick::InitTimedOut => self.timed_out(&request_id, timeout),
@@ -529,6 +532,7 @@ impl Env {
             outcome,
             log,
             init_timed_out: false,
+            duration_ms: duration.as_secs_f64() * 1000.0,
         }
     }
 

@@ -10,6 +10,7 @@
 //! - [`tags`]: tagging by ARN and by name;
 //! - [`codec`]: the JSON 1.1 wire format;
 //! - [`sink`]: the Lambda side's writer;
+//! - [`query`]: reads for fogbank's own views (an invocation's lines);
 //! - [`state`]: durable records (groups with their streams, and events).
 
 pub mod codec;

@@ -182,7 +182,11 @@ impl Notifier {
             }
             _ => {
                 if let Some(lambda) = self.lambda.upgrade()
-                    && let Err(e) = lambda.invoke_async_arn(arn, body.into_bytes())
+                    && let Err(e) = lambda.invoke_async_arn(
+                        arn,
+                        body.into_bytes(),
+                        crate::lambda::activity::Trigger::S3,
+                    )
                 {
                     tracing::warn!(function = arn, "S3 notification not delivered: {e}");
                 }

@@ -4,6 +4,8 @@
 //! next ReceiveMessage. Topics and subscriptions live in `DashMap`s keyed by ARN; each entry
 //! has its own short-held mutex.
 
+#[cfg(test)]
+mod activity_tests;
 mod delivery;
 mod delivery_policy;
 mod durable;
@@ -27,6 +29,7 @@ use dashmap::DashMap;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::activity::{self, PublishRecord, Stored, StoredDelivery, StoredPublish};
 use super::error::{SnsError, SnsErrorCode, SnsResult};
 use super::filter::{self, Candidate, FilterPolicy, Scope};
 use super::http::HttpDelivery;
@@ -71,6 +74,8 @@ struct Topic {
     /// Set (under the lock) by DeleteTopic: a request that still holds the topic changes
     /// nothing durable (it would bring the topic back in the store).
     deleted: bool,
+    /// The last publishes and their deliveries (`activity`; not durable).
+    recent: activity::Recent,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +93,18 @@ struct Subscription {
     /// HTTP subscriptions wait for ConfirmSubscription with this token.
     pending: bool,
     token: Option<String>,
+}
+
+impl activity::Endpoint for Subscription {
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+    fn protocol(&self) -> &str {
+        &self.protocol
+    }
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
 }
 
 /// The SNS engine.
@@ -287,6 +304,16 @@ impl SnsEngine {
         {
             j.put(state::TOPIC, &t.arn, &t.record());
         }
+    }
+
+    /// The topic's last publishes (at most [`activity::MAX_PUBLISHES`]), newest first, with
+    /// what each subscription got; empty for an unknown topic.
+    pub fn recent_publishes(&self, topic_arn: &str) -> Vec<PublishRecord> {
+        let Some(topic) = self.topics.get(topic_arn).map(|t| t.clone()) else {
+            return Vec::new();
+        };
+        let snapshot = lock(&topic).recent.snapshot();
+        activity::records(&snapshot)
     }
 
     /// Whether a topic exists (S3 checks its notification destinations).
@@ -505,25 +532,50 @@ impl SnsEngine {
         let signatures = RefCell::new(Vec::new());
         // Each distinct message is parsed once for all MessageBody-scoped filters.
         let mut bodies: Vec<(&str, filter::Body)> = Vec::new();
-        for sub in subs.iter().filter(|s| !s.pending) {
-            let message = Self::message_for(&out, &sub.protocol);
-            if let Some(f) = &sub.filter
-                && !Self::passes(f, &out, message, &mut bodies)
-            {
-                continue;
-            }
-            let d = Delivery {
-                topic_arn,
-                message_id: &message_id,
-                sequence,
-                out: &out,
-                message,
-                now,
-                origin,
-                signature_version,
-                signatures: &signatures,
+        let mut deliveries = Vec::with_capacity(subs.len());
+        for sub in subs {
+            let outcome = if sub.pending {
+                Stored::Decided(activity::Outcome::Unconfirmed)
+            } else {
+                let message = Self::message_for(&out, &sub.protocol);
+                if let Some(f) = &sub.filter
+                    && !Self::passes(f, &out, message, &mut bodies)
+                {
+                    Stored::Decided(activity::Outcome::FilteredOut)
+                } else {
+                    let d = Delivery {
+                        topic_arn,
+                        message_id: &message_id,
+                        sequence,
+                        out: &out,
+                        message,
+                        now,
+                        origin,
+                        signature_version,
+                        signatures: &signatures,
+                    };
+                    self.deliver(&d, &sub)
+                }
             };
-            self.deliver(&d, sub);
+            deliveries.push(StoredDelivery {
+                target: sub,
+                outcome,
+            });
+        }
+        // The message and attributes are not needed any more: the record takes them.
+        let record = StoredPublish::new(
+            message_id.clone(),
+            now,
+            out.subject,
+            out.message,
+            out.attributes,
+            deliveries,
+        );
+        {
+            let mut t = lock(topic);
+            if !t.deleted {
+                t.recent.push(record);
+            }
         }
         PublishOutput {
             message_id,

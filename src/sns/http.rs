@@ -15,6 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use crate::clock::Clock;
+use crate::sns::activity::{Outcome, Slot};
 
 /// How often and how far apart a delivery is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +63,9 @@ impl RetryPolicy {
 /// Makes the body of a POST (off the async threads: signing takes milliseconds).
 pub type BodyMaker = Box<dyn FnOnce() -> String + Send + 'static>;
 
-/// Called with the body and the last error once every attempt has failed.
-pub type GiveUp = Box<dyn FnOnce(String, String) + Send + 'static>;
+/// Called with the body and the failure once every attempt has failed; answers what became of
+/// the message (the dead-letter queue's note for the delivery's record).
+pub type GiveUp = Box<dyn FnOnce(String, String) -> String + Send + 'static>;
 
 /// One delivery to an HTTP endpoint.
 pub struct Post {
@@ -72,6 +74,8 @@ pub struct Post {
     pub body: BodyMaker,
     pub policy: RetryPolicy,
     pub on_give_up: Option<GiveUp>,
+    /// Where the delivery's end is recorded (publishes' records; not confirmations).
+    pub outcome: Option<Slot>,
 }
 
 /// The outbound HTTP client and the clock that paces retries.
@@ -165,6 +169,11 @@ impl HttpDelivery {
     pub fn post(&self, post: Post) {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             tracing::warn!(url = %post.url, "no async runtime: SNS HTTP delivery skipped");
+            if let Some(slot) = &post.outcome {
+                slot.set(Outcome::Failed {
+                    error: "no async runtime: delivery skipped".to_string(),
+                });
+            }
             return;
         };
         let this = self.clone();
@@ -175,11 +184,20 @@ impl HttpDelivery {
                 body,
                 policy,
                 on_give_up,
+                outcome,
             } = post;
+            let end = |o: Outcome| {
+                if let Some(slot) = &outcome {
+                    slot.set(o);
+                }
+            };
             let body = match tokio::task::spawn_blocking(body).await {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(%url, error = %e, "SNS HTTP body could not be made");
+                    end(Outcome::Failed {
+                        error: format!("the message could not be made: {e}"),
+                    });
                     return;
                 }
             };
@@ -191,10 +209,17 @@ impl HttpDelivery {
                     this.clock.sleep_until(at).await;
                 }
                 match this.attempt(&url, &headers, bytes.clone()).await {
-                    Ok(status) if (200..300).contains(&status) => return,
+                    Ok(status) if (200..300).contains(&status) => {
+                        let detail = match attempt {
+                            0 => format!("HTTP {status}"),
+                            n => format!("HTTP {status} after {} attempts", n + 1),
+                        };
+                        end(Outcome::Delivered { detail });
+                        return;
+                    }
                     Ok(status) => {
                         tracing::info!(%url, status, attempt, "SNS HTTP delivery refused");
-                        last_error = format!("HTTP status {status}");
+                        last_error = format!("HTTP {status}");
                     }
                     Err(e) => {
                         tracing::info!(%url, error = %e, attempt, "SNS HTTP delivery failed");
@@ -203,9 +228,20 @@ impl HttpDelivery {
                 }
             }
             tracing::warn!(%url, "SNS HTTP delivery given up after {} retries", policy.retries);
-            if let Some(give_up) = on_give_up {
-                give_up(body, last_error);
-            }
+            let attempts = policy.retries + 1;
+            let error = if attempts == 1 {
+                format!("{last_error} (1 attempt)")
+            } else {
+                format!("{last_error} after {attempts} attempts")
+            };
+            let error = match on_give_up {
+                Some(give_up) => {
+                    let note = give_up(body, error.clone());
+                    format!("{error}; {note}")
+                }
+                None => format!("{error}; no dead-letter queue"),
+            };
+            end(Outcome::Failed { error });
         });
     }
 
@@ -239,10 +275,25 @@ impl HttpDelivery {
         };
         match tokio::time::timeout(ATTEMPT_TIMEOUT, sent).await {
             Ok(Ok(res)) => Ok(res.status().as_u16()),
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Err(e)) => Err(causes(&e)),
             Err(_) => Err("timed out".to_string()),
         }
     }
+}
+
+/// An error with its causes (hyper's own says only "client error (Connect)").
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -477,6 +477,7 @@ impl LambdaEngine {
             urls: r.urls,
             deleted: false,
             in_progress: None,
+            recent: Default::default(),
             extras: r.extras,
         })
     }

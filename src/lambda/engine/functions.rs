@@ -295,6 +295,7 @@ impl LambdaEngine {
             urls: BTreeMap::new(),
             deleted: false,
             in_progress: None,
+            recent: Default::default(),
             extras: crate::lambda::state::FunctionExtras {
                 code_signing_config_arn: input.code_signing_config_arn.clone(),
                 ..Default::default()
@@ -521,6 +522,7 @@ impl LambdaEngine {
                 if let dashmap::Entry::Occupied(e) = self.functions.entry(key.clone()) {
                     let mut f = lock(e.get());
                     f.deleted = true;
+                    f.recent.clear();
                     if let Some(j) = self.journal() {
                         j.delete(crate::lambda::state::FUNCTION, &key);
                     }

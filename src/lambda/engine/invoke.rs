@@ -20,9 +20,11 @@ impl LambdaEngine {
                 Some(q) => format!("{}:{q}", f.arn),
                 None => f.arn.clone(),
             },
+            qualifier: q.unwrap_or_else(|| executed.clone()),
             version,
             executed,
             reserved: f.reserved,
+            recent: f.recent.clone(),
         })
     }
 
@@ -88,7 +90,8 @@ impl LambdaEngine {
         Ok(pool)
     }
 
-    /// Run a target synchronously and shape the result as Invoke's answer.
+    /// Run a target synchronously and shape the result as Invoke's answer; the invocation is
+    /// recorded as started by `trigger`.
     pub(super) async fn run(
         &self,
         target: &Target,
@@ -96,6 +99,7 @@ impl LambdaEngine {
         client_context: Option<String>,
         reject_when_full: bool,
         request_id: Option<String>,
+        trigger: Trigger,
     ) -> LambdaResult<(Outcome, String)> {
         let capacity = match target.reserved {
             Some(0) => {
@@ -120,6 +124,7 @@ impl LambdaEngine {
                 target.invoked_arn.clone(),
                 client_context,
                 capacity,
+                Some(target.recording(trigger)),
             )
             .await?;
         Ok((ran.outcome, ran.log))
@@ -198,7 +203,14 @@ impl LambdaEngine {
                     .request_id
                     .clone()
                     .unwrap_or_else(|| uuid::Uuid::new_v4().hyphenated().to_string());
-                self.spawn_async(ctx.clone(), name.to_string(), target, payload, request_id);
+                self.spawn_async(
+                    ctx.clone(),
+                    name.to_string(),
+                    target,
+                    payload,
+                    request_id,
+                    Trigger::ApiEvent,
+                );
                 Ok(InvokeOutput {
                     status: 202,
                     payload: Bytes::new(),
@@ -215,6 +227,7 @@ impl LambdaEngine {
                         client_context,
                         true,
                         input.request_id.clone(),
+                        Trigger::Api,
                     )
                     .await?;
                 let log_result = (input.log_type.as_deref() == Some("Tail")).then(|| {
@@ -237,9 +250,15 @@ impl LambdaEngine {
         }
     }
 
-    /// Queue an asynchronous invoke (Invoke with `Event`, SNS deliveries): retries on function
-    /// errors per the event invoke config, then the destinations or the dead-letter queue.
-    pub fn invoke_async_arn(&self, function_arn: &str, payload: Vec<u8>) -> Result<(), String> {
+    /// Queue an asynchronous invoke (SNS deliveries, S3 notifications, destinations; recorded
+    /// as started by `trigger`): retries on function errors per the event invoke config, then
+    /// the destinations or the dead-letter queue.
+    pub fn invoke_async_arn(
+        &self,
+        function_arn: &str,
+        payload: Vec<u8>,
+        trigger: Trigger,
+    ) -> Result<(), String> {
         let parts: Vec<&str> = function_arn.split(':').collect();
         let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) else {
             return Err(format!("not a function ARN: {function_arn}"));
@@ -255,6 +274,7 @@ impl LambdaEngine {
             target,
             Bytes::from(payload),
             request_id,
+            trigger,
         );
         Ok(())
     }
@@ -266,16 +286,20 @@ impl LambdaEngine {
         target: Target,
         payload: Bytes,
         request_id: String,
+        trigger: Trigger,
     ) {
         let Some(this) = self.arc() else { return };
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
         };
         handle.spawn(async move {
-            this.run_async(ctx, name, target, payload, request_id).await;
+            this.run_async(ctx, name, target, payload, request_id, trigger)
+                .await;
         });
     }
 
+    /// Run an asynchronous event: its first attempt is recorded as started by `trigger`, the
+    /// later ones as [`Trigger::AsyncRetry`].
     pub(super) async fn run_async(
         &self,
         ctx: RequestContext,
@@ -283,6 +307,7 @@ impl LambdaEngine {
         target: Target,
         payload: Bytes,
         request_id: String,
+        trigger: Trigger,
     ) {
         let qualifier = target.executed.clone();
         let config = self
@@ -312,6 +337,10 @@ impl LambdaEngine {
         loop {
             attempts += 1;
             // Every attempt of one event carries the event's request id, as on AWS.
+            let trigger = match attempts {
+                1 => trigger.clone(),
+                attempt => Trigger::AsyncRetry { attempt },
+            };
             let result = self
                 .run(
                     &target,
@@ -319,6 +348,7 @@ impl LambdaEngine {
                     None,
                     false,
                     Some(request_id.clone()),
+                    trigger,
                 )
                 .await;
             match result {
@@ -540,7 +570,8 @@ impl LambdaEngine {
                 }
             }
             Some("lambda") => {
-                if let Err(e) = self.invoke_async_arn(arn, message.into_bytes()) {
+                let trigger = Trigger::Other("destination".to_string());
+                if let Err(e) = self.invoke_async_arn(arn, message.into_bytes(), trigger) {
                     tracing::warn!(destination = arn, error = %e, "Lambda destination invoke failed");
                 }
             }
@@ -551,11 +582,13 @@ impl LambdaEngine {
         }
     }
 
-    /// Run a function synchronously for an event source mapping (no retries of its own).
+    /// Run a function synchronously for the event source mapping `uuid` (no retries of its
+    /// own).
     pub(crate) async fn invoke_for_mapping(
         &self,
         function_arn: &str,
         payload: Bytes,
+        uuid: &str,
     ) -> LambdaResult<Outcome> {
         let parts: Vec<&str> = function_arn.split(':').collect();
         let ctx = RequestContext::new(
@@ -564,7 +597,13 @@ impl LambdaEngine {
             "localhost",
         );
         let target = self.resolve_target(&ctx, function_arn, None)?;
-        Ok(self.run(&target, payload, None, true, None).await?.0)
+        let trigger = Trigger::SqsMapping {
+            uuid: uuid.to_string(),
+        };
+        Ok(self
+            .run(&target, payload, None, true, None, trigger)
+            .await?
+            .0)
     }
 
     /// The timeout of a function (for mapping validation).

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use dashmap::DashMap;
 use serde_json::{Value, json};
 
+use super::activity::{InvocationRecord, Recent, Recording, Trigger};
 use super::code::{self, Code, HOT_RELOAD_BUCKET};
 use super::error::{LambdaError, LambdaResult};
 use super::esm::Esm;
@@ -175,6 +176,8 @@ pub(crate) struct Function {
     in_progress: Option<states::InProgress>,
     /// Code signing, recursion and provisioned concurrency settings.
     pub(crate) extras: super::state::FunctionExtras,
+    /// Its recent invocations, all versions (`lambda::activity`; not durable).
+    pub(crate) recent: Arc<Recent>,
 }
 
 /// An invoke as it arrived.
@@ -207,6 +210,21 @@ struct Target {
     executed: String,
     invoked_arn: String,
     reserved: Option<u32>,
+    /// The qualifier as invoked (a version or alias), else the version executed.
+    qualifier: String,
+    /// The function's recent invocations.
+    recent: Arc<Recent>,
+}
+
+impl Target {
+    /// What the pool records of an invocation of this target started by `trigger`.
+    fn recording(&self, trigger: Trigger) -> Recording {
+        Recording {
+            recent: self.recent.clone(),
+            qualifier: self.qualifier.clone(),
+            trigger,
+        }
+    }
 }
 
 /// A layer version.
@@ -683,6 +701,27 @@ impl LambdaEngine {
         super::contain::reap_orphans();
     }
 
+    /// A function's recent invocations (all versions, at most
+    /// [`super::activity::MAX_INVOCATIONS`]), newest first; empty for an unknown function.
+    /// `function_name` is its name or unqualified ARN.
+    pub fn recent_invocations(
+        &self,
+        account: &str,
+        region: &str,
+        function_name: &str,
+    ) -> Vec<InvocationRecord> {
+        let key = if function_name.starts_with("arn:") {
+            function_name.to_string()
+        } else {
+            function_arn(region, account, function_name)
+        };
+        let Some(f) = self.lookup(&key) else {
+            return Vec::new();
+        };
+        let recent = lock(&f).recent.clone();
+        recent.records()
+    }
+
     /// Live execution environments across all functions (tests, health).
     pub fn live_environments(&self) -> usize {
         self.pools.iter().map(|p| p.live()).sum()
@@ -927,6 +966,6 @@ impl Drop for LambdaEngine {
 
 impl crate::sns::LambdaInvoker for LambdaEngine {
     fn invoke_async(&self, function_arn: &str, payload: Vec<u8>) -> Result<(), String> {
-        self.invoke_async_arn(function_arn, payload)
+        self.invoke_async_arn(function_arn, payload, Trigger::Sns)
     }
 }

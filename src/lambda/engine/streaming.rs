@@ -107,6 +107,7 @@ impl LambdaEngine {
                 target.invoked_arn.clone(),
                 s.client_context.clone(),
                 capacity,
+                Some(target.recording(Trigger::Api)),
             )
             .await?;
         Ok((ran.outcome, ran.log))

@@ -381,6 +381,7 @@ impl LambdaEngine {
                 target.invoked_arn.clone(),
                 None,
                 capacity,
+                Some(target.recording(Trigger::FunctionUrl)),
             )
             .await?;
         Ok(ran.outcome)

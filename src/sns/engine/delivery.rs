@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{Delivery, SnsEngine, Subscription, iso8601, lock};
 use crate::arn::parse_arn;
 use crate::context::RequestContext;
+use crate::sns::activity::{self, Outcome, Slot, Stored};
 use crate::sns::envelope::{Confirmation, ConfirmationKind, Notification, Signed};
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::http::{Post, RetryPolicy};
@@ -46,12 +47,15 @@ impl DeadLetter {
     /// Store the message on the dead-letter queue as it would have been delivered: AWS adds
     /// no attributes of its own to subscription DLQ copies (LocalStack's recorded
     /// test_redrive_policy_sqs_queue_subscription: only the published attributes); `error`
-    /// is logged.
-    pub fn send(self, sqs: &SqsEngine, error: &str) {
+    /// is logged. Returns what became of it, for the delivery's record.
+    pub fn send(self, sqs: &SqsEngine, error: &str) -> String {
         let Some(queue) = sqs.queue_by_arn(&self.target) else {
             tracing::warn!(subscription = %self.subscription_arn, dlq = %self.target,
                 "SNS dead-letter queue does not exist: message dropped");
-            return;
+            return format!(
+                "dead-letter queue {} does not exist: message dropped",
+                self.target
+            );
         };
         tracing::debug!(subscription = %self.subscription_arn, %error, "SNS delivery failed");
         let fifo = queue.is_fifo();
@@ -73,10 +77,24 @@ impl DeadLetter {
             },
         };
         match sqs.send_to_queue(&queue, fields) {
-            Ok(_) => tracing::info!(subscription = %self.subscription_arn, dlq = %self.target,
-                "SNS message moved to the subscription's dead-letter queue"),
-            Err(e) => tracing::warn!(subscription = %self.subscription_arn, error = %e,
-                "SNS dead-letter delivery failed"),
+            Ok(_) => {
+                tracing::info!(subscription = %self.subscription_arn, dlq = %self.target,
+                    "SNS message moved to the subscription's dead-letter queue");
+                format!("moved to dead-letter queue {}", self.target)
+            }
+            Err(e) => {
+                tracing::warn!(subscription = %self.subscription_arn, error = %e,
+                    "SNS dead-letter delivery failed");
+                format!("dead-letter queue {} refused it: {e}", self.target)
+            }
+        }
+    }
+
+    /// Send, and the delivery's failure as recorded: `error` and what became of the copy.
+    pub fn send_failed(self, sqs: &SqsEngine, error: &str) -> Outcome {
+        let note = self.send(sqs, error);
+        Outcome::Failed {
+            error: format!("{error}; {note}"),
         }
     }
 }
@@ -226,6 +244,7 @@ impl SnsEngine {
             }),
             policy,
             on_give_up: None,
+            outcome: None,
         });
     }
 
@@ -314,7 +333,8 @@ impl SnsEngine {
         })
     }
 
-    pub(super) fn deliver(&self, d: &Delivery<'_>, sub: &Subscription) {
+    /// Deliver `d` to `sub`; what became of it (so far, for background deliveries).
+    pub(super) fn deliver(&self, d: &Delivery<'_>, sub: &Subscription) -> Stored {
         let raw = sub
             .attributes
             .get("RawMessageDelivery")
@@ -323,13 +343,22 @@ impl SnsEngine {
             "sqs" => self.deliver_sqs(d, sub, raw),
             "http" | "https" => self.deliver_http(d, sub, raw),
             "lambda" => self.deliver_lambda(d, sub),
-            "sms" => self.record(sub, Kind::Sms, Self::plain_record(d, sub, "PhoneNumber")),
+            "sms" => {
+                self.record(sub, Kind::Sms, Self::plain_record(d, sub, "PhoneNumber"));
+                Stored::Delivered("recorded as an SMS (/_aws/sns/sms-messages)")
+            }
             "application" => {
                 let mut f = Self::plain_record(d, sub, "TargetArn");
                 f.remove("SubscriptionArn");
-                self.record(sub, Kind::Platform, f)
+                self.record(sub, Kind::Platform, f);
+                Stored::Delivered(
+                    "recorded as a platform message (/_aws/sns/platform-endpoint-messages)",
+                )
             }
-            "email" => self.record(sub, Kind::Email, Self::plain_record(d, sub, "EmailAddress")),
+            "email" => {
+                self.record(sub, Kind::Email, Self::plain_record(d, sub, "EmailAddress"));
+                Stored::Delivered("recorded as an email (/_fogbank/sns/email-messages)")
+            }
             "email-json" | "firehose" => {
                 let mut f = Map::new();
                 let key = if sub.protocol == "firehose" {
@@ -347,14 +376,18 @@ impl SnsEngine {
                     Self::signed_notification(d, sub)
                 };
                 f.insert("Message".into(), json!(message));
-                let kind = if sub.protocol == "firehose" {
-                    Kind::Firehose
+                if sub.protocol == "firehose" {
+                    self.record(sub, Kind::Firehose, f);
+                    Stored::Delivered("recorded (/_fogbank/sns/firehose-messages)")
                 } else {
-                    Kind::Email
-                };
-                self.record(sub, kind, f)
+                    self.record(sub, Kind::Email, f);
+                    Stored::Delivered("recorded as an email (/_fogbank/sns/email-messages)")
+                }
             }
-            other => tracing::warn!(protocol = other, "no delivery for this protocol"),
+            other => {
+                tracing::warn!(protocol = other, "no delivery for this protocol");
+                activity::failed(format!("fogbank does not deliver to protocol {other}"))
+            }
         }
     }
 
@@ -483,7 +516,7 @@ impl SnsEngine {
         })
     }
 
-    fn deliver_http(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {
+    fn deliver_http(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) -> Stored {
         let version = d.signature_version;
         let body: Box<dyn FnOnce() -> String + Send> = if raw {
             let m = d.message.to_string();
@@ -503,9 +536,10 @@ impl SnsEngine {
             let sqs = self.sqs.clone();
             Box::new(move |body: String, error: String| {
                 dl.body = body;
-                dl.send(&sqs, &error);
+                dl.send(&sqs, &error)
             }) as crate::sns::http::GiveUp
         });
+        let slot = Slot::pending();
         // Notifications carry the effective requestPolicy's Content-Type (LocalStack's recorded
         // test_subscribe_external_http_endpoint_content_type: text/csv from the subscription,
         // application/json from the topic); confirmations stay text/plain.
@@ -524,12 +558,14 @@ impl SnsEngine {
             body,
             policy: self.retry_policy(sub),
             on_give_up,
+            outcome: Some(slot.clone()),
         });
+        Stored::Background(slot)
     }
 
     /// Invoke the function asynchronously with the SNS event, in the background (signing takes
     /// milliseconds); a refused invoke (or no Lambda engine) goes to the dead-letter queue.
-    fn deliver_lambda(&self, d: &Delivery<'_>, sub: &Subscription) {
+    fn deliver_lambda(&self, d: &Delivery<'_>, sub: &Subscription) -> Stored {
         let n = Self::notification(d, sub).into_owned();
         let version = d.signature_version;
         let invoker = self
@@ -541,6 +577,8 @@ impl SnsEngine {
         let sub_arn = sub.arn.clone();
         let dead = Self::dead_letter(d, sub, String::new(), false);
         let sqs = self.sqs.clone();
+        let slot = Slot::pending();
+        let outcome = slot.clone();
         let job = move || {
             let signature = Self::sign_notification(&n, version);
             let signed = signature
@@ -551,11 +589,19 @@ impl SnsEngine {
                 Some(i) => i.invoke_async(&function, payload),
                 None => Err("no Lambda engine is attached to SNS".to_string()),
             };
-            if let Err(e) = result {
-                tracing::warn!(subscription = %sub_arn, %function, error = %e, "SNS Lambda delivery failed");
-                if let Some(mut dl) = dead {
-                    dl.body = n.to_json(signed);
-                    dl.send(&sqs, &e);
+            match result {
+                Ok(()) => outcome.set(Outcome::Delivered {
+                    detail: "queued for async invoke".to_string(),
+                }),
+                Err(e) => {
+                    tracing::warn!(subscription = %sub_arn, %function, error = %e, "SNS Lambda delivery failed");
+                    outcome.set(match dead {
+                        Some(mut dl) => {
+                            dl.body = n.to_json(signed);
+                            dl.send_failed(&sqs, &e)
+                        }
+                        None => Outcome::Failed { error: e },
+                    });
                 }
             }
         };
@@ -565,9 +611,10 @@ impl SnsEngine {
             }
             Err(_) => job(),
         }
+        Stored::Background(slot)
     }
 
-    fn deliver_sqs(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) {
+    fn deliver_sqs(&self, d: &Delivery<'_>, sub: &Subscription, raw: bool) -> Stored {
         let (body, attributes) = if raw {
             (d.message.to_string(), Self::sqs_attributes(d))
         } else {
@@ -575,10 +622,13 @@ impl SnsEngine {
         };
         let Some(queue) = self.sqs.queue_by_arn(&sub.endpoint) else {
             tracing::warn!(subscription = %sub.arn, endpoint = %sub.endpoint, "SNS delivery target queue does not exist");
-            if let Some(dl) = Self::dead_letter(d, sub, body, raw) {
-                dl.send(&self.sqs, "The SQS endpoint does not exist");
-            }
-            return;
+            const GONE: &str = "queue does not exist";
+            return Stored::Decided(match Self::dead_letter(d, sub, body, raw) {
+                Some(dl) => dl.send_failed(&self.sqs, GONE),
+                None => Outcome::Failed {
+                    error: GONE.to_string(),
+                },
+            });
         };
         let backup = sub
             .attributes
@@ -612,10 +662,17 @@ impl SnsEngine {
                 .clone()
                 .filter(|_| queue.is_fifo() || d.sequence.is_none()),
         };
-        if let Err(e) = self.sqs.send_to_queue(&queue, fields) {
-            tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");
-            if let Some(dl) = backup.and_then(|b| Self::dead_letter(d, sub, b, raw)) {
-                dl.send(&self.sqs, &e.to_string());
+        match self.sqs.send_to_queue(&queue, fields) {
+            Ok(sent) => Stored::Sqs(sent.message_id),
+            Err(e) => {
+                tracing::warn!(subscription = %sub.arn, error = %e, "SNS delivery to SQS failed");
+                let error = format!("the queue refused it: {e}");
+                Stored::Decided(
+                    match backup.and_then(|b| Self::dead_letter(d, sub, b, raw)) {
+                        Some(dl) => dl.send_failed(&self.sqs, &error),
+                        None => Outcome::Failed { error },
+                    },
+                )
             }
         }
     }

@@ -174,6 +174,7 @@ impl SnsEngine {
                     // topic does.
                     next_sequence: sequences.get(arn).copied().unwrap_or(start),
                     deleted: false,
+                    recent: Default::default(),
                 },
             );
         }

@@ -209,6 +209,7 @@ impl SnsEngine {
             dedup: HashMap::new(),
             next_sequence: u128::from(self.clock.now_millis()) * 1_000_000,
             deleted: false,
+            recent: Default::default(),
         };
         // Journaled under the map's entry lock, so that a concurrent DeleteTopic of the same
         // name reaches the journal in the same order as the map.

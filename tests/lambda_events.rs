@@ -494,3 +494,6 @@ async fn sns_publishes_invoke_subscribed_functions_with_the_sns_event() {
     assert!(s["Signature"].as_str().is_some_and(|x| !x.is_empty()));
     let _ = std::fs::remove_file(&out);
 }
+
+#[path = "lambda_events/activity.rs"]
+mod activity;

@@ -2,13 +2,13 @@
 //! (`LogsEngine::request_lines`), driven through the SDKs: API invokes that succeed and fail,
 //! an Event invoke, an SQS mapping's invocation, and an SNS publish to a function.
 
-mod common;
-
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, InvocationType, Runtime};
 use fogbank::lambda::activity::{InvocationRecord, Status, Trigger};
 use fogbank::server::RunningServer;
+
+use super::common;
 use fogbank::sns::activity::Outcome;
 
 const ACCOUNT: &str = "000000000000";

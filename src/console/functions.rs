@@ -323,7 +323,7 @@ fn invocation(state: &AppState, account: &str, region: &str, i: &InvocationRecor
                 td colspan="6" {
                     details.log data-key={ "log-" (i.request_id) } {
                         summary { "Log: " (lines.len()) " lines in " code { (i.log_group) } " / " code { (i.log_stream) } }
-                        pre.log { @for (ts, line) in &lines { (time(u64::try_from(*ts).unwrap_or(0))) "  " (line) "\n" } }
+                        pre.log { @for (ts, line) in &lines { (time(u64::try_from(*ts).unwrap_or(0))) "  " (line.trim_end_matches(['\n', '\r'])) "\n" } }
                     }
                 }
             }

@@ -76,8 +76,12 @@ async function shot(page, name) {
   }
 }
 
-/** Basic accessibility: language, one h1, landmarks, every control labelled, skip link first. */
-async function checkAccessibility(page) {
+/**
+ * Basic accessibility of the page at `pathAndQuery`, opened afresh (keyboard focus at the top):
+ * language, one h1, landmarks, every control labelled, skip link first.
+ */
+async function checkAccessibility(pathAndQuery) {
+  const page = await open(pathAndQuery);
   const report = await page.evaluate(() => {
     const controls = Array.from(
       document.querySelectorAll('input:not([type=hidden]), textarea, select'),
@@ -109,6 +113,7 @@ async function checkAccessibility(page) {
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
   assert.deepEqual(page.errors, [], 'no script errors or failed loads');
+  await page.context().close();
 }
 
 async function queueArn(QueueUrl) {
@@ -163,7 +168,7 @@ test('a message sent with the SDK appears in the open queue page, live', { skip 
   assert.match(await page.locator('ul.counts').textContent(), /0 visible\s*1 in flight\s*0 delayed/);
   assert.match(await page.locator('p.dlq').first().textContent(), /Dead-letter queue: .*-dlq \(after 3 receives\)/);
   await shot(page, 'queue');
-  await checkAccessibility(page);
+  await checkAccessibility(queuePage(q.arn));
   await page.context().close();
 });
 
@@ -305,7 +310,7 @@ test('a publish from the page shows each subscription\'s outcome', { skip }, asy
     const got = await fb.sqs.send(new ReceiveMessageCommand({ QueueUrl: orders.url, WaitTimeSeconds: 2 }));
     assert.equal(JSON.parse(got.Messages[0].Body).Message, '{"order": 42}');
     await shot(page, 'topic');
-    await checkAccessibility(page);
+    await checkAccessibility(`topic?arn=${encodeURIComponent(TopicArn)}`);
     await page.context().close();
   } finally {
     hook.close();
@@ -367,7 +372,7 @@ test('an invoke from the page shows its result, and a failing one its log', { sk
   assert.match(log, /REPORT RequestId: /);
   assert.match(await page.locator('tbody.invocation').nth(1).textContent(), /succeeded/);
   await shot(page, 'function');
-  await checkAccessibility(page);
+  await checkAccessibility(`function?arn=${encodeURIComponent(fn.FunctionArn)}`);
   await page.context().close();
 });
 
@@ -378,7 +383,7 @@ test('the overview and list pages show every service and update live', { skip },
   await fb.sqs.send(new CreateQueueCommand({ QueueName: unique('overview') }));
   await page.locator('#ov-queues + p', { hasText: `${before + 1} queues` }).waitFor();
   await shot(page, 'overview');
-  await checkAccessibility(page);
+  await checkAccessibility('');
   for (const [list, name] of [
     ['queues', 'queues'],
     ['topics', 'topics'],
@@ -387,7 +392,7 @@ test('the overview and list pages show every service and update live', { skip },
     const p = await open(list);
     assert.equal(await p.getByRole('link', { name: name[0].toUpperCase() + name.slice(1) }).getAttribute('aria-current'), 'page');
     await shot(p, name);
-    await checkAccessibility(p);
+    await checkAccessibility(list);
     await p.context().close();
   }
   await page.context().close();

@@ -11,9 +11,11 @@ use serde_json::Value;
 
 use super::page::{self, Notice, Params, Section, frame, live, long_text, time};
 use super::{context_in, see_other, url};
+use crate::context::RequestContext;
 use crate::server::AppState;
 use crate::sqs::engine::Queue;
 use crate::sqs::engine::inspect::MessageState;
+use crate::sqs::error::SqsResult;
 use crate::sqs::model::{
     GetQueueAttributesInput, ListMessageMoveTasksInput, QueueUrlInput, SendMessageInput,
     StartMessageMoveTaskInput,
@@ -332,12 +334,9 @@ pub(super) async fn send(
     headers: HeaderMap,
     Form(f): FormData,
 ) -> Response {
-    let Some(q) = queue_of(&state, &f) else {
-        return page::not_found(
-            Section::Queues,
-            "Queue",
-            f.get("arn").map_or("", String::as_str),
-        );
+    let q = match target(&state, &f) {
+        Ok(q) => q,
+        Err(res) => return *res,
     };
     let ctx = context_in(&q.account, &q.region, &headers);
     let field = |k: &str| f.get(k).filter(|v| !v.is_empty()).cloned();
@@ -366,8 +365,50 @@ pub(super) async fn send(
     }
 }
 
+/// The queue a form names (`arn`), or the page saying it does not exist.
+fn target(
+    state: &AppState,
+    f: &std::collections::HashMap<String, String>,
+) -> Result<Arc<Queue>, Box<Response>> {
+    queue_of(state, f).ok_or_else(|| {
+        Box::new(page::not_found(
+            Section::Queues,
+            "Queue",
+            f.get("arn").map_or("", String::as_str),
+        ))
+    })
+}
+
 fn confirmed(f: &std::collections::HashMap<String, String>) -> bool {
     f.get("confirm").is_some_and(|v| v == "yes")
+}
+
+/// A destructive action on the queue named by the form's `arn`: refused unless the form says
+/// `confirm=yes`; `run` does it in the queue's account and region and names what it did.
+fn destructive(
+    state: &AppState,
+    headers: &HeaderMap,
+    f: &std::collections::HashMap<String, String>,
+    not_done: &str,
+    run: impl FnOnce(&AppState, &RequestContext, QueueUrlInput) -> SqsResult<Response>,
+) -> Response {
+    let q = match target(state, f) {
+        Ok(q) => q,
+        Err(res) => return *res,
+    };
+    if !confirmed(f) {
+        return back(
+            &q.arn,
+            "error",
+            &format!("{not_done}: tick the confirmation first."),
+        );
+    }
+    let ctx = context_in(&q.account, &q.region, headers);
+    let input = QueueUrlInput {
+        queue_url: Some(q.url(&ctx.host)),
+    };
+    run(state, &ctx, input)
+        .unwrap_or_else(|e| back(&q.arn, "error", &format!("{not_done}: {}", e.message)))
 }
 
 /// `POST /_fogbank/ui/queue/purge`: `arn`, `confirm=yes`.
@@ -376,26 +417,11 @@ pub(super) async fn purge(
     headers: HeaderMap,
     Form(f): FormData,
 ) -> Response {
-    let Some(q) = queue_of(&state, &f) else {
-        return page::not_found(
-            Section::Queues,
-            "Queue",
-            f.get("arn").map_or("", String::as_str),
-        );
-    };
-    if !confirmed(&f) {
-        return back(&q.arn, "error", "Not purged: tick the confirmation first.");
-    }
-    let ctx = context_in(&q.account, &q.region, &headers);
-    match state.sqs.purge_queue(
-        &ctx,
-        QueueUrlInput {
-            queue_url: Some(q.url(&ctx.host)),
-        },
-    ) {
-        Ok(()) => back(&q.arn, "done", "Purged: every message is deleted."),
-        Err(e) => back(&q.arn, "error", &format!("Not purged: {}", e.message)),
-    }
+    let arn = f.get("arn").cloned().unwrap_or_default();
+    destructive(&state, &headers, &f, "Not purged", |state, ctx, input| {
+        state.sqs.purge_queue(ctx, input)?;
+        Ok(back(&arn, "done", "Purged: every message is deleted."))
+    })
 }
 
 /// `POST /_fogbank/ui/queue/delete`: `arn`, `confirm=yes`.
@@ -404,29 +430,16 @@ pub(super) async fn delete(
     headers: HeaderMap,
     Form(f): FormData,
 ) -> Response {
-    let Some(q) = queue_of(&state, &f) else {
-        return page::not_found(
-            Section::Queues,
-            "Queue",
-            f.get("arn").map_or("", String::as_str),
-        );
-    };
-    if !confirmed(&f) {
-        return back(&q.arn, "error", "Not deleted: tick the confirmation first.");
-    }
-    let ctx = context_in(&q.account, &q.region, &headers);
-    match state.sqs.delete_queue(
-        &ctx,
-        QueueUrlInput {
-            queue_url: Some(q.url(&ctx.host)),
-        },
-    ) {
-        Ok(()) => see_other(&url(
-            "queues",
-            &[("done", &format!("Deleted queue {}.", q.name))],
-        )),
-        Err(e) => back(&q.arn, "error", &format!("Not deleted: {}", e.message)),
-    }
+    let name = f
+        .get("arn")
+        .and_then(|a| a.rsplit(':').next())
+        .unwrap_or_default()
+        .to_string();
+    destructive(&state, &headers, &f, "Not deleted", |state, ctx, input| {
+        state.sqs.delete_queue(ctx, input)?;
+        let done = format!("Deleted queue {name}.");
+        Ok(see_other(&url("queues", &[("done", &done)])))
+    })
 }
 
 /// `POST /_fogbank/ui/queue/redrive`: `arn` (a dead-letter queue), `rate` (optional).
@@ -435,12 +448,9 @@ pub(super) async fn redrive(
     headers: HeaderMap,
     Form(f): FormData,
 ) -> Response {
-    let Some(q) = queue_of(&state, &f) else {
-        return page::not_found(
-            Section::Queues,
-            "Queue",
-            f.get("arn").map_or("", String::as_str),
-        );
+    let q = match target(&state, &f) {
+        Ok(q) => q,
+        Err(res) => return *res,
     };
     let rate = match f
         .get("rate")

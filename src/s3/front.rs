@@ -60,19 +60,95 @@ impl S3Host for Hosts {
     }
 }
 
-/// Strict mode: the configured access keys and secrets.
-struct Keys(Arc<HashMap<String, String>>);
+/// Where strict mode finds the keys fogbank issued itself: STS's temporary credentials
+/// (`ASIA...`) and IAM users' access keys (`AKIA...`), as the other services accept them.
+#[derive(Clone)]
+pub struct Issuers {
+    pub sts: Arc<crate::sts::StsEngine>,
+    pub iam: Arc<crate::iam::IamEngine>,
+    pub clock: Arc<dyn crate::clock::Clock>,
+}
+
+/// Strict mode: the configured access keys and secrets, then the keys fogbank issued.
+struct Keys {
+    fixed: Arc<HashMap<String, String>>,
+    issued: Option<Issuers>,
+}
+
+fn unknown_key() -> s3s::S3Error {
+    s3_error!(
+        InvalidAccessKeyId,
+        "The AWS Access Key Id you provided does not exist in our records."
+    )
+}
+
+impl Keys {
+    fn secret(&self, access_key: &str) -> S3Result<String> {
+        if let Some(s) = self.fixed.get(access_key) {
+            return Ok(s.clone());
+        }
+        let Some(issued) = &self.issued else {
+            return Err(unknown_key());
+        };
+        if access_key.starts_with("ASIA")
+            && let Some(creds) = issued.sts.lookup(access_key)
+        {
+            if issued.clock.now_millis() >= creds.expires_ms {
+                return Err(s3_error!(ExpiredToken, "The provided token has expired."));
+            }
+            return Ok(creds.secret_access_key.clone());
+        }
+        if access_key.starts_with("AKIA")
+            && let Some(owner) = issued.iam.access_key(access_key)
+            && owner.active
+        {
+            return Ok(owner.secret.clone());
+        }
+        Err(unknown_key())
+    }
+}
 
 #[async_trait::async_trait]
 impl S3Auth for Keys {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        match self.0.get(access_key) {
-            Some(s) => Ok(SecretKey::from(s.as_str())),
-            None => Err(s3_error!(
-                InvalidAccessKeyId,
-                "The AWS Access Key Id you provided does not exist in our records."
-            )),
-        }
+        self.secret(access_key).map(SecretKey::from)
+    }
+}
+
+/// Strict mode, temporary credentials: the request must carry the session token STS issued
+/// with the key (header or presigned query), as S3 requires; `None` when it does or the key
+/// is not one of them.
+fn session_token_refusal(parts: &Parts, issued: &Issuers, rid: &str) -> Option<Response> {
+    let query = parts.uri.query().unwrap_or("");
+    let key = crate::server::auth::scope_of(&parts.headers, query).access_key?;
+    if !key.starts_with("ASIA") {
+        return None;
+    }
+    let creds = issued.sts.lookup(&key)?;
+    let token = parts
+        .headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "X-Amz-Security-Token")
+                .map(|(_, v)| v.into_owned())
+        });
+    match token {
+        Some(t) if t == creds.session_token => None,
+        Some(_) => Some(error_xml(
+            StatusCode::BAD_REQUEST,
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+            rid,
+        )),
+        None => Some(error_xml(
+            StatusCode::FORBIDDEN,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+            rid,
+        )),
     }
 }
 
@@ -169,6 +245,8 @@ pub struct S3Front {
     engine: Arc<S3Engine>,
     /// Strict mode's keys (form POST signatures are checked here, not by s3s).
     keys: Option<Arc<HashMap<String, String>>>,
+    /// Strict mode: the engines that issued keys of their own.
+    issuers: Option<Issuers>,
 }
 
 impl std::fmt::Debug for S3Front {
@@ -240,6 +318,7 @@ impl S3Front {
         default_account: &str,
         default_region: &str,
         strict: Option<Arc<HashMap<String, String>>>,
+        issuers: Issuers,
     ) -> Self {
         let mut b = S3ServiceBuilder::new(Backend {
             engine: engine.clone(),
@@ -249,13 +328,17 @@ impl S3Front {
         b.set_host(Hosts);
         let is_strict = strict.is_some();
         if let Some(keys) = &strict {
-            b.set_auth(Keys(keys.clone()));
+            b.set_auth(Keys {
+                fixed: keys.clone(),
+                issued: Some(issuers.clone()),
+            });
         }
         S3Front {
             service: b.build(),
             strict: is_strict,
             engine,
             keys: strict,
+            issuers: is_strict.then_some(issuers),
         }
     }
 
@@ -314,6 +397,11 @@ impl S3Front {
         rid: &str,
     ) -> Response {
         let mut body = body;
+        if let Some(issuers) = &self.issuers
+            && let Some(refused) = session_token_refusal(&parts, issuers, rid)
+        {
+            return refused;
+        }
         if !self.strict {
             let query = parts.uri.query().unwrap_or("").to_string();
             if query.contains("X-Amz-Signature=")

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 
-mod auth;
+pub(crate) mod auth;
 mod conn;
 mod credentials;
 mod durable;

@@ -99,14 +99,19 @@ impl AppState {
             sns: Arc::downgrade(&sns),
             lambda: Arc::downgrade(&lambda),
         }));
+        let iam = crate::iam::IamEngine::new(config.clock.clone());
+        let sts = crate::sts::StsEngine::new(config.clock.clone(), iam.clone());
         let s3_front = crate::s3::S3Front::new(
             s3.clone(),
             &config.default_account,
             &config.default_region,
             config.strict_auth.clone(),
+            crate::s3::front::Issuers {
+                sts: sts.clone(),
+                iam: iam.clone(),
+                clock: config.clock.clone(),
+            },
         );
-        let iam = crate::iam::IamEngine::new(config.clock.clone());
-        let sts = crate::sts::StsEngine::new(config.clock.clone(), iam.clone());
         Arc::new(AppState {
             config,
             sqs,

@@ -70,61 +70,84 @@ pub struct Issuers {
 }
 
 /// Strict mode: the configured access keys and secrets, then the keys fogbank issued.
-struct Keys {
+#[derive(Clone)]
+pub(super) struct Keys {
     fixed: Arc<HashMap<String, String>>,
-    issued: Option<Issuers>,
+    issued: Issuers,
 }
 
-fn unknown_key() -> s3s::S3Error {
-    s3_error!(
-        InvalidAccessKeyId,
-        "The AWS Access Key Id you provided does not exist in our records."
-    )
-}
+/// Why strict mode refuses a request's key: S3's error code and message.
+pub(super) type KeyRefusal = (&'static str, &'static str);
+
+const UNKNOWN_KEY: KeyRefusal = (
+    "InvalidAccessKeyId",
+    "The AWS Access Key Id you provided does not exist in our records.",
+);
 
 impl Keys {
-    fn secret(&self, access_key: &str) -> S3Result<String> {
+    /// The secret of `access_key`: a configured one, an unexpired STS key's, or an active
+    /// IAM user key's.
+    pub(super) fn secret(&self, access_key: &str) -> Result<String, KeyRefusal> {
         if let Some(s) = self.fixed.get(access_key) {
             return Ok(s.clone());
         }
-        let Some(issued) = &self.issued else {
-            return Err(unknown_key());
-        };
         if access_key.starts_with("ASIA")
-            && let Some(creds) = issued.sts.lookup(access_key)
+            && let Some(creds) = self.issued.sts.lookup(access_key)
         {
-            if issued.clock.now_millis() >= creds.expires_ms {
-                return Err(s3_error!(ExpiredToken, "The provided token has expired."));
+            if self.issued.clock.now_millis() >= creds.expires_ms {
+                return Err(("ExpiredToken", "The provided token has expired."));
             }
             return Ok(creds.secret_access_key.clone());
         }
         if access_key.starts_with("AKIA")
-            && let Some(owner) = issued.iam.access_key(access_key)
+            && let Some(owner) = self.issued.iam.access_key(access_key)
             && owner.active
         {
             return Ok(owner.secret.clone());
         }
-        Err(unknown_key())
+        Err(UNKNOWN_KEY)
+    }
+
+    /// An STS key needs the session token issued with it (S3 requires it): none is an
+    /// unknown key, another an invalid token. Other keys need none.
+    pub(super) fn check_session_token(
+        &self,
+        access_key: &str,
+        token: Option<&str>,
+    ) -> Result<(), KeyRefusal> {
+        if !access_key.starts_with("ASIA") || self.fixed.contains_key(access_key) {
+            return Ok(());
+        }
+        let Some(creds) = self.issued.sts.lookup(access_key) else {
+            return Ok(());
+        };
+        match token {
+            Some(t) if t == creds.session_token => Ok(()),
+            Some(_) => Err((
+                "InvalidToken",
+                "The provided token is malformed or otherwise invalid.",
+            )),
+            None => Err(UNKNOWN_KEY),
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl S3Auth for Keys {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        self.secret(access_key).map(SecretKey::from)
+        match self.secret(access_key) {
+            Ok(s) => Ok(SecretKey::from(s)),
+            Err(("ExpiredToken", message)) => Err(s3_error!(ExpiredToken, "{message}")),
+            Err((_, message)) => Err(s3_error!(InvalidAccessKeyId, "{message}")),
+        }
     }
 }
 
-/// Strict mode, temporary credentials: the request must carry the session token STS issued
-/// with the key (header or presigned query), as S3 requires; `None` when it does or the key
-/// is not one of them.
-fn session_token_refusal(parts: &Parts, issued: &Issuers, rid: &str) -> Option<Response> {
+/// Strict mode: a request signed with an STS key must carry its session token (header or
+/// presigned query); `None` when it does or needs none.
+fn session_token_refusal(parts: &Parts, keys: &Keys, rid: &str) -> Option<Response> {
     let query = parts.uri.query().unwrap_or("");
     let key = crate::server::auth::scope_of(&parts.headers, query).access_key?;
-    if !key.starts_with("ASIA") {
-        return None;
-    }
-    let creds = issued.sts.lookup(&key)?;
     let token = parts
         .headers
         .get("x-amz-security-token")
@@ -135,21 +158,13 @@ fn session_token_refusal(parts: &Parts, issued: &Issuers, rid: &str) -> Option<R
                 .find(|(k, _)| k == "X-Amz-Security-Token")
                 .map(|(_, v)| v.into_owned())
         });
-    match token {
-        Some(t) if t == creds.session_token => None,
-        Some(_) => Some(error_xml(
-            StatusCode::BAD_REQUEST,
-            "InvalidToken",
-            "The provided token is malformed or otherwise invalid.",
-            rid,
-        )),
-        None => Some(error_xml(
-            StatusCode::FORBIDDEN,
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-            rid,
-        )),
-    }
+    let (code, message) = keys.check_session_token(&key, token.as_deref()).err()?;
+    let status = if code == "InvalidToken" {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    Some(error_xml(status, code, message, rid))
 }
 
 /// Whether a request (not a function URL, not an internal endpoint) is for S3: signed for
@@ -243,10 +258,9 @@ pub struct S3Front {
     strict: bool,
     /// For CORS answers from buckets' configurations (`super::cors`) and form POSTs.
     engine: Arc<S3Engine>,
-    /// Strict mode's keys (form POST signatures are checked here, not by s3s).
-    keys: Option<Arc<HashMap<String, String>>>,
-    /// Strict mode: the engines that issued keys of their own.
-    issuers: Option<Issuers>,
+    /// Strict mode's keys (s3s checks requests' signatures with them; form POST signatures
+    /// and STS keys' session tokens are checked here).
+    keys: Option<Keys>,
 }
 
 impl std::fmt::Debug for S3Front {
@@ -326,19 +340,18 @@ impl S3Front {
             default_region: default_region.to_string(),
         });
         b.set_host(Hosts);
-        let is_strict = strict.is_some();
-        if let Some(keys) = &strict {
-            b.set_auth(Keys {
-                fixed: keys.clone(),
-                issued: Some(issuers.clone()),
-            });
+        let keys = strict.map(|fixed| Keys {
+            fixed,
+            issued: issuers,
+        });
+        if let Some(k) = &keys {
+            b.set_auth(k.clone());
         }
         S3Front {
             service: b.build(),
-            strict: is_strict,
+            strict: keys.is_some(),
             engine,
-            keys: strict,
-            issuers: is_strict.then_some(issuers),
+            keys,
         }
     }
 
@@ -367,7 +380,7 @@ impl S3Front {
             Some((bucket, boundary)) => {
                 let mut r = super::post::serve(
                     &self.engine,
-                    self.keys.as_deref(),
+                    self.keys.as_ref(),
                     &bucket,
                     &boundary,
                     body,
@@ -397,8 +410,8 @@ impl S3Front {
         rid: &str,
     ) -> Response {
         let mut body = body;
-        if let Some(issuers) = &self.issuers
-            && let Some(refused) = session_token_refusal(&parts, issuers, rid)
+        if let Some(keys) = &self.keys
+            && let Some(refused) = session_token_refusal(&parts, keys, rid)
         {
             return refused;
         }

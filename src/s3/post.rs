@@ -34,6 +34,7 @@ use super::blob::WriteError;
 use super::checksum::Algorithm;
 use super::engine::{Fault, Meta, NewObject, S3Engine};
 use super::events::EventKind;
+use super::front::{KeyRefusal, Keys};
 
 const MAX_FIELD: usize = 1024 * 1024;
 const MAX_FIELDS: usize = 20 * 1024 * 1024;
@@ -385,11 +386,9 @@ fn check_policy(
     Ok(())
 }
 
-/// Strict mode: the SigV4 signature of the policy, with the configured secret.
-fn check_signature(
-    fields: &HashMap<String, String>,
-    keys: &HashMap<String, String>,
-) -> Result<(), Fault> {
+/// Strict mode: the SigV4 signature of the policy, with the signing key's secret (a
+/// configured key, or one STS or IAM issued; an STS key with its `x-amz-security-token`).
+fn check_signature(fields: &HashMap<String, String>, keys: &Keys) -> Result<(), Fault> {
     let denied = || {
         Fault::new(
             "AccessDenied",
@@ -410,19 +409,17 @@ fn check_signature(
     else {
         return Err(denied());
     };
-    let Some(secret) = keys.get(key) else {
-        return Err(Fault::new(
-            "InvalidAccessKeyId",
-            "The AWS Access Key Id you provided does not exist in our records.",
-        ));
-    };
+    let refused = |(code, message): KeyRefusal| Fault::new(code, message);
+    let secret = keys.secret(key).map_err(refused)?;
+    keys.check_session_token(key, field(fields, "x-amz-security-token"))
+        .map_err(refused)?;
     let when = time::PrimitiveDateTime::parse(
         date,
         time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
     )
     .map_err(|_| denied())?;
     let signing_key = aws_sigv4::sign::v4::generate_signing_key(
-        secret,
+        &secret,
         std::time::SystemTime::from(when.assume_utc()),
         region,
         service,
@@ -471,7 +468,7 @@ fn tags_of(xml: &str) -> Result<Vec<(String, String)>, Fault> {
 /// Serve a form POST to `bucket`.
 pub async fn serve(
     engine: &S3Engine,
-    strict: Option<&HashMap<String, String>>,
+    strict: Option<&Keys>,
     bucket_name: &str,
     boundary: &str,
     body: Body,
@@ -485,7 +482,7 @@ pub async fn serve(
 
 async fn upload(
     engine: &S3Engine,
-    strict: Option<&HashMap<String, String>>,
+    strict: Option<&Keys>,
     bucket_name: &str,
     boundary: &str,
     body: Body,

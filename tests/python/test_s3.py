@@ -256,3 +256,44 @@ def test_presigned_post_in_strict_mode_checks_the_sigv4_signature():
         assert r.status == 403, r.data
     finally:
         stop_fogbank(proc)
+
+
+def test_presigned_post_in_strict_mode_with_an_assumed_roles_credentials():
+    """A form signed with STS temporary credentials (boto3 adds x-amz-security-token to the
+    form) passes strict mode; without the token field it is refused."""
+    from conftest import start_fogbank, stop_fogbank
+
+    proc, url = start_fogbank("--auth", "strict", "--credentials", "AKIDPOST:postsecret")
+    try:
+        sts = boto3.client(
+            "sts",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIDPOST",
+            aws_secret_access_key="postsecret",
+        )
+        creds = sts.assume_role(
+            RoleArn="arn:aws:iam::000000000000:role/uploader", RoleSessionName="forms"
+        )["Credentials"]
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+        bucket = bucket_name()
+        s3.create_bucket(Bucket=bucket)
+        post = s3.generate_presigned_post(bucket, "by-role.txt")
+        assert post["fields"].get("x-amz-security-token") == creds["SessionToken"]
+        r = form_post(post["url"], post["fields"], "r.txt", b"from a role")
+        assert r.status == 204, r.data
+        assert s3.get_object(Bucket=bucket, Key="by-role.txt")["Body"].read() == b"from a role"
+        fields = {k: v for k, v in post["fields"].items() if k != "x-amz-security-token"}
+        r = form_post(post["url"], fields, "r.txt", b"no token")
+        assert r.status == 403, r.data
+        assert b"<Code>InvalidAccessKeyId</Code>" in r.data
+    finally:
+        stop_fogbank(proc)

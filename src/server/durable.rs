@@ -56,6 +56,25 @@ impl AppState {
         };
         let load_state = config.load_state.clone();
         let state = Self::build(config, store);
+        match state.restore_at_start(loaded, load_state, started) {
+            Ok(()) => Ok(state),
+            Err(e) => {
+                // Nothing will serve this state: stop the store's writer and let the data dir go.
+                state.shutdown();
+                state.close_store();
+                Err(e)
+            }
+        }
+    }
+
+    /// What `open` loads into a new state: the data dir's contents, then `--load-state`.
+    fn restore_at_start(
+        &self,
+        loaded: Option<store::Loaded>,
+        load_state: Option<std::path::PathBuf>,
+        started: std::time::Instant,
+    ) -> Result<(), String> {
+        let state = self;
         if let Some(mut loaded) = loaded {
             let sqs = std::mem::take(&mut loaded.sqs);
             // The messages are read on the store's own thread while they are restored here.
@@ -94,7 +113,7 @@ impl AppState {
                 .map_err(|e| format!("--load-state {}: {e}", path.display()))?;
             tracing::info!(file = %path.display(), services = ?loaded, "state loaded");
         }
-        Ok(state)
+        Ok(())
     }
 
     fn data_dir_display(&self) -> String {

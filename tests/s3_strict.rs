@@ -21,10 +21,25 @@ async fn strict_server() -> RunningServer {
 }
 
 async fn client(server: &RunningServer, key: &str, secret: &str) -> aws_sdk_s3::Client {
+    client_as(server, Credentials::new(key, secret, None, None, "test")).await
+}
+
+/// Temporary credentials: a key, its secret and its session token.
+async fn client_with_token(
+    server: &RunningServer,
+    key: &str,
+    secret: &str,
+    token: &str,
+) -> aws_sdk_s3::Client {
+    let creds = Credentials::new(key, secret, Some(token.to_string()), None, "test");
+    client_as(server, creds).await
+}
+
+async fn client_as(server: &RunningServer, creds: Credentials) -> aws_sdk_s3::Client {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(server.endpoint())
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+        .credentials_provider(creds)
         .load()
         .await;
     aws_sdk_s3::Client::from_conf(
@@ -101,31 +116,6 @@ async fn signed_requests_pass_and_wrong_or_missing_signatures_fail() {
             .contains("<Code>AccessDenied</Code>")
     );
     server.shutdown().await;
-}
-
-async fn client_with_token(
-    server: &RunningServer,
-    key: &str,
-    secret: &str,
-    token: &str,
-) -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            key,
-            secret,
-            Some(token.to_string()),
-            None,
-            "test",
-        ))
-        .load()
-        .await;
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    )
 }
 
 #[tokio::test]

@@ -172,27 +172,28 @@ pub(super) async fn show(
                         button type="submit" { "Start redrive" }
                     }
                 }
-                form.action.danger method="post" action=(url("queue/purge", &[])) {
-                    h3 { "Purge" }
-                    input type="hidden" name="arn" value=(q.arn);
-                    p {
-                        input #purge-confirm type="checkbox" name="confirm" value="yes" required;
-                        label for="purge-confirm" { "Yes, delete every message in " (q.name) }
-                    }
-                    button type="submit" { "Purge queue" }
-                }
-                form.action.danger method="post" action=(url("queue/delete", &[])) {
-                    h3 { "Delete" }
-                    input type="hidden" name="arn" value=(q.arn);
-                    p {
-                        input #delete-confirm type="checkbox" name="confirm" value="yes" required;
-                        label for="delete-confirm" { "Yes, delete the queue " (q.name) " and its messages" }
-                    }
-                    button type="submit" { "Delete queue" }
-                }
+                (confirmed_form("purge", "Purge", &q.arn, &format!("Yes, delete every message in {}", q.name), "Purge queue"))
+                (confirmed_form("delete", "Delete", &q.arn, &format!("Yes, delete the queue {} and its messages", q.name), "Delete queue"))
             }
         },
     )
+}
+
+/// A destructive action's form (`queue/<action>`): a required confirmation box, then the
+/// button.
+fn confirmed_form(action: &str, title: &str, arn: &str, confirm: &str, button: &str) -> Markup {
+    let id = format!("{action}-confirm");
+    html! {
+        form.action.danger method="post" action=(url(&format!("queue/{action}"), &[])) {
+            h3 { (title) }
+            input type="hidden" name="arn" value=(arn);
+            p {
+                input #(id) type="checkbox" name="confirm" value="yes" required;
+                label for=(id) { (confirm) }
+            }
+            button type="submit" { (button) }
+        }
+    }
 }
 
 fn send_form(q: &Queue) -> Markup {
